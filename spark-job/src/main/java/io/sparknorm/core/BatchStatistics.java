@@ -1,0 +1,72 @@
+package io.sparknorm.core;
+
+import java.io.Serializable;
+
+/**
+ * Per-channel batch statistics: the value count per channel, the mean, the biased variance (what
+ * batch norm normalizes with) and the unbiased variance (what PyTorch's running_var tracks).
+ * The unbiased variance is NaN where it is unknown (statistics read from a file without it).
+ */
+public final class BatchStatistics implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Shape shape;
+  private final long count;
+  private final double[] mean;
+  private final double[] variance;
+  private final double[] unbiasedVariance;
+
+  /**
+   * @throws IllegalArgumentException when an array's length is not the channel count, or a
+   *     variance is negative or not finite
+   */
+  public BatchStatistics(Shape shape, long count, double[] mean, double[] variance, double[] unbiasedVariance) {
+    int channels = shape.channels();
+    checkLength("mean", mean, channels);
+    checkLength("var", variance, channels);
+    checkLength("var_unbiased", unbiasedVariance, channels);
+    for (int c = 0; c < channels; c++) {
+      if (!Double.isFinite(mean[c])) {
+        throw new IllegalArgumentException("mean[" + c + "] is " + mean[c] + ", must be finite");
+      }
+      if (!(variance[c] >= 0) || Double.isInfinite(variance[c])) {
+        throw new IllegalArgumentException("var[" + c + "] is " + variance[c] + ", must be finite and >= 0");
+      }
+    }
+    this.shape = shape;
+    this.count = count;
+    this.mean = mean.clone();
+    this.variance = variance.clone();
+    this.unbiasedVariance = unbiasedVariance.clone();
+  }
+
+  private static void checkLength(String name, double[] values, int channels) {
+    if (values == null || values.length != channels) {
+      throw new IllegalArgumentException(
+          name + " has " + (values == null ? "no" : String.valueOf(values.length)) + " values, the shape has " + channels + " channels");
+    }
+  }
+
+  public Shape shape() {
+    return shape;
+  }
+
+  /** Values per channel that these statistics summarize (N x S); 0 when unknown. */
+  public long count() {
+    return count;
+  }
+
+  public double[] mean() {
+    return mean.clone();
+  }
+
+  /** The biased variance, M2 / count. */
+  public double[] variance() {
+    return variance.clone();
+  }
+
+  /** The unbiased variance, M2 / (count - 1). */
+  public double[] unbiasedVariance() {
+    return unbiasedVariance.clone();
+  }
+}

@@ -1,0 +1,96 @@
+package io.sparknorm.core;
+
+/**
+ * Layer, instance and group norm, which are one algorithm: split the flat sample into G equal
+ * segments of consecutive channels ({@code C/G x S} elements each), normalize each segment by its
+ * own mean and biased variance, then apply the affine transform per channel (instance, group) or
+ * per element (layer). Layer norm is G = 1, instance norm is G = C.
+ *
+ * <p>Each segment is read twice (mean, then squared deviations): the two-pass variance is exact
+ * where the one-pass sum of squares cancels.
+ */
+final class SegmentNormalizer implements Normalizer {
+  private static final long serialVersionUID = 1L;
+
+  private final Shape shape;
+  private final int segments;
+  private final double eps;
+  /** The per-element length of the affine arrays: S for per-channel affine, 1 for per-element. */
+  private final int affineStride;
+  private final double[] weight;
+  private final double[] bias;
+
+  /**
+   * @param perElementAffine true for layer norm's elementwise weight and bias (length C x S),
+   *     false for per-channel ones (length C)
+   */
+  SegmentNormalizer(Shape shape, int segments, double eps, Affine affine, boolean perElementAffine) {
+    this.shape = shape;
+    this.segments = segments;
+    this.eps = eps;
+    int affineLength = perElementAffine ? shape.size() : shape.channels();
+    this.affineStride = perElementAffine ? 1 : shape.spatialSize();
+    this.weight = affine.weightOrOnes(affineLength);
+    this.bias = affine.biasOrZeros(affineLength);
+  }
+
+  @Override
+  public Shape shape() {
+    return shape;
+  }
+
+  @Override
+  public void normalize(double[] in, double[] out) {
+    int length = shape.size() / segments;
+    for (int start = 0; start < shape.size(); start += length) {
+      int end = start + length;
+      double sum = 0;
+      for (int i = start; i < end; i++) {
+        sum += in[i];
+      }
+      double mean = sum / length;
+      double squares = 0;
+      for (int i = start; i < end; i++) {
+        double d = in[i] - mean;
+        squares += d * d;
+      }
+      double invStd = 1.0 / Math.sqrt(squares / length + eps);
+      // Runs of affineStride elements share one weight and bias.
+      for (int run = start; run < end; run += affineStride) {
+        int a = run / affineStride;
+        double scale = invStd * weight[a];
+        double shift = bias[a];
+        for (int i = run; i < run + affineStride; i++) {
+          out[i] = (in[i] - mean) * scale + shift;
+        }
+      }
+    }
+  }
+
+  @Override
+  public void normalize(float[] in, float[] out) {
+    int length = shape.size() / segments;
+    for (int start = 0; start < shape.size(); start += length) {
+      int end = start + length;
+      double sum = 0;
+      for (int i = start; i < end; i++) {
+        sum += in[i];
+      }
+      double mean = sum / length;
+      double squares = 0;
+      for (int i = start; i < end; i++) {
+        double d = in[i] - mean;
+        squares += d * d;
+      }
+      double invStd = 1.0 / Math.sqrt(squares / length + eps);
+      for (int run = start; run < end; run += affineStride) {
+        int a = run / affineStride;
+        double scale = invStd * weight[a];
+        double shift = bias[a];
+        for (int i = run; i < run + affineStride; i++) {
+          out[i] = (float) ((in[i] - mean) * scale + shift);
+        }
+      }
+    }
+  }
+}

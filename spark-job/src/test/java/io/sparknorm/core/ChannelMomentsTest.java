@@ -1,0 +1,222 @@
+package io.sparknorm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class ChannelMomentsTest {
+
+  /** Exact mean and biased variance of one channel, in BigDecimal. */
+  private static double[] exactMeanAndVariance(double[] values) {
+    MathContext mc = MathContext.DECIMAL128;
+    BigDecimal sum = BigDecimal.ZERO;
+    for (double v : values) {
+      sum = sum.add(new BigDecimal(v));
+    }
+    BigDecimal n = BigDecimal.valueOf(values.length);
+    BigDecimal mean = sum.divide(n, mc);
+    BigDecimal squares = BigDecimal.ZERO;
+    for (double v : values) {
+      BigDecimal d = new BigDecimal(v).subtract(mean);
+      squares = squares.add(d.multiply(d));
+    }
+    return new double[] {mean.doubleValue(), squares.divide(n, mc).doubleValue()};
+  }
+
+  private static double relativeError(double actual, double expected) {
+    return Math.abs(actual - expected) / Math.abs(expected);
+  }
+
+  @Test
+  void varianceOfLargeOffsetPlusNoiseIsExactWithinOneBillionth() {
+    Random random = new Random(42);
+    int n = 100_000;
+    double[] values = new double[n];
+    ChannelMoments moments = new ChannelMoments(Shape.of(1));
+    for (int i = 0; i < n; i++) {
+      values[i] = 1e8 + 0.1 * random.nextGaussian();
+      moments.update(new double[] {values[i]});
+    }
+    double[] exact = exactMeanAndVariance(values);
+    BatchStatistics stats = moments.statistics();
+    assertTrue(relativeError(stats.variance()[0], exact[1]) < 1e-9,
+        "variance " + stats.variance()[0] + " vs exact " + exact[1]);
+    assertTrue(relativeError(stats.mean()[0], exact[0]) < 1e-15);
+    assertEquals(n, stats.count());
+
+    // The naive formula on the same data is far off: the reason this class exists.
+    double sum = 0;
+    double sumOfSquares = 0;
+    for (double v : values) {
+      sum += v;
+      sumOfSquares += v * v;
+    }
+    double naive = sumOfSquares / n - (sum / n) * (sum / n);
+    assertTrue(relativeError(naive, exact[1]) > 1e-3, "naive variance " + naive + " should be wrong");
+  }
+
+  @Test
+  void spatialSamplesOfLargeOffsetStayExact() {
+    Random random = new Random(7);
+    Shape shape = Shape.of(2, 50);
+    ChannelMoments moments = new ChannelMoments(shape);
+    int samples = 400;
+    double[][] channelValues = new double[2][samples * 50];
+    for (int s = 0; s < samples; s++) {
+      double[] sample = new double[shape.size()];
+      for (int i = 0; i < sample.length; i++) {
+        int c = i / 50;
+        sample[i] = (c == 0 ? 1e8 : -3e7) + 0.1 * random.nextGaussian();
+        channelValues[c][s * 50 + i % 50] = sample[i];
+      }
+      moments.update(sample);
+    }
+    BatchStatistics stats = moments.statistics();
+    for (int c = 0; c < 2; c++) {
+      double[] exact = exactMeanAndVariance(channelValues[c]);
+      assertTrue(relativeError(stats.variance()[c], exact[1]) < 1e-9, "channel " + c);
+      assertTrue(relativeError(stats.mean()[c], exact[0]) < 1e-15, "channel " + c);
+    }
+  }
+
+  @Test
+  void floatSamplesAccumulateInDouble() {
+    Shape shape = Shape.of(3, 4);
+    Random random = new Random(3);
+    ChannelMoments fromFloat = new ChannelMoments(shape);
+    ChannelMoments fromDouble = new ChannelMoments(shape);
+    for (int s = 0; s < 1000; s++) {
+      float[] f = new float[shape.size()];
+      double[] d = new double[shape.size()];
+      for (int i = 0; i < f.length; i++) {
+        f[i] = (float) (1000 + random.nextGaussian());
+        d[i] = f[i];
+      }
+      fromFloat.update(f);
+      fromDouble.update(d);
+    }
+    BatchStatistics a = fromFloat.statistics();
+    BatchStatistics b = fromDouble.statistics();
+    for (int c = 0; c < 3; c++) {
+      assertEquals(b.mean()[c], a.mean()[c], 0.0);
+      assertEquals(b.variance()[c], a.variance()[c], 0.0);
+    }
+  }
+
+  private static List<double[]> randomSamples(Shape shape, int count, long seed) {
+    Random random = new Random(seed);
+    List<double[]> samples = new ArrayList<>();
+    for (int s = 0; s < count; s++) {
+      double[] sample = new double[shape.size()];
+      for (int i = 0; i < sample.length; i++) {
+        sample[i] = 5e3 * (i / shape.spatialSize() + 1) + random.nextGaussian() * (1 + i % 3);
+      }
+      samples.add(sample);
+    }
+    return samples;
+  }
+
+  private static void assertSameStatistics(BatchStatistics expected, BatchStatistics actual, double relative) {
+    assertEquals(expected.count(), actual.count());
+    for (int c = 0; c < expected.shape().channels(); c++) {
+      assertTrue(relativeError(actual.mean()[c], expected.mean()[c]) <= relative, "mean of channel " + c);
+      assertTrue(relativeError(actual.variance()[c], expected.variance()[c]) <= relative,
+          "variance of channel " + c + ": " + actual.variance()[c] + " vs " + expected.variance()[c]);
+      assertTrue(relativeError(actual.unbiasedVariance()[c], expected.unbiasedVariance()[c]) <= relative);
+    }
+  }
+
+  @Test
+  void anySplitAndMergeOrderGivesTheSameStatistics() {
+    for (Shape shape : List.of(Shape.of(4), Shape.of(3, 7), Shape.of(2, 3, 3))) {
+      List<double[]> samples = randomSamples(shape, 997, 11);
+      ChannelMoments whole = new ChannelMoments(shape);
+      samples.forEach(whole::update);
+      BatchStatistics expected = whole.statistics();
+
+      Random random = new Random(99);
+      for (int trial = 0; trial < 20; trial++) {
+        List<double[]> shuffled = new ArrayList<>(samples);
+        Collections.shuffle(shuffled, random);
+        int parts = 1 + random.nextInt(64);
+        List<ChannelMoments> partial = new ArrayList<>();
+        for (int p = 0; p < parts; p++) {
+          partial.add(new ChannelMoments(shape));
+        }
+        // Uneven parts, some of them empty.
+        for (double[] sample : shuffled) {
+          partial.get(random.nextInt(parts) % (1 + random.nextInt(parts))).update(sample);
+        }
+        Collections.shuffle(partial, random);
+        ChannelMoments merged = new ChannelMoments(shape);
+        if (random.nextBoolean()) {
+          partial.forEach(merged::merge);
+        } else {
+          // A tree of merges, as Spark's treeAggregate does.
+          while (partial.size() > 1) {
+            List<ChannelMoments> next = new ArrayList<>();
+            for (int i = 0; i + 1 < partial.size(); i += 2) {
+              next.add(partial.get(i).merge(partial.get(i + 1)));
+            }
+            if (partial.size() % 2 == 1) {
+              next.add(partial.get(partial.size() - 1));
+            }
+            partial = next;
+          }
+          merged.merge(partial.get(0));
+        }
+        assertSameStatistics(expected, merged.statistics(), 1e-12);
+      }
+    }
+  }
+
+  @Test
+  void mergingEmptyMomentsChangesNothing() {
+    Shape shape = Shape.of(2);
+    ChannelMoments moments = new ChannelMoments(shape).update(new double[] {1, 2}).update(new double[] {3, 5});
+    BatchStatistics before = moments.statistics();
+    moments.merge(new ChannelMoments(shape));
+    assertSameStatistics(before, moments.statistics(), 0.0);
+    ChannelMoments empty = new ChannelMoments(shape).merge(moments);
+    assertSameStatistics(before, empty.statistics(), 0.0);
+  }
+
+  @Test
+  void knownSmallExample() {
+    ChannelMoments moments = new ChannelMoments(Shape.of(1, 2));
+    moments.update(new double[] {1, 2}).update(new double[] {3, 4});
+    BatchStatistics stats = moments.statistics();
+    assertEquals(4, stats.count());
+    assertEquals(2.5, stats.mean()[0], 0.0);
+    assertEquals(1.25, stats.variance()[0], 1e-15);
+    assertEquals(5.0 / 3.0, stats.unbiasedVariance()[0], 1e-15);
+  }
+
+  @Test
+  void oneValuePerChannelIsAnErrorAsInPyTorch() {
+    ChannelMoments moments = new ChannelMoments(Shape.of(3)).update(new double[] {1, 2, 3});
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, moments::statistics);
+    assertEquals("batch norm needs more than 1 value per channel, got 1 (samples x spatial size) for shape (3,)",
+        e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> new ChannelMoments(Shape.of(3)).statistics());
+  }
+
+  @Test
+  void rejectsSamplesOfTheWrongLengthAndForeignShapes() {
+    ChannelMoments moments = new ChannelMoments(Shape.of(2, 2));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> moments.update(new double[3]));
+    assertEquals("tensor of length 3 does not match shape (2,2) (4 elements)", e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> moments.update(new float[5]));
+    IllegalArgumentException merge = assertThrows(IllegalArgumentException.class,
+        () -> moments.merge(new ChannelMoments(Shape.of(4))));
+    assertEquals("cannot merge moments of shape (4,) into moments of shape (2,2)", merge.getMessage());
+  }
+}
