@@ -3,20 +3,23 @@ package io.sparknorm.core;
 /**
  * Batch norm with given per-channel statistics: {@code y = (x - mean[c]) * scale[c] + bias[c]}
  * with {@code scale[c] = weight[c] / sqrt(var[c] + eps)}. The subtraction comes first so that data
- * far from zero (1e8 + noise) keeps its digits: folding the mean into the shift would cancel.
+ * far from zero (1e8 + noise) keeps its digits: folding the mean into the shift would cancel. For
+ * the same reason the mean comes as a double plus its rounding residual, subtracted in turn.
  */
 final class BatchNormalizer implements Normalizer {
   private static final long serialVersionUID = 1L;
 
   private final Shape shape;
   private final double[] mean;
+  private final double[] meanResidual;
   private final double[] scale;
   private final double[] bias;
 
-  BatchNormalizer(Shape shape, double[] mean, double[] variance, double eps, Affine affine) {
+  BatchNormalizer(Shape shape, double[] mean, double[] meanResidual, double[] variance, double eps, Affine affine) {
     int channels = shape.channels();
     this.shape = shape;
     this.mean = mean.clone();
+    this.meanResidual = meanResidual.clone();
     this.scale = affine.weightOrOnes(channels);
     this.bias = affine.biasOrZeros(channels);
     for (int c = 0; c < channels; c++) {
@@ -34,10 +37,11 @@ final class BatchNormalizer implements Normalizer {
     int spatial = shape.spatialSize();
     for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
       double m = mean[c];
+      double r = meanResidual[c];
       double s = scale[c];
       double b = bias[c];
       for (int i = start; i < start + spatial; i++) {
-        out[i] = (in[i] - m) * s + b;
+        out[i] = ((in[i] - m) - r) * s + b;
       }
     }
   }
@@ -47,10 +51,11 @@ final class BatchNormalizer implements Normalizer {
     int spatial = shape.spatialSize();
     for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
       double m = mean[c];
+      double r = meanResidual[c];
       double s = scale[c];
       double b = bias[c];
       for (int i = start; i < start + spatial; i++) {
-        out[i] = (float) ((in[i] - m) * s + b);
+        out[i] = (float) (((in[i] - m) - r) * s + b);
       }
     }
   }

@@ -179,13 +179,18 @@ public final class ChannelMoments implements Serializable {
     }
     int channels = mean.length;
     double[] centre = new double[channels];
+    double[] residual = new double[channels];
     double[] variance = new double[channels];
     double[] unbiased = new double[channels];
     for (int c = 0; c < channels; c++) {
+      // shift + mean as a rounded sum plus what the rounding lost (Knuth's TwoSum).
       centre[c] = shift[c] + mean[c];
+      double shiftPart = centre[c] - mean[c];
+      double meanPart = centre[c] - shiftPart;
+      residual[c] = (shift[c] - shiftPart) + (mean[c] - meanPart);
       variance[c] = m2[c] / count;
       unbiased[c] = m2[c] / (count - 1);
     }
-    return new BatchStatistics(shape, count, centre, variance, unbiased);
+    return new BatchStatistics(shape, count, centre, residual, variance, unbiased);
   }
 }

@@ -17,11 +17,17 @@ public final class Normalizers {
    * evaluation mode). Affine per channel.
    */
   public static Normalizer batch(BatchStatistics statistics, double eps, Affine affine) {
-    return batch(statistics.shape(), statistics.mean(), statistics.variance(), eps, affine);
+    return batch(statistics.shape(), statistics.mean(), statistics.meanResidual(), statistics.variance(), eps,
+        affine);
   }
 
   /** Batch norm with given per-channel mean and (biased) variance. Affine per channel. */
   public static Normalizer batch(Shape shape, double[] mean, double[] variance, double eps, Affine affine) {
+    return batch(shape, mean, new double[mean.length], variance, eps, affine);
+  }
+
+  private static Normalizer batch(Shape shape, double[] mean, double[] meanResidual, double[] variance, double eps,
+      Affine affine) {
     checkEps(eps);
     int channels = shape.channels();
     if (mean.length != channels || variance.length != channels) {
@@ -35,7 +41,7 @@ public final class Normalizers {
       }
     }
     affine.checkLength(channels, "one per channel (C = " + channels + ") for batch norm of shape " + shape);
-    return new BatchNormalizer(shape, mean, variance, eps, affine);
+    return new BatchNormalizer(shape, mean, meanResidual, variance, eps, affine);
   }
 
   /**

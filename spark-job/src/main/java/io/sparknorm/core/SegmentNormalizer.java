@@ -7,7 +7,9 @@ package io.sparknorm.core;
  * per element (layer). Layer norm is G = 1, instance norm is G = C.
  *
  * <p>Each segment is read twice (mean, then squared deviations): the two-pass variance is exact
- * where the one-pass sum of squares cancels.
+ * where the one-pass sum of squares cancels. The values are taken relative to the segment's first
+ * value, so that on data far from zero (1e8 + noise) neither the sum nor the mean, which is never
+ * formed in absolute terms, rounds at the scale of the offset.
  */
 final class SegmentNormalizer implements Normalizer {
   private static final long serialVersionUID = 1L;
@@ -44,14 +46,15 @@ final class SegmentNormalizer implements Normalizer {
     int length = shape.size() / segments;
     for (int start = 0; start < shape.size(); start += length) {
       int end = start + length;
+      double first = in[start];
       double sum = 0;
       for (int i = start; i < end; i++) {
-        sum += in[i];
+        sum += in[i] - first;
       }
       double mean = sum / length;
       double squares = 0;
       for (int i = start; i < end; i++) {
-        double d = in[i] - mean;
+        double d = (in[i] - first) - mean;
         squares += d * d;
       }
       double invStd = 1.0 / Math.sqrt(squares / length + eps);
@@ -61,7 +64,7 @@ final class SegmentNormalizer implements Normalizer {
         double scale = invStd * weight[a];
         double shift = bias[a];
         for (int i = run; i < run + affineStride; i++) {
-          out[i] = (in[i] - mean) * scale + shift;
+          out[i] = ((in[i] - first) - mean) * scale + shift;
         }
       }
     }
@@ -72,14 +75,15 @@ final class SegmentNormalizer implements Normalizer {
     int length = shape.size() / segments;
     for (int start = 0; start < shape.size(); start += length) {
       int end = start + length;
+      double first = in[start];
       double sum = 0;
       for (int i = start; i < end; i++) {
-        sum += in[i];
+        sum += in[i] - first;
       }
       double mean = sum / length;
       double squares = 0;
       for (int i = start; i < end; i++) {
-        double d = in[i] - mean;
+        double d = (in[i] - first) - mean;
         squares += d * d;
       }
       double invStd = 1.0 / Math.sqrt(squares / length + eps);
@@ -88,7 +92,7 @@ final class SegmentNormalizer implements Normalizer {
         double scale = invStd * weight[a];
         double shift = bias[a];
         for (int i = run; i < run + affineStride; i++) {
-          out[i] = (float) ((in[i] - mean) * scale + shift);
+          out[i] = (float) (((in[i] - first) - mean) * scale + shift);
         }
       }
     }

@@ -1,0 +1,174 @@
+package io.sparknorm.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparknorm.core.GoldenFiles.Case;
+import io.sparknorm.core.GoldenFiles.Refused;
+import io.sparknorm.core.GoldenFiles.Running;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The numeric core against every PyTorch golden file. */
+class GoldenCasesTest {
+
+  static List<Case> cases() {
+    return GoldenFiles.cases();
+  }
+
+  static List<Running> running() {
+    return GoldenFiles.running();
+  }
+
+  static List<Refused> refused() {
+    return GoldenFiles.refused();
+  }
+
+  @Test
+  void theGoldenSetCoversEveryMethodAndBothPrecisions() {
+    List<Case> all = cases();
+    assertTrue(all.size() >= 40, "golden cases: " + all.size());
+    for (NormMethod method : NormMethod.values()) {
+      assertTrue(all.stream().anyMatch(c -> c.method() == method && c.isDouble()), method + " float64");
+      assertTrue(all.stream().anyMatch(c -> c.method() == method && !c.isDouble()), method + " float32");
+    }
+  }
+
+  /** Fits batch statistics with the core's moments, the way the Spark job does per partition. */
+  static BatchStatistics fit(Shape shape, double[][] samples, boolean isDouble) {
+    ChannelMoments moments = new ChannelMoments(shape);
+    for (double[] sample : samples) {
+      if (isDouble) {
+        moments.update(sample);
+      } else {
+        moments.update(GoldenFiles.toFloat(sample));
+      }
+    }
+    return moments.statistics();
+  }
+
+  static Normalizer normalizerFor(Case c) {
+    return switch (c.method()) {
+      case BATCH -> Normalizers.batch(fit(c.shape(), c.input(), c.isDouble()), c.eps(), c.affine());
+      case LAYER -> Normalizers.layer(c.shape(), c.eps(), c.affine());
+      case INSTANCE -> Normalizers.instance(c.shape(), c.eps(), c.affine());
+      case GROUP -> Normalizers.group(c.shape(), c.groups(), c.eps(), c.affine());
+    };
+  }
+
+  static void assertMatches(double[][] expected, Normalizer normalizer, double[][] input, boolean isDouble,
+      double tolerance, String name) {
+    assertMatches(expected, null, normalizer, input, isDouble, tolerance, name);
+  }
+
+  /**
+   * Our output against torch's within the tolerance (relative for outputs above 1 in size); where
+   * the exact values are known, against them within the tolerance and against torch as closely as
+   * torch agrees with them (torch's float64 loses digits on 1e8 + noise).
+   */
+  static void assertMatches(double[][] torch, double[][] exact, Normalizer normalizer, double[][] input,
+      boolean isDouble, double tolerance, String name) {
+    for (int s = 0; s < input.length; s++) {
+      Object out = isDouble ? normalizer.apply(input[s]) : normalizer.apply(GoldenFiles.toFloat(input[s]));
+      for (int i = 0; i < input[s].length; i++) {
+        double actual = isDouble ? ((double[]) out)[i] : ((float[]) out)[i];
+        String where = name + " sample " + s + " element " + i;
+        double allowed = tolerance * Math.max(1, Math.abs(torch[s][i]));
+        if (exact != null) {
+          assertEquals(exact[s][i], actual, tolerance * Math.max(1, Math.abs(exact[s][i])), where + " (exact)");
+          allowed = Math.max(allowed, 2 * Math.abs(torch[s][i] - exact[s][i]));
+        }
+        assertEquals(torch[s][i], actual, allowed, where + " (torch)");
+      }
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void matchesPyTorch(Case c) {
+    assertMatches(c.output(), c.exactOutput(), normalizerFor(c), c.input(), c.isDouble(), c.tolerance(), c.name());
+  }
+
+  @Test
+  void doubleCasesCarryExactReferences() {
+    for (Case c : cases()) {
+      assertEquals(c.isDouble(), c.exactOutput() != null, c.name());
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void batchStatisticsMatchPyTorch(Case c) {
+    if (c.method() != NormMethod.BATCH) {
+      return;
+    }
+    BatchStatistics stats = fit(c.shape(), c.input(), c.isDouble());
+    assertEquals(c.count(), stats.count());
+    assertClose(c.mean(), c.exactMean(), stats.mean(), "mean");
+    assertClose(c.variance(), c.exactVariance(), stats.variance(), "var");
+    assertClose(c.unbiasedVariance(), c.exactUnbiasedVariance(), stats.unbiasedVariance(), "var_unbiased");
+  }
+
+  /** Within 1e-12 relative of the exact value where known, and of torch's as closely as torch is exact. */
+  private static void assertClose(double[] torch, double[] exact, double[] actual, String what) {
+    for (int c = 0; c < actual.length; c++) {
+      double allowed = 1e-12 * Math.max(1, Math.abs(torch[c]));
+      if (exact != null) {
+        assertEquals(exact[c], actual[c], 1e-12 * Math.abs(exact[c]), what + " " + c + " (exact)");
+        allowed = Math.max(allowed, 2 * Math.abs(torch[c] - exact[c]));
+      }
+      assertEquals(torch[c], actual[c], allowed, what + " " + c + " (torch)");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("running")
+  void runningStatisticsMatchPyTorchOverSeveralBatches(Running r) {
+    RunningStatistics running = new RunningStatistics(r.shape(), r.momentum());
+    Affine affine = Affine.of(r.weight(), r.bias());
+    double tolerance = r.isDouble() ? 1e-9 : 1e-5;
+    for (int b = 0; b < r.batches().size(); b++) {
+      double[][] batch = r.batches().get(b);
+      BatchStatistics stats = fit(r.shape(), batch, r.isDouble());
+      assertMatches(r.outputs().get(b), Normalizers.batch(stats, r.eps(), affine), batch, r.isDouble(), tolerance,
+          r.name() + " batch " + b);
+      running.update(stats);
+      for (int c = 0; c < r.shape().channels(); c++) {
+        assertEquals(r.runningMean().get(b)[c], running.runningMean()[c], tolerance, "running_mean " + c);
+        assertEquals(r.runningVar().get(b)[c], running.runningVar()[c], tolerance, "running_var " + c);
+      }
+    }
+    double[][] last = r.batches().get(r.batches().size() - 1);
+    assertMatches(r.evalOutput(), Normalizers.batch(running.toStatistics(), r.eps(), affine), last, r.isDouble(),
+        tolerance, r.name() + " eval");
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("refused")
+  void refusesWhatPyTorchRefuses(Refused r) {
+    double[] weight = r.weightLength() == null ? null : new double[r.weightLength()];
+    double[] bias = r.biasLength() == null ? null : new double[r.biasLength()];
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> {
+      Affine affine = Affine.of(weight, bias);
+      Normalizer normalizer = switch (r.method()) {
+        case BATCH -> {
+          ChannelMoments moments = new ChannelMoments(r.shape());
+          for (int s = 0; s < r.samples(); s++) {
+            moments.update(new double[r.tensorLength() != null ? r.tensorLength() : r.shape().size()]);
+          }
+          yield Normalizers.batch(moments.statistics(), 1e-5, affine);
+        }
+        case LAYER -> Normalizers.layer(r.shape(), 1e-5, affine);
+        case INSTANCE -> Normalizers.instance(r.shape(), 1e-5, affine);
+        case GROUP -> Normalizers.group(r.shape(), r.groups(), 1e-5, affine);
+      };
+      if (r.tensorLength() != null) {
+        normalizer.apply(new double[r.tensorLength()]);
+      }
+    }, r.name() + ": PyTorch says " + r.torchError());
+    assertTrue(e.getMessage().length() > 20, e.getMessage());
+  }
+}
