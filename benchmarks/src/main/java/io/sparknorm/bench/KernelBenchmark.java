@@ -1,0 +1,211 @@
+package io.sparknorm.bench;
+
+import io.sparknorm.core.Affine;
+import io.sparknorm.core.ChannelMoments;
+import io.sparknorm.core.Normalizer;
+import io.sparknorm.core.Normalizers;
+import io.sparknorm.core.Shape;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The per-sample kernels of {@code io.sparknorm.core} on float[], in nanoseconds per element,
+ * next to {@code System.arraycopy} of the same arrays (the memory-speed limit).
+ *
+ * <p>Every invocation processes {@value #ELEMENTS} elements, so with
+ * {@code @OperationsPerInvocation(ELEMENTS)} JMH's "ns/op" is ns per element:
+ *
+ * <ul>
+ *   <li>{@code rows64}: tabular rows of shape (64,), {@value #ROWS} rows of 64 per invocation,
+ *       each row its own float[64] as a Spark row's array would be;
+ *   <li>{@code image3x224x224}: one image of shape (3,224,224) per invocation.
+ * </ul>
+ *
+ * <p>Both cases have the same element count ({@value #ROWS} x 64 = 3 x 224 x 224), hence the same
+ * input and output bytes (588 KiB each). The output arrays are allocated once, in the setup.
+ *
+ * <p>Methods: batch norm with given statistics, layer norm (affine per element), instance norm
+ * (images only: PyTorch refuses S = 1), group norm (G = 8 for the rows; G = 1 for the images,
+ * since C = 3 allows only G = 1 or G = 3 and G = 3 is instance norm), and the batch statistics pass
+ * ({@link ChannelMoments#update(float[])} over all samples into fresh moments). Every normalizer has
+ * an affine weight and bias; the kernels apply them either way, so this costs nothing extra.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@OperationsPerInvocation(KernelBenchmark.ELEMENTS)
+public class KernelBenchmark {
+
+  /** Elements per invocation in both cases: one 3x224x224 image, or ROWS rows of 64. */
+  public static final int ELEMENTS = 3 * 224 * 224;
+  /** Tabular rows per invocation. */
+  public static final int ROWS = ELEMENTS / 64;
+
+  public static final String TABULAR = "rows64";
+  public static final String IMAGE = "image3x224x224";
+
+  private static final double EPS = Normalizers.DEFAULT_EPS;
+
+  /** The samples, their preallocated outputs and the configured normalizers of one case. */
+  public abstract static class Data {
+    Shape shape;
+    /** The input samples: ROWS rows of 64, or one image. */
+    float[][] in;
+    /** As many preallocated outputs, written by every benchmark. */
+    float[][] out;
+    Normalizer batch;
+    Normalizer layer;
+    Normalizer group;
+    /** Null where S = 1. */
+    Normalizer instance;
+
+    void init(String data) {
+      int samples;
+      int groups;
+      switch (data) {
+        case TABULAR:
+          shape = Shape.of(64);
+          samples = ROWS;
+          groups = 8;
+          break;
+        case IMAGE:
+          shape = Shape.of(3, 224, 224);
+          samples = 1;
+          groups = 1;
+          break;
+        default:
+          throw new IllegalArgumentException("unknown data case '" + data + "', expected " + TABULAR + " or " + IMAGE);
+      }
+      if (samples * shape.size() != ELEMENTS) {
+        throw new IllegalStateException(samples + " samples of " + shape + " are not " + ELEMENTS + " elements");
+      }
+      Random random = new Random(42);
+      int channels = shape.channels();
+      // Per-channel offsets and scales, as real features or colour channels have.
+      double[] offset = new double[channels];
+      double[] spread = new double[channels];
+      for (int c = 0; c < channels; c++) {
+        offset[c] = 10 * random.nextGaussian();
+        spread[c] = 0.5 + 2 * random.nextDouble();
+      }
+      in = new float[samples][shape.size()];
+      out = new float[samples][shape.size()];
+      int spatial = shape.spatialSize();
+      for (float[] sample : in) {
+        for (int i = 0; i < sample.length; i++) {
+          int c = i / spatial;
+          sample[i] = (float) (offset[c] + spread[c] * random.nextGaussian());
+        }
+      }
+
+      // Batch norm with the statistics of this very data, as a fitted run would use.
+      ChannelMoments moments = new ChannelMoments(shape);
+      for (float[] sample : in) {
+        moments.update(sample);
+      }
+      batch = Normalizers.batch(moments.statistics(), EPS, affine(random, channels));
+      layer = Normalizers.layer(shape, EPS, affine(random, shape.size()));
+      group = Normalizers.group(shape, groups, EPS, affine(random, channels));
+      instance = spatial > 1 ? Normalizers.instance(shape, EPS, affine(random, channels)) : null;
+    }
+
+    private static Affine affine(Random random, int length) {
+      double[] weight = new double[length];
+      double[] bias = new double[length];
+      for (int i = 0; i < length; i++) {
+        weight[i] = 1 + 0.1 * random.nextGaussian();
+        bias[i] = 0.1 * random.nextGaussian();
+      }
+      return Affine.of(weight, bias);
+    }
+  }
+
+  /** Both cases: every method but instance norm. */
+  @State(Scope.Thread)
+  public static class AllCases extends Data {
+    @Param({TABULAR, IMAGE})
+    public String data;
+
+    @Setup
+    public void setup() {
+      init(data);
+    }
+  }
+
+  /** The cases with S > 1, where instance norm is defined. */
+  @State(Scope.Thread)
+  public static class SpatialCases extends Data {
+    @Param({IMAGE})
+    public String data;
+
+    @Setup
+    public void setup() {
+      init(data);
+      if (instance == null) {
+        throw new IllegalArgumentException("instance norm needs S > 1, case " + data + " has shape " + shape);
+      }
+    }
+  }
+
+  /** The memory-speed limit: System.arraycopy of the same arrays. */
+  @Benchmark
+  public float[][] copy(AllCases d) {
+    float[][] in = d.in;
+    float[][] out = d.out;
+    for (int s = 0; s < in.length; s++) {
+      System.arraycopy(in[s], 0, out[s], 0, in[s].length);
+    }
+    return out;
+  }
+
+  @Benchmark
+  public float[][] batch(AllCases d) {
+    return run(d.batch, d.in, d.out);
+  }
+
+  @Benchmark
+  public float[][] layer(AllCases d) {
+    return run(d.layer, d.in, d.out);
+  }
+
+  @Benchmark
+  public float[][] group(AllCases d) {
+    return run(d.group, d.in, d.out);
+  }
+
+  @Benchmark
+  public float[][] instance(SpatialCases d) {
+    return run(d.instance, d.in, d.out);
+  }
+
+  /** The batch statistics pass: every sample folded into fresh per-channel moments. */
+  @Benchmark
+  public ChannelMoments batchStatistics(AllCases d) {
+    ChannelMoments moments = new ChannelMoments(d.shape);
+    for (float[] sample : d.in) {
+      moments.update(sample);
+    }
+    return moments;
+  }
+
+  private static float[][] run(Normalizer normalizer, float[][] in, float[][] out) {
+    for (int s = 0; s < in.length; s++) {
+      normalizer.normalize(in[s], out[s]);
+    }
+    return out;
+  }
+}

@@ -1,0 +1,149 @@
+package io.sparknorm.job;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparknorm.core.Affine;
+import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Shape;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.Arrays;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * The job's two JSON files, on any Hadoop file system: the affine file
+ * {@code {"weight": [...], "bias": [...]}} and batch norm's statistics file
+ * {@code {"method": "batch", "shape": [...], "eps": ..., "count": ..., "mean": [...], "var": [...],
+ * "var_unbiased": [...]}} (the contract's). Unknown keys are ignored.
+ */
+final class JsonFiles {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private JsonFiles() {}
+
+  static Affine readAffine(String file, Configuration conf) {
+    JsonNode root = read(file, conf, "affine");
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("affine file " + file + ": expected a JSON object {\"weight\": [...], \"bias\": [...]}");
+    }
+    return Affine.of(numbers(root, "weight", file, false), numbers(root, "bias", file, false));
+  }
+
+  static BatchStatistics readStatistics(String file, Configuration conf) {
+    JsonNode root = read(file, conf, "stats-in");
+    if (!root.isObject()) {
+      throw new IllegalArgumentException("stats-in file " + file + ": expected a JSON object with mean and var");
+    }
+    if (root.has("method") && !NormMethod.BATCH.id().equals(root.get("method").asText())) {
+      throw new IllegalArgumentException("stats-in file " + file + ": method is '" + root.get("method").asText()
+          + "', expected 'batch'");
+    }
+    double[] mean = numbers(root, "mean", file, true);
+    double[] variance = numbers(root, "var", file, true);
+    if (mean.length != variance.length || mean.length == 0) {
+      throw new IllegalArgumentException("stats-in file " + file + ": mean has " + mean.length + " values and var "
+          + variance.length + "; they must have one value per channel");
+    }
+    Shape shape = Shape.of(mean.length);
+    JsonNode shapeNode = root.get("shape");
+    if (shapeNode != null && shapeNode.isArray() && shapeNode.size() > 0) {
+      int[] dims = new int[shapeNode.size()];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = shapeNode.get(i).asInt();
+      }
+      shape = Shape.of(dims);
+      if (shape.channels() != mean.length) {
+        throw new IllegalArgumentException("stats-in file " + file + ": shape " + shape + " has " + shape.channels()
+            + " channels but mean has " + mean.length + " values");
+      }
+    }
+    double[] unbiased = root.has("var_unbiased") ? numbers(root, "var_unbiased", file, true) : null;
+    if (unbiased == null || unbiased.length != mean.length) {
+      unbiased = new double[mean.length];
+      Arrays.fill(unbiased, Double.NaN);
+    }
+    double[] residual = root.has("mean_residual") ? numbers(root, "mean_residual", file, true) : null;
+    if (residual == null || residual.length != mean.length) {
+      residual = new double[mean.length];
+    }
+    long count = root.has("count") ? root.get("count").asLong() : 0;
+    try {
+      return new BatchStatistics(shape, count, mean, residual, variance, unbiased);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("stats-in file " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * The statistics file; {@code mean_residual} (what rounding the mean to a double lost) lets a
+   * later {@code --stats-in} run reproduce this one to the last digit on data far from zero.
+   */
+  static void writeStatistics(BatchStatistics statistics, double eps, Path file, Configuration conf)
+      throws IOException {
+    ObjectNode root = JSON.createObjectNode();
+    root.put("method", NormMethod.BATCH.id());
+    ArrayNode shape = root.putArray("shape");
+    Arrays.stream(statistics.shape().dims()).forEach(shape::add);
+    root.put("eps", eps);
+    root.put("count", statistics.count());
+    putArray(root, "mean", statistics.mean());
+    putArray(root, "var", statistics.variance());
+    putArray(root, "var_unbiased", statistics.unbiasedVariance());
+    putArray(root, "mean_residual", statistics.meanResidual());
+    FileSystem fs = file.getFileSystem(conf);
+    try (OutputStream out = fs.create(file, false)) {
+      JSON.writerWithDefaultPrettyPrinter().writeValue(out, root);
+    }
+  }
+
+  private static void putArray(ObjectNode root, String key, double[] values) {
+    ArrayNode array = root.putArray(key);
+    for (double v : values) {
+      array.add(v);
+    }
+  }
+
+  private static JsonNode read(String file, Configuration conf, String option) {
+    try {
+      Path path = new Path(file);
+      FileSystem fs = path.getFileSystem(conf);
+      if (!fs.exists(path)) {
+        throw new IllegalArgumentException(option + " file " + file + " does not exist");
+      }
+      try (InputStream in = fs.open(path)) {
+        return JSON.readTree(in);
+      }
+    } catch (IOException e) {
+      throw new IllegalArgumentException(option + " file " + file + " is not valid JSON: "
+          + e.getMessage().split("\n")[0]);
+    }
+  }
+
+  private static double[] numbers(JsonNode root, String key, String file, boolean required) {
+    JsonNode node = root.get(key);
+    if (node == null || node.isNull()) {
+      if (required) {
+        throw new IllegalArgumentException("file " + file + ": the key '" + key + "' is missing");
+      }
+      return null;
+    }
+    if (!node.isArray()) {
+      throw new IllegalArgumentException("file " + file + ": '" + key + "' must be an array of numbers");
+    }
+    double[] values = new double[node.size()];
+    for (int i = 0; i < values.length; i++) {
+      if (!node.get(i).isNumber()) {
+        throw new IllegalArgumentException("file " + file + ": " + key + "[" + i + "] is " + node.get(i)
+            + ", not a number");
+      }
+      values[i] = node.get(i).asDouble();
+    }
+    return values;
+  }
+}
