@@ -70,17 +70,22 @@ public final class TensorNormalization {
       return statistics;
     }
 
-    /** Rows read by the last action on {@link #frame()}. */
+    /*
+     * The counts are Spark accumulators: they add up over every action run on frame(). After the
+     * one action of a job (its write) they are that action's counts.
+     */
+
+    /** Rows read by the actions on {@link #frame()} so far. */
     public long rowsIn() {
       return rowsIn.value();
     }
 
-    /** Invalid rows dropped by {@link HandleInvalid#SKIP} in the last action. */
+    /** Invalid rows dropped by {@link HandleInvalid#SKIP} in the actions so far. */
     public long rowsSkipped() {
       return rowsSkipped.value();
     }
 
-    /** Invalid rows kept with a null result by {@link HandleInvalid#KEEP} in the last action. */
+    /** Invalid rows kept with a null result by {@link HandleInvalid#KEEP} in the actions so far. */
     public long rowsKeptInvalid() {
       return rowsKeptInvalid.value();
     }
@@ -164,9 +169,14 @@ public final class TensorNormalization {
       return input;
     }
     StructType schema = input.schema();
-    String name = fieldName(schema, spec.inputCol(), "input-col");
-    if (!schema.apply(name).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
-      return input;
+    String name = null;
+    for (String field : schema.fieldNames()) {
+      if (field.equalsIgnoreCase(spec.inputCol()) && (name == null || field.equals(spec.inputCol()))) {
+        name = field;
+      }
+    }
+    if (name == null || !schema.apply(name).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
+      return input; // a missing column is reported by TensorColumn
     }
     Column parsed = functions.from_json(functions.col(name),
         org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.DoubleType),

@@ -1,0 +1,18 @@
+package io.sparknorm.spark;
+
+import org.apache.spark.sql.SparkSession;
+
+/** The local Spark session of the in-process tests: two cores, no UI, few shuffle partitions. */
+public final class SparkTestSession {
+  private SparkTestSession() {}
+
+  public static SparkSession start() {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName("sparknorm-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "4")
+        .config("spark.driver.host", "127.0.0.1")
+        .getOrCreate();
+  }
+}
