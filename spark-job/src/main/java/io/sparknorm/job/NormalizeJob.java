@@ -247,7 +247,11 @@ public final class NormalizeJob implements Callable<Integer> {
       }
       String unique = UUID.randomUUID().toString();
       tmpOutput = new Path(outputPath.getParent(), "." + outputPath.getName() + ".sparknorm-" + unique);
-      frame.write().format(outFormat).save(tmpOutput.toString());
+      var writer = frame.write().format(outFormat);
+      if (outFormat.equals("csv")) {
+        writer = writer.option("header", "true");
+      }
+      writer.save(tmpOutput.toString());
       if (statsPath != null) {
         tmpStats = new Path(statsPath.getParent(), "." + statsPath.getName() + ".sparknorm-" + unique);
         JsonFiles.writeStatistics(result.statistics(), spec.eps(), tmpStats, conf);
