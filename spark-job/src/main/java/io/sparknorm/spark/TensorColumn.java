@@ -19,8 +19,9 @@ import org.apache.spark.sql.types.StructType;
 /**
  * Where a row's tensor is and how to read it as one primitive array: an array column of float,
  * double, int, long, short or byte; a Spark ML vector column, dense or sparse; or scalar numeric
- * columns assembled in order. Reads straight from Spark's internal rows, with no per-element
- * boxing.
+ * columns assembled in order; or the struct of Spark's image source (its 8-bit pixels, stored height x
+ * width x channels, become a float tensor of shape (channels, height, width), channels in the
+ * source's BGR order). Reads straight from Spark's internal rows, with no per-element boxing.
  *
  * <p>Element types follow the contract: double input gives double output, float, integer and byte
  * input give float output (vectors are double and stay vectors). Statistics are always in double.
@@ -28,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
 public final class TensorColumn implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private enum Kind { ARRAY, VECTOR, SCALARS }
+  private enum Kind { ARRAY, VECTOR, SCALARS, IMAGE }
 
   private final Kind kind;
   private final String name;
@@ -61,6 +62,10 @@ public final class TensorColumn implements Serializable {
     if (type.equals(SQLDataTypes.VectorType())) {
       return new TensorColumn(Kind.VECTOR, field.name(), new int[] {ordinal}, new DataType[] {DataTypes.DoubleType},
           false, true);
+    }
+    if (isImage(type)) {
+      return new TensorColumn(Kind.IMAGE, field.name(), new int[] {ordinal}, new DataType[] {DataTypes.ByteType},
+          false, false);
     }
     if (type instanceof ArrayType array && isNumeric(array.elementType()) && !(array.elementType() instanceof DecimalType)) {
       DataType element = array.elementType();
@@ -115,6 +120,12 @@ public final class TensorColumn implements Serializable {
     }
     throw new IllegalArgumentException("column '" + column + "' is not in the input; its columns are "
         + Arrays.toString(schema.fieldNames()));
+  }
+
+  /** The struct of Spark's image data source: origin, height, width, nChannels, mode, data. */
+  private static boolean isImage(DataType type) {
+    return type instanceof StructType struct && struct.size() == 6
+        && Arrays.equals(struct.fieldNames(), new String[] {"origin", "height", "width", "nChannels", "mode", "data"});
   }
 
   private static boolean isNumeric(DataType t) {
@@ -175,6 +186,8 @@ public final class TensorColumn implements Serializable {
       }
       case VECTOR:
         return row.isNullAt(ordinals[0]) ? null : readVector(row.getStruct(ordinals[0], 4));
+      case IMAGE:
+        return row.isNullAt(ordinals[0]) ? null : readImage(row.getStruct(ordinals[0], 6));
       default:
         return readScalars(row);
     }
@@ -221,6 +234,37 @@ public final class TensorColumn implements Serializable {
       dense[indices[i]] = values[i];
     }
     return dense;
+  }
+
+  /** Pixels stored (height, width, channels) as unsigned bytes, returned channels first. */
+  private static float[] readImage(InternalRow image) {
+    int height = image.getInt(1);
+    int width = image.getInt(2);
+    int channels = image.getInt(3);
+    byte[] data = image.getBinary(5);
+    int plane = height * width;
+    if (data == null || data.length != plane * channels) {
+      return new float[0];
+    }
+    float[] values = new float[data.length];
+    for (int p = 0, i = 0; p < plane; p++) {
+      for (int c = 0; c < channels; c++, i++) {
+        values[c * plane + p] = data[i] & 0xff;
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The shape a valid row suggests when none is given: (channels, height, width) for an image, else
+   * the contract's (length,).
+   */
+  int[] naturalShape(InternalRow row, int length) {
+    if (kind == Kind.IMAGE) {
+      InternalRow image = row.getStruct(ordinals[0], 6);
+      return new int[] {image.getInt(3), image.getInt(1), image.getInt(2)};
+    }
+    return new int[] {length};
   }
 
   private Object readScalars(InternalRow row) {

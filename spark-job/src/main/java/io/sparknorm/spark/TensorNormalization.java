@@ -223,17 +223,18 @@ public final class TensorNormalization {
         + java.util.Arrays.toString(schema.fieldNames()));
   }
 
-  /** The contract's default shape: (length of the first valid row,). */
+  /** The contract's default shape: (length of the first valid row,); (C, H, W) for images. */
   private static Shape inferShape(Dataset<Row> frame, TensorColumn tensor) {
     Dataset<Row> projected = project(frame, tensor, null);
     TensorColumn local = resolveProjected(projected.schema(), tensor);
     RowValidator validator = new RowValidator(local, null, HandleInvalid.SKIP, -1, null);
-    List<Integer> first = projected.queryExecution().toRdd().toJavaRDD()
+    List<int[]> first = projected.queryExecution().toRdd().toJavaRDD()
         .map(row -> {
           Object values = validator.read(row, 0, 0);
-          return values == null ? -1 : values instanceof double[] d ? d.length : ((float[]) values).length;
+          int length = values == null ? 0 : values instanceof double[] d ? d.length : ((float[]) values).length;
+          return length == 0 ? new int[0] : local.naturalShape(row, length);
         })
-        .filter(length -> length > 0)
+        .filter(dims -> dims.length > 0)
         .take(1);
     if (first.isEmpty()) {
       throw new IllegalArgumentException("column '" + tensor.name() + "': no valid row to infer the shape from;"

@@ -261,6 +261,52 @@ class NormalizeJobTest {
   }
 
   @Test
+  void imagesBecomeChannelFirstFloatTensors() throws IOException {
+    Path images = dir.resolve("images");
+    Files.createDirectories(images);
+    int width = 4;
+    int height = 3;
+    java.util.Map<String, double[]> expected = new java.util.TreeMap<>();
+    for (int n = 0; n < 2; n++) {
+      java.awt.image.BufferedImage image = new java.awt.image.BufferedImage(width, height,
+          java.awt.image.BufferedImage.TYPE_3BYTE_BGR);
+      double[] chw = new double[3 * height * width];
+      for (int y = 0; y < height; y++) {
+        for (int x = 0; x < width; x++) {
+          int r = (17 * x + 5 * y + 40 * n) % 256;
+          int g = (3 * x * y + 7 + n) % 256;
+          int b = (250 - 11 * x - 13 * y) % 256;
+          image.setRGB(x, y, (r << 16) | (g << 8) | b);
+          int p = y * width + x;
+          chw[p] = b; // Spark's image source keeps OpenCV's BGR order
+          chw[height * width + p] = g;
+          chw[2 * height * width + p] = r;
+        }
+      }
+      Path file = images.resolve("img" + n + ".png");
+      javax.imageio.ImageIO.write(image, "png", file.toFile());
+      expected.put("img" + n + ".png", chw);
+    }
+    String output = dir.resolve("out").toString();
+    Run run = run("--input", images.toString(), "--input-format", "image", "--output", output, "--method",
+        "instance", "--output-col", "pixels");
+    assertEquals(0, run.exit(), run.err());
+    Normalizer instance = Normalizers.instance(Shape.of(3, height, width), 1e-5, Affine.none());
+    List<Row> rows = spark.read().parquet(output).select("image.origin", "pixels").collectAsList();
+    assertEquals(2, rows.size());
+    for (Row row : rows) {
+      String origin = row.getString(0);
+      double[] chw = expected.get(origin.substring(origin.lastIndexOf('/') + 1));
+      float[] reference = instance.apply(io.sparknorm.core.GoldenFiles.toFloat(chw));
+      double[] actual = doubles(row.getList(1));
+      assertEquals(reference.length, actual.length);
+      for (int i = 0; i < actual.length; i++) {
+        assertEquals(reference[i], (float) actual[i], 0.0f, origin + " element " + i);
+      }
+    }
+  }
+
+  @Test
   void helpShowsExamples() {
     Run help = run("--help");
     assertEquals(0, help.exit());
