@@ -35,6 +35,13 @@ final class BatchNormalizer implements Normalizer {
   @Override
   public void normalize(double[] in, double[] out) {
     int spatial = shape.spatialSize();
+    if (spatial == 1) {
+      // Tabular rows: one value per channel, one straight (vectorizable) loop.
+      for (int c = 0; c < mean.length; c++) {
+        out[c] = ((in[c] - mean[c]) - meanResidual[c]) * scale[c] + bias[c];
+      }
+      return;
+    }
     for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
       double m = mean[c];
       double r = meanResidual[c];
@@ -49,6 +56,12 @@ final class BatchNormalizer implements Normalizer {
   @Override
   public void normalize(float[] in, float[] out) {
     int spatial = shape.spatialSize();
+    if (spatial == 1) {
+      for (int c = 0; c < mean.length; c++) {
+        out[c] = (float) (((in[c] - mean[c]) - meanResidual[c]) * scale[c] + bias[c]);
+      }
+      return;
+    }
     for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
       double m = mean[c];
       double r = meanResidual[c];

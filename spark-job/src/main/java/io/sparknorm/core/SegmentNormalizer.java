@@ -58,13 +58,18 @@ final class SegmentNormalizer implements Normalizer {
         squares += d * d;
       }
       double invStd = 1.0 / Math.sqrt(squares / length + eps);
-      // Runs of affineStride elements share one weight and bias.
-      for (int run = start; run < end; run += affineStride) {
-        int a = run / affineStride;
-        double scale = invStd * weight[a];
-        double shift = bias[a];
-        for (int i = run; i < run + affineStride; i++) {
-          out[i] = ((in[i] - first) - mean) * scale + shift;
+      if (affineStride == 1) {
+        for (int i = start; i < end; i++) {
+          out[i] = ((in[i] - first) - mean) * (invStd * weight[i]) + bias[i];
+        }
+      } else {
+        // Runs of S elements (one channel) share one weight and bias.
+        for (int run = start, c = start / affineStride; run < end; run += affineStride, c++) {
+          double scale = invStd * weight[c];
+          double shift = bias[c];
+          for (int i = run; i < run + affineStride; i++) {
+            out[i] = ((in[i] - first) - mean) * scale + shift;
+          }
         }
       }
     }
@@ -87,12 +92,17 @@ final class SegmentNormalizer implements Normalizer {
         squares += d * d;
       }
       double invStd = 1.0 / Math.sqrt(squares / length + eps);
-      for (int run = start; run < end; run += affineStride) {
-        int a = run / affineStride;
-        double scale = invStd * weight[a];
-        double shift = bias[a];
-        for (int i = run; i < run + affineStride; i++) {
-          out[i] = (float) (((in[i] - first) - mean) * scale + shift);
+      if (affineStride == 1) {
+        for (int i = start; i < end; i++) {
+          out[i] = (float) (((in[i] - first) - mean) * (invStd * weight[i]) + bias[i]);
+        }
+      } else {
+        for (int run = start, c = start / affineStride; run < end; run += affineStride, c++) {
+          double scale = invStd * weight[c];
+          double shift = bias[c];
+          for (int i = run; i < run + affineStride; i++) {
+            out[i] = (float) (((in[i] - first) - mean) * scale + shift);
+          }
         }
       }
     }

@@ -192,12 +192,18 @@ public final class NormalizeJob implements Callable<Integer> {
     if (!verbose) {
       quietLogging();
     }
-    boolean ownSession = SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty();
-    SparkSession.Builder builder = SparkSession.builder().appName("sparknorm " + spec.method().id());
-    if (System.getProperty("spark.master") == null) {
-      builder.master("local[*]");
+    // In a notebook, a test or a benchmark the session exists already: use it, and leave it running.
+    SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession()
+        .getOrElse(() -> null));
+    boolean ownSession = existing == null;
+    SparkSession spark = existing;
+    if (ownSession) {
+      SparkSession.Builder builder = SparkSession.builder().appName("sparknorm " + spec.method().id());
+      if (System.getProperty("spark.master") == null) {
+        builder.master("local[*]");
+      }
+      spark = builder.getOrCreate();
     }
-    SparkSession spark = builder.getOrCreate();
     if (!verbose) {
       spark.sparkContext().setLogLevel("WARN");
     }

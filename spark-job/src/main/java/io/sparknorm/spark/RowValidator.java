@@ -50,7 +50,7 @@ final class RowValidator implements Serializable {
       return values;
     }
     if (handleInvalid == HandleInvalid.ERROR) {
-      String id = idOrdinal < 0 ? null : row.isNullAt(idOrdinal) ? "null" : String.valueOf(row.get(idOrdinal, idType));
+      String id = idOrdinal < 0 ? null : row.isNullAt(idOrdinal) ? "null" : String.valueOf(InternalRow.getAccessor(idType, true).apply(row, idOrdinal));
       throw new InvalidRowException(tensor.name(), partition, index, id, problem);
     }
     return null;

@@ -17,6 +17,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructField;
@@ -331,6 +332,9 @@ public final class TensorNormalization {
 
     JavaRDD<InternalRow> out = frame.queryExecution().toRdd().toJavaRDD()
         .mapPartitionsWithIndex((partition, rows) -> new Iterator<InternalRow>() {
+          // Typed accessors, chosen once: InternalRow.get(i, type) looks the type up (and the
+          // session's configuration with it) on every call.
+          private final scala.Function2<SpecializedGetters, Object, Object>[] getters = accessors(inTypes);
           private long index;
           private long read;
           private long skipped;
@@ -360,7 +364,7 @@ public final class TensorNormalization {
               Object[] cells = new Object[width];
               for (int i = 0; i < inTypes.length; i++) {
                 if (i != resultOrdinal) {
-                  cells[i] = row.isNullAt(i) ? null : row.get(i, inTypes[i]);
+                  cells[i] = getters[i].apply(row, i);
                 }
               }
               cells[resultOrdinal] = result;
@@ -390,6 +394,15 @@ public final class TensorNormalization {
     org.apache.spark.sql.classic.SparkSession session = (org.apache.spark.sql.classic.SparkSession) frame.sparkSession();
     Dataset<Row> result = session.internalCreateDataFrame(out.rdd(), outSchema, false);
     return new Result(result, shape, statistics, rowsIn, rowsSkipped, rowsKept);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static scala.Function2<SpecializedGetters, Object, Object>[] accessors(DataType[] types) {
+    scala.Function2<SpecializedGetters, Object, Object>[] getters = new scala.Function2[types.length];
+    for (int i = 0; i < types.length; i++) {
+      getters[i] = InternalRow.getAccessor(types[i], true);
+    }
+    return getters;
   }
 
   /**

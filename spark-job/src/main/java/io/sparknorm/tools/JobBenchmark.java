@@ -1,0 +1,241 @@
+package io.sparknorm.tools;
+
+import io.sparknorm.job.NormalizeJob;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.feature.StandardScaler;
+import org.apache.spark.ml.feature.StandardScalerModel;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The end-to-end benchmark: generates a dataset, then times, in one Spark session and alternating
+ * round by round, the identity job (read and write Parquet), Spark ML's StandardScaler (fit,
+ * transform, write) and the job's batch, layer, instance and group norm (the real
+ * {@link NormalizeJob} path: read, statistics, normalize, write, move into place). Prints the
+ * medians and the ratios to identity and to StandardScaler. Run it with {@code local-runner/bench}.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = "Times identity, StandardScaler and sparknorm's four methods side by side.")
+public final class JobBenchmark implements Callable<Integer> {
+
+  @Option(names = "--rows", defaultValue = "1000000", description = "Rows to generate (default ${DEFAULT-VALUE}).")
+  long rows;
+
+  @Option(names = "--shape", defaultValue = "64", description = "Sample shape, e.g. 64 or 3,32,32 (default ${DEFAULT-VALUE}).")
+  String shape;
+
+  @Option(names = "--type", defaultValue = "double", description = "double or float (default ${DEFAULT-VALUE}).")
+  String type;
+
+  @Option(names = "--groups", defaultValue = "0", description = "G for group norm (default: C/2, or 1 when C = 1).")
+  int groups;
+
+  @Option(names = "--runs", defaultValue = "3", description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
+  int runs;
+
+  @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group",
+      description = "Which jobs to time (default ${DEFAULT-VALUE}).")
+  List<String> jobs;
+
+  @Option(names = "--dir", defaultValue = "target/bench", description = "Work folder (default ${DEFAULT-VALUE}).")
+  String dir;
+
+  @Option(names = "--double-rows", description = "Also time each job on twice the rows and report the ratio.")
+  boolean doubleRows;
+
+  @Option(names = "--partitions", defaultValue = "0", description = "Files of the generated data (default: 2 per 128 MB).")
+  int partitions;
+
+  private SparkSession spark;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new JobBenchmark()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    spark = SparkSession.builder().appName("sparknorm bench").getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    int[] dims = Arrays.stream(shape.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+    int size = Arrays.stream(dims).reduce(1, (a, b) -> a * b);
+    int channels = dims[0];
+    int g = groups > 0 ? groups : channels % 2 == 0 ? channels / 2 : 1;
+    boolean isDouble = type.equals("double");
+
+    String input = dir + "/input-" + rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
+    long bytes = generate(input, rows, size, isDouble);
+    System.out.printf(Locale.ROOT, "data: %d rows of %s %s (%s), %.0f MB of Parquet at %s%n", rows, type,
+        Arrays.toString(dims), "seeded uniform noise around per-element offsets", bytes / 1e6, input);
+    System.out.printf(Locale.ROOT, "spark: %s, %s, Java %s, %d cores%n", spark.sparkContext().master(),
+        spark.version(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+
+    Map<String, List<Double>> times = time(input, dims, g);
+    report(times, "");
+    if (doubleRows) {
+      String twice = dir + "/input-" + 2 * rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
+      generate(twice, 2 * rows, size, isDouble);
+      Map<String, List<Double>> twiceTimes = time(twice, dims, g);
+      report(twiceTimes, " (" + 2 * rows + " rows)");
+      System.out.println();
+      System.out.println("| job | time for 2x rows / time for 1x rows |");
+      System.out.println("| --- | --- |");
+      for (String job : times.keySet()) {
+        System.out.printf(Locale.ROOT, "| %s | %.2f |%n", job, median(twiceTimes.get(job)) / median(times.get(job)));
+      }
+    }
+    spark.stop();
+    return 0;
+  }
+
+  private Map<String, List<Double>> time(String input, int[] dims, int g) throws Exception {
+    Map<String, List<Double>> times = new LinkedHashMap<>();
+    for (String job : jobs) {
+      times.put(job, new ArrayList<>());
+    }
+    String shapeArg = String.join(",", Arrays.stream(dims).mapToObj(String::valueOf).toList());
+    for (int round = 1; round <= runs; round++) {
+      for (String job : jobs) {
+        if (job.equals("instance") && dims.length == 1) {
+          continue; // S = 1: PyTorch refuses instance norm
+        }
+        String output = dir + "/out-" + job;
+        long start = System.nanoTime();
+        switch (job) {
+          case "identity" -> spark.read().parquet(input).write().mode(SaveMode.Overwrite).parquet(output);
+          case "scaler" -> standardScaler(input, output);
+          default -> {
+            List<String> args = new ArrayList<>(List.of("--input", input, "--output", output, "--overwrite",
+                "--method", job, "--shape", shapeArg));
+            if (job.equals("group")) {
+              args.addAll(List.of("--groups", String.valueOf(g)));
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int exit = NormalizeJob.run(args.toArray(new String[0]), new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+            if (exit != 0) {
+              throw new IllegalStateException(job + " failed: " + err.toString(StandardCharsets.UTF_8));
+            }
+          }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        times.get(job).add(seconds);
+        System.out.printf(Locale.ROOT, "round %d %-9s %7.2f s%n", round, job, seconds);
+      }
+    }
+    times.values().removeIf(List::isEmpty);
+    return times;
+  }
+
+  /** Spark ML's nearest thing to batch norm: StandardScaler with mean and std, on the same Parquet. */
+  private void standardScaler(String input, String output) {
+    Dataset<Row> data = spark.read().parquet(input).withColumn("features",
+        org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("features")));
+    StandardScalerModel model = new StandardScaler().setWithMean(true).setWithStd(true).setInputCol("features")
+        .setOutputCol("scaled").fit(data);
+    model.transform(data).drop("features").write().mode(SaveMode.Overwrite).parquet(output);
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(Double::compare);
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private void report(Map<String, List<Double>> times, String title) {
+    double identity = times.containsKey("identity") ? median(times.get("identity")) : Double.NaN;
+    double scaler = times.containsKey("scaler") ? median(times.get("scaler")) : Double.NaN;
+    System.out.println();
+    System.out.println("Medians of " + runs + " runs" + title + ":");
+    System.out.println("| job | median s | runs (s) | x identity | x StandardScaler |");
+    System.out.println("| --- | ---: | --- | ---: | ---: |");
+    for (Map.Entry<String, List<Double>> e : times.entrySet()) {
+      double m = median(e.getValue());
+      System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f |%n", e.getKey(), m,
+          String.join(" ", e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList()),
+          m / identity, m / scaler);
+    }
+  }
+
+  /** Writes seeded random rows (id, features) unless the folder is already there; returns its size. */
+  private long generate(String path, long count, int size, boolean isDouble) throws Exception {
+    Path target = new Path(path);
+    FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
+    if (!fs.exists(new Path(target, "_SUCCESS"))) {
+      long bytesPerRow = (long) size * (isDouble ? 8 : 4);
+      int files = partitions > 0 ? partitions : (int) Math.max(2, 2 * (count * bytesPerRow / (128L << 20)));
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+      List<Integer> slices = new ArrayList<>();
+      for (int i = 0; i < files; i++) {
+        slices.add(i);
+      }
+      JavaRDD<Row> rowsRdd = jsc.parallelize(slices, files).mapPartitions(randomRows(count, size, isDouble, files));
+      StructType schema = new StructType().add("id", DataTypes.LongType)
+          .add("features", DataTypes.createArrayType(isDouble ? DataTypes.DoubleType : DataTypes.FloatType, false));
+      spark.createDataFrame(rowsRdd, schema).write().mode(SaveMode.Overwrite).parquet(path);
+    }
+    return fs.getContentSummary(target).getLength();
+  }
+
+  /** Slice i of {@code files} of the rows, seeded by the slice: the same data on every run. */
+  private static org.apache.spark.api.java.function.FlatMapFunction<Iterator<Integer>, Row> randomRows(long count,
+      int size, boolean isDouble, int files) {
+    return it -> {
+      int slice = it.next();
+      long from = count * slice / files;
+      long to = count * (slice + 1) / files;
+      return new Iterator<Row>() {
+        long id = from;
+        final SplittableRandom random = new SplittableRandom(slice * 7919L + 17);
+
+        @Override
+        public boolean hasNext() {
+          return id < to;
+        }
+
+        @Override
+        public Row next() {
+          Object values;
+          if (isDouble) {
+            double[] d = new double[size];
+            for (int i = 0; i < size; i++) {
+              d[i] = 3.0 * (i % 7) + (1 + i % 3) * random.nextDouble() - 0.5;
+            }
+            values = d;
+          } else {
+            float[] f = new float[size];
+            for (int i = 0; i < size; i++) {
+              f[i] = (float) (3.0 * (i % 7) + (1 + i % 3) * random.nextDouble() - 0.5);
+            }
+            values = f;
+          }
+          return RowFactory.create(id++, values);
+        }
+      };
+    };
+  }
+}
