@@ -16,49 +16,49 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SparkSubmitScriptIT {
 
-    private static final String SPARK_VERSION = "4.2.0";
+  private static final String SPARK_VERSION = "4.2.0";
 
-    private final SparkSubmitProcess submit = new SparkSubmitProcess(Duration.ofMinutes(2));
+  private final SparkSubmitProcess submit = new SparkSubmitProcess(Duration.ofMinutes(2));
 
-    @Test
-    void versionNamesTheSparkOfTheBuild() {
-        SparkSubmitProcess.Result result = submit.run("--version");
+  @Test
+  void versionNamesTheSparkOfTheBuild() {
+    SparkSubmitProcess.Result result = submit.run("--version");
 
-        assertEquals(0, result.exitCode(), result::describe);
-        assertTrue(result.output().contains("version " + SPARK_VERSION), result::describe);
-        assertTrue(result.output().contains("Using Scala version 2.13"), result::describe);
-    }
+    assertEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.output().contains("version " + SPARK_VERSION), result::describe);
+    assertTrue(result.output().contains("Using Scala version 2.13"), result::describe);
+  }
 
-    @Test
-    void noArgumentsIsAUsageError() {
-        SparkSubmitProcess.Result result = submit.run();
+  @Test
+  void noArgumentsIsAUsageError() {
+    SparkSubmitProcess.Result result = submit.run();
 
-        assertNotEquals(0, result.exitCode(), result::describe);
-        assertTrue(result.stderr().contains("Usage: spark-submit"), result::describe);
-    }
+    assertNotEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.stderr().contains("Usage: spark-submit"), result::describe);
+  }
 
-    @Test
-    void aMissingApplicationJarFails(@TempDir Path dir) {
-        Path missing = dir.resolve("no-such-app.jar");
+  @Test
+  void aMissingApplicationJarFails(@TempDir Path dir) {
+    Path missing = dir.resolve("no-such-app.jar");
 
-        SparkSubmitProcess.Result result = submit.run(
-                "--master", "local[1]", "--conf", "spark.ui.enabled=false",
-                "--class", "io.sparknorm.NoSuchApp", missing.toString());
+    SparkSubmitProcess.Result result = submit.run(
+        "--master", "local[1]", "--conf", "spark.ui.enabled=false",
+        "--class", "io.sparknorm.NoSuchApp", missing.toString());
 
-        assertNotEquals(0, result.exitCode(), result::describe);
-        assertTrue(result.stderr().contains("NoSuchApp"), result::describe);
-    }
+    assertNotEquals(0, result.exitCode(), result::describe);
+    assertTrue(result.stderr().contains("NoSuchApp"), result::describe);
+  }
 
-    @Test
-    void aMissingRuntimeIsReportedAsAnError(@TempDir Path dir) throws Exception {
-        Path emptyHome = Files.createDirectory(dir.resolve("spark-home"));
+  @Test
+  void aMissingRuntimeIsReportedAsAnError(@TempDir Path dir) throws Exception {
+    Path emptyHome = Files.createDirectory(dir.resolve("spark-home"));
 
-        SparkSubmitProcess.Result result = submit
-                .withEnv("SPARKNORM_SPARK_HOME", emptyHome.toString())
-                .run("--version");
+    SparkSubmitProcess.Result result = submit
+        .withEnv("SPARKNORM_SPARK_HOME", emptyHome.toString())
+        .run("--version");
 
-        assertEquals(1, result.exitCode(), result::describe);
-        assertTrue(result.stderr().startsWith("error: "), result::describe);
-        assertTrue(result.stderr().contains(emptyHome.toString()), result::describe);
-    }
+    assertEquals(1, result.exitCode(), result::describe);
+    assertTrue(result.stderr().startsWith("error: "), result::describe);
+    assertTrue(result.stderr().contains(emptyHome.toString()), result::describe);
+  }
 }

@@ -31,6 +31,7 @@ final class SegmentNormalizer implements Normalizer {
     this.segments = segments;
     this.eps = eps;
     int affineLength = perElementAffine ? shape.size() : shape.channels();
+    // With S = 1 a channel is one element: per-channel affine takes the straight per-element loop.
     this.affineStride = perElementAffine ? 1 : shape.spatialSize();
     this.weight = affine.weightOrOnes(affineLength);
     this.bias = affine.biasOrZeros(affineLength);
@@ -44,31 +45,43 @@ final class SegmentNormalizer implements Normalizer {
   @Override
   public void normalize(double[] in, double[] out) {
     int length = shape.size() / segments;
-    for (int start = 0; start < shape.size(); start += length) {
+    double[] first = new double[segments];
+    double[] mean = new double[segments];
+    double[] invStd = new double[segments];
+    for (int g = 0, start = 0; g < segments; g++, start += length) {
       int end = start + length;
-      double first = in[start];
+      double shift = in[start];
       double sum = 0;
       for (int i = start; i < end; i++) {
-        sum += in[i] - first;
+        sum += in[i] - shift;
       }
-      double mean = sum / length;
+      double m = sum / length;
       double squares = 0;
       for (int i = start; i < end; i++) {
-        double d = (in[i] - first) - mean;
+        double d = (in[i] - shift) - m;
         squares += d * d;
       }
-      double invStd = 1.0 / Math.sqrt(squares / length + eps);
+      first[g] = shift;
+      mean[g] = m;
+      invStd[g] = squares;
+    }
+    inverseStandardDeviations(invStd, length);
+    for (int g = 0, start = 0; g < segments; g++, start += length) {
+      int end = start + length;
+      double shift = first[g];
+      double m = mean[g];
+      double inv = invStd[g];
       if (affineStride == 1) {
         for (int i = start; i < end; i++) {
-          out[i] = ((in[i] - first) - mean) * (invStd * weight[i]) + bias[i];
+          out[i] = ((in[i] - shift) - m) * (inv * weight[i]) + bias[i];
         }
       } else {
         // Runs of S elements (one channel) share one weight and bias.
         for (int run = start, c = start / affineStride; run < end; run += affineStride, c++) {
-          double scale = invStd * weight[c];
-          double shift = bias[c];
+          double scale = inv * weight[c];
+          double b = bias[c];
           for (int i = run; i < run + affineStride; i++) {
-            out[i] = ((in[i] - first) - mean) * scale + shift;
+            out[i] = ((in[i] - shift) - m) * scale + b;
           }
         }
       }
@@ -78,33 +91,56 @@ final class SegmentNormalizer implements Normalizer {
   @Override
   public void normalize(float[] in, float[] out) {
     int length = shape.size() / segments;
-    for (int start = 0; start < shape.size(); start += length) {
+    double[] first = new double[segments];
+    double[] mean = new double[segments];
+    double[] invStd = new double[segments];
+    for (int g = 0, start = 0; g < segments; g++, start += length) {
       int end = start + length;
-      double first = in[start];
+      double shift = in[start];
       double sum = 0;
       for (int i = start; i < end; i++) {
-        sum += in[i] - first;
+        sum += in[i] - shift;
       }
-      double mean = sum / length;
+      double m = sum / length;
       double squares = 0;
       for (int i = start; i < end; i++) {
-        double d = (in[i] - first) - mean;
+        double d = (in[i] - shift) - m;
         squares += d * d;
       }
-      double invStd = 1.0 / Math.sqrt(squares / length + eps);
+      first[g] = shift;
+      mean[g] = m;
+      invStd[g] = squares;
+    }
+    inverseStandardDeviations(invStd, length);
+    for (int g = 0, start = 0; g < segments; g++, start += length) {
+      int end = start + length;
+      double shift = first[g];
+      double m = mean[g];
+      double inv = invStd[g];
       if (affineStride == 1) {
         for (int i = start; i < end; i++) {
-          out[i] = (float) (((in[i] - first) - mean) * (invStd * weight[i]) + bias[i]);
+          out[i] = (float) (((in[i] - shift) - m) * (inv * weight[i]) + bias[i]);
         }
       } else {
         for (int run = start, c = start / affineStride; run < end; run += affineStride, c++) {
-          double scale = invStd * weight[c];
-          double shift = bias[c];
+          double scale = inv * weight[c];
+          double b = bias[c];
           for (int i = run; i < run + affineStride; i++) {
-            out[i] = (float) (((in[i] - first) - mean) * scale + shift);
+            out[i] = (float) (((in[i] - shift) - m) * scale + b);
           }
         }
       }
+    }
+  }
+
+  /**
+   * Turns each segment's sum of squared deviations into 1 / sqrt(variance + eps), in one loop of
+   * its own: with many small segments (group norm on tabular rows) the square roots and divisions
+   * then pipeline instead of each waiting on its segment's sums.
+   */
+  private void inverseStandardDeviations(double[] squares, int length) {
+    for (int g = 0; g < squares.length; g++) {
+      squares[g] = 1.0 / Math.sqrt(squares[g] / length + eps);
     }
   }
 }

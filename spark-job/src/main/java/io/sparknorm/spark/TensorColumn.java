@@ -29,7 +29,7 @@ import org.apache.spark.sql.types.StructType;
 public final class TensorColumn implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  private enum Kind { ARRAY, VECTOR, SCALARS, IMAGE }
+  private enum Kind { ARRAY, VECTOR, SCALARS, IMAGE, TEXT }
 
   private final Kind kind;
   private final String name;
@@ -61,6 +61,11 @@ public final class TensorColumn implements Serializable {
     DataType type = field.dataType();
     if (type.equals(SQLDataTypes.VectorType())) {
       return new TensorColumn(Kind.VECTOR, field.name(), new int[] {ordinal}, new DataType[] {DataTypes.DoubleType},
+          false, true);
+    }
+    if (type.equals(DataTypes.StringType)) {
+      // CSV holds no arrays: a string tensor column holds JSON array text such as [1.5,2,-3].
+      return new TensorColumn(Kind.TEXT, field.name(), new int[] {ordinal}, new DataType[] {DataTypes.DoubleType},
           false, true);
     }
     if (isImage(type)) {
@@ -188,6 +193,8 @@ public final class TensorColumn implements Serializable {
         return row.isNullAt(ordinals[0]) ? null : readVector(row.getStruct(ordinals[0], 4));
       case IMAGE:
         return row.isNullAt(ordinals[0]) ? null : readImage(row.getStruct(ordinals[0], 6));
+      case TEXT:
+        return row.isNullAt(ordinals[0]) ? null : parseJsonArray(row.getUTF8String(ordinals[0]).toString());
       default:
         return readScalars(row);
     }
@@ -234,6 +241,45 @@ public final class TensorColumn implements Serializable {
       dense[indices[i]] = values[i];
     }
     return dense;
+  }
+
+  /**
+   * Parses JSON array text of numbers, as the job writes tensors to CSV: {@code [0.5,-1.25,3]}.
+   *
+   * @throws InvalidValueException naming the text when it is anything else
+   */
+  static double[] parseJsonArray(String text) {
+    String body = text.strip();
+    if (body.length() < 2 || body.charAt(0) != '[' || body.charAt(body.length() - 1) != ']') {
+      throw new InvalidValueException("value " + quote(text) + " is not a JSON array of numbers");
+    }
+    body = body.substring(1, body.length() - 1).strip();
+    if (body.isEmpty()) {
+      return new double[0];
+    }
+    String[] parts = body.split(",", -1);
+    double[] values = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i].strip();
+      try {
+        if (part.isEmpty() || !(Character.isDigit(part.charAt(part.length() - 1)) || part.equals("NaN")
+            || part.endsWith("Infinity"))) {
+          throw new NumberFormatException();
+        }
+        values[i] = Double.parseDouble(part);
+      } catch (NumberFormatException e) {
+        if (part.equals("null")) {
+          throw new InvalidValueException("null value at index " + i);
+        }
+        throw new InvalidValueException("value " + quote(text) + " is not a JSON array of numbers (element " + i
+            + " is " + quote(part) + ")");
+      }
+    }
+    return values;
+  }
+
+  private static String quote(String text) {
+    return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
   }
 
   /** Pixels stored (height, width, channels) as unsigned bytes, returned channels first. */

@@ -102,9 +102,21 @@ public final class TensorNormalization {
    *     {@link HandleInvalid#ERROR}; see {@link #describeFailure}
    */
   public static Result normalize(Dataset<Row> input, NormalizeSpec spec) {
-    Dataset<Row> frame = parseJsonTextTensor(input, spec);
-    StructType schema = frame.schema();
+    StructType schema = input.schema();
     TensorColumn tensor = resolveTensor(schema, spec);
+    try {
+      return normalize(input, spec, tensor);
+    } catch (IllegalArgumentException e) {
+      // The contract's error line names the column: say which tensor a rule is about.
+      if (e.getMessage() != null && !e.getMessage().startsWith("column '") && !e.getMessage().contains("-col")) {
+        throw new IllegalArgumentException("column '" + tensor.name() + "': " + e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  private static Result normalize(Dataset<Row> frame, NormalizeSpec spec, TensorColumn tensor) {
+    StructType schema = frame.schema();
     String outputCol = resolveOutputCol(schema, tensor, spec);
     int idOrdinal = spec.idCol() == null ? -1 : schema.fieldIndex(fieldName(schema, spec.idCol(), "id-col"));
     checkBeforeData(spec, tensor);
@@ -162,27 +174,6 @@ public final class TensorNormalization {
         }
       }
     }
-  }
-
-  /** A string tensor column (CSV cannot hold arrays) holds JSON array text such as "[1.5,2]". */
-  private static Dataset<Row> parseJsonTextTensor(Dataset<Row> input, NormalizeSpec spec) {
-    if (spec.inputCols() != null) {
-      return input;
-    }
-    StructType schema = input.schema();
-    String name = null;
-    for (String field : schema.fieldNames()) {
-      if (field.equalsIgnoreCase(spec.inputCol()) && (name == null || field.equals(spec.inputCol()))) {
-        name = field;
-      }
-    }
-    if (name == null || !schema.apply(name).dataType().equals(org.apache.spark.sql.types.DataTypes.StringType)) {
-      return input; // a missing column is reported by TensorColumn
-    }
-    Column parsed = functions.from_json(functions.col(name),
-        org.apache.spark.sql.types.DataTypes.createArrayType(org.apache.spark.sql.types.DataTypes.DoubleType),
-        java.util.Map.of("mode", "PERMISSIVE"));
-    return input.withColumn(name, parsed);
   }
 
   private static TensorColumn resolveTensor(StructType schema, NormalizeSpec spec) {

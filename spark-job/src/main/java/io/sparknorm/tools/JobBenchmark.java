@@ -56,6 +56,10 @@ public final class JobBenchmark implements Callable<Integer> {
   @Option(names = "--runs", defaultValue = "3", description = "Rounds; medians are reported (default ${DEFAULT-VALUE}).")
   int runs;
 
+  @Option(names = "--warmup", defaultValue = "1",
+      description = "Rounds run first and not counted: JIT and file cache warm for every job (default ${DEFAULT-VALUE}).")
+  int warmup;
+
   @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group",
       description = "Which jobs to time (default ${DEFAULT-VALUE}).")
   List<String> jobs;
@@ -116,7 +120,7 @@ public final class JobBenchmark implements Callable<Integer> {
       times.put(job, new ArrayList<>());
     }
     String shapeArg = String.join(",", Arrays.stream(dims).mapToObj(String::valueOf).toList());
-    for (int round = 1; round <= runs; round++) {
+    for (int round = 1 - warmup; round <= runs; round++) {
       for (String job : jobs) {
         if (job.equals("instance") && dims.length == 1) {
           continue; // S = 1: PyTorch refuses instance norm
@@ -142,8 +146,10 @@ public final class JobBenchmark implements Callable<Integer> {
           }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        times.get(job).add(seconds);
-        System.out.printf(Locale.ROOT, "round %d %-9s %7.2f s%n", round, job, seconds);
+        if (round >= 1) {
+          times.get(job).add(seconds);
+        }
+        System.out.printf(Locale.ROOT, "%s %-9s %7.2f s%n", round >= 1 ? "round " + round : "warm-up", job, seconds);
       }
     }
     times.values().removeIf(List::isEmpty);

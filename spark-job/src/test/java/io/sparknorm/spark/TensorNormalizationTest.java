@@ -323,10 +323,50 @@ class TensorNormalizationTest {
     assertTrue(taken.getMessage().startsWith("output-col 'id' names a column that already exists"), taken.getMessage());
     IllegalArgumentException groups = assertThrows(IllegalArgumentException.class,
         () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.GROUP).shape(Shape.of(6)).groups(4)));
-    assertEquals("groups 4 does not divide the channel count C = 6 of shape (6,)", groups.getMessage());
+    assertEquals("column 'features': groups 4 does not divide the channel count C = 6 of shape (6,)",
+        groups.getMessage());
+    IllegalArgumentException instance = assertThrows(IllegalArgumentException.class,
+        () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.INSTANCE).shape(Shape.of(6))));
+    assertTrue(instance.getMessage().startsWith("column 'features': instance norm needs more than 1 spatial element"),
+        instance.getMessage());
     IllegalArgumentException scalars = assertThrows(IllegalArgumentException.class,
         () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.LAYER).inputCols(List.of("extra", "id"))));
     assertEquals("column 'id' is of type string; every column of --input-cols must be numeric", scalars.getMessage());
+  }
+
+  @Test
+  void stringColumnsHoldJsonArrayText() {
+    StructType schema = new StructType().add("id", DataTypes.IntegerType).add("features", DataTypes.StringType);
+    List<Row> rows = List.of(RowFactory.create(0, "[1, 2.5, -3]"), RowFactory.create(1, " [4,5e-1,6] "),
+        RowFactory.create(2, "one, two, three"));
+    Dataset<Row> input = spark.createDataFrame(rows, schema).coalesce(1);
+    TensorNormalization.Result kept = TensorNormalization.normalize(input,
+        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3)).handleInvalid(HandleInvalid.KEEP));
+    List<Row> out = new ArrayList<>(kept.frame().collectAsList());
+    out.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
+    Normalizer layer = Normalizers.layer(Shape.of(3), 1e-5, Affine.none());
+    assertArrayEquals(layer.apply(new double[] {1, 2.5, -3}), tensorOf(out.get(0), 1), 0.0);
+    assertArrayEquals(layer.apply(new double[] {4, 0.5, 6}), tensorOf(out.get(1), 1), 0.0);
+    assertNull(out.get(2).get(1));
+
+    Exception failure = assertThrows(Exception.class, () -> TensorNormalization.normalize(input,
+        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().count());
+    assertEquals("column 'features', row 2: value 'one, two, three' is not a JSON array of numbers",
+        TensorNormalization.describeFailure(failure, input));
+  }
+
+  @Test
+  void jsonArrayTextParsing() {
+    assertArrayEquals(new double[] {1e-3, -2, 0.5}, TensorColumn.parseJsonArray("[1e-3,-2, 0.5]"), 0.0);
+    assertEquals(0, TensorColumn.parseJsonArray("[ ]").length);
+    for (String bad : List.of("", "1,2", "[1,2", "[1,,2]", "[1,\"2\"]", "[1,2f]", "[0x10]")) {
+      TensorColumn.InvalidValueException e = assertThrows(TensorColumn.InvalidValueException.class,
+          () -> TensorColumn.parseJsonArray(bad));
+      assertTrue(e.getMessage().contains("is not a JSON array of numbers"), e.getMessage());
+    }
+    assertEquals("null value at index 1",
+        assertThrows(TensorColumn.InvalidValueException.class, () -> TensorColumn.parseJsonArray("[1,null]"))
+            .getMessage());
   }
 
   @Test

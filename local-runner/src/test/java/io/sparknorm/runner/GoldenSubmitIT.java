@@ -1,0 +1,420 @@
+package io.sparknorm.runner;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every PyTorch golden case of {@code data/golden/cases} through the built job jar and {@code local-runner/spark-submit},
+ * twice: (a) JSON lines in, Parquet out, and (b) Parquet in, JSON lines out. Also the running-statistics goldens in
+ * evaluation mode ({@code --stats-in}).
+ *
+ * <p>Element types. The job reads JSON with Spark's schema inference, which makes every decimal number a double: JSON
+ * cannot carry float elements ({@link #jsonCannotCarryFloatElements} checks exactly that). So:
+ * <ul>
+ *   <li>(a) JSON in: every case goes through the job's double path; for float32 cases the JSON holds the exact double
+ *       value of each float32 input, the output is array&lt;double&gt; (the contract: double in, double out) and is held
+ *       to torch's float32 output within 1e-5.</li>
+ *   <li>(b) Parquet in carries the golden dtype: array&lt;float&gt; for float32 cases (the job's float path) and
+ *       array&lt;double&gt; for float64 cases. The JSON output of a float32 case must be float (every number written
+ *       with at most 9 significant digits, as Spark writes a float; a double takes up to 17).</li>
+ * </ul>
+ *
+ * <p>Tolerances (data/README.md): float32 1e-5 absolute; float64 1e-9, relative for |value| &gt; 1, against
+ * {@code output_exact} where the file has it, and against torch's {@code output} only as closely as torch agrees with the
+ * exact values (max(1e-9, 2 |output - output_exact|)). Batch statistics ({@code --stats-out}): 1e-12 relative, the same
+ * way against the exact statistics where present.
+ *
+ * <p>Runs two spark-submits at a time (see {@link JobSubmitter}); each input row carries its number in {@code row}
+ * and a pass-through column {@code tag}, and the output is matched to the input by {@code row}.
+ */
+class GoldenSubmitIT {
+
+  private static final int EXPECTED_CASES = 47;
+
+  private static SparkSession spark;
+  private static WorkDir work;
+  private static JobSubmitter submit;
+
+  @BeforeAll
+  static void start() {
+    work = WorkDir.create("golden");
+    submit = new JobSubmitter("GoldenSubmitIT", work.root());
+    spark = TestSpark.start("GoldenSubmitIT inputs");
+  }
+
+  @AfterAll
+  static void stop() {
+    try {
+      if (submit != null) {
+        System.out.println(submit.summary());
+      }
+    } finally {
+      try {
+        TestSpark.stop(spark);
+      } finally {
+        if (work != null) {
+          work.close();
+        }
+      }
+    }
+  }
+
+  static Stream<Goldens.Case> cases() {
+    return Goldens.cases().stream();
+  }
+
+  static Stream<Goldens.Running> running() {
+    return Goldens.running().stream();
+  }
+
+  @Test
+  void everyGoldenCaseIsThere() {
+    assertEquals(EXPECTED_CASES, Goldens.cases().size(), "golden cases in " + Goldens.dataDir());
+    assertEquals(3, Goldens.running().size(), "running-statistics goldens in " + Goldens.dataDir());
+  }
+
+  /** Why (a) tests the double path only: Spark's JSON reader infers double for decimals, even for floats written. */
+  @Test
+  void jsonCannotCarryFloatElements() {
+    Path dir = work.newDir("json-float");
+    StructType schema = new StructType().add("row", DataTypes.LongType)
+        .add("features", DataTypes.createArrayType(DataTypes.FloatType));
+    TestSpark.write(spark, List.of(RowFactory.create(0L, List.of(0.1f, 1.5f))), schema, "json", dir.resolve("f.json"));
+    Dataset<Row> back = spark.read().json(dir.resolve("f.json").toString());
+    assertEquals(DataTypes.DoubleType, TestSpark.elementType(back.schema(), "features"),
+        "Spark's JSON inference now keeps float elements: make (a) test the float path too");
+  }
+
+  @ParameterizedTest(name = "{0}: json in, parquet out")
+  @MethodSource("cases")
+  @Execution(ExecutionMode.CONCURRENT)
+  void jsonInParquetOut(Goldens.Case c) {
+    Path dir = work.newDir(c.name() + "-a");
+    Path input = dir.resolve("input.json");
+    // JSON holds no float: the exact double values of the float32 inputs (see the class comment).
+    TestSpark.write(spark, inputRows(c.input(), false), inputSchema(DataTypes.DoubleType), "json", input);
+    Path output = dir.resolve("output.parquet");
+    Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
+
+    SparkSubmitProcess.Result result = submit.run(c.name() + " json->parquet",
+        jobArgs(c, dir, input, "json", output, "parquet", stats));
+
+    assertEquals(0, result.exitCode(), result::describe);
+    assertSummary(result, c.input().length);
+    Dataset<Row> out = TestSpark.readParquet(spark, output);
+    assertEquals(DataTypes.DoubleType, TestSpark.elementType(out.schema(), "features"),
+        "double input (JSON) must give double output: " + out.schema().simpleString());
+    Map<Long, double[]> byRow = new HashMap<>();
+    for (Row row : out.collectAsList()) {
+      long r = row.getLong(row.fieldIndex("row"));
+      assertEquals("r" + r, row.getString(row.fieldIndex("tag")), "pass-through column of row " + r);
+      assertNull(byRow.put(r, TestSpark.doubles(row, "features")), "row " + r + " twice in the output");
+    }
+    checkOutput(c, byRow, "json->parquet");
+    if (stats != null) {
+      checkStatistics(c, stats);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}: parquet in, json out")
+  @MethodSource("cases")
+  @Execution(ExecutionMode.CONCURRENT)
+  void parquetInJsonOut(Goldens.Case c) {
+    Path dir = work.newDir(c.name() + "-b");
+    Path input = dir.resolve("input.parquet");
+    // Parquet carries the golden dtype: array<float> for float32 (the job's float path), array<double> for float64.
+    TestSpark.write(spark, inputRows(c.input(), !c.isDouble()),
+        inputSchema(c.isDouble() ? DataTypes.DoubleType : DataTypes.FloatType), "parquet", input);
+    Path output = dir.resolve("output.json");
+    Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
+
+    SparkSubmitProcess.Result result = submit.run(c.name() + " parquet->json",
+        jobArgs(c, dir, input, "parquet", output, "json", stats));
+
+    assertEquals(0, result.exitCode(), result::describe);
+    assertSummary(result, c.input().length);
+    Map<Long, double[]> byRow = new HashMap<>();
+    List<String> notFloat = new ArrayList<>();
+    for (JsonNode row : TestSpark.readJsonLines(output)) {
+      long r = row.get("row").asLong();
+      assertEquals("r" + r, row.path("tag").asText(null), "pass-through column of row " + r);
+      JsonNode features = row.get("features");
+      assertNotNull(features, "no features in output row " + row);
+      if (!c.isDouble()) {
+        // Float output: Spark writes a float with at most 9 significant digits, a double with up to 17.
+        for (JsonNode v : features) {
+          BigDecimal d = v.decimalValue().stripTrailingZeros();
+          if (d.precision() > 9 && notFloat.size() < 5) {
+            notFloat.add("row " + r + ": " + v.asText());
+          }
+        }
+      }
+      assertNull(byRow.put(r, TestSpark.doubles(features)), "row " + r + " twice in the output");
+    }
+    assertTrue(notFloat.isEmpty(), "float input (Parquet array<float>) must give float output; written as double: "
+        + notFloat);
+    checkOutput(c, byRow, "parquet->json");
+    if (stats != null) {
+      checkStatistics(c, stats);
+    }
+  }
+
+  /**
+   * PyTorch's eval mode: batch norm with the running statistics after the last training batch ({@code --stats-in}
+   * holding running_mean and running_var as mean and var) on the last batch, against {@code eval_output}.
+   */
+  @ParameterizedTest(name = "{0}: --stats-in with the running statistics")
+  @MethodSource("running")
+  @Execution(ExecutionMode.CONCURRENT)
+  void evalModeWithRunningStatistics(Goldens.Running r) {
+    Path dir = work.newDir(r.name());
+    int last = r.batches().size() - 1;
+    double[][] batch = r.batches().get(last);
+    Path input = dir.resolve("input.parquet");
+    TestSpark.write(spark, inputRows(batch, !r.isDouble()),
+        inputSchema(r.isDouble() ? DataTypes.DoubleType : DataTypes.FloatType), "parquet", input);
+    ObjectNode statsIn = TestSpark.JSON.createObjectNode();
+    putArray(statsIn, "mean", r.runningMean().get(last));
+    putArray(statsIn, "var", r.runningVar().get(last));
+    Path statsFile = dir.resolve("running.json");
+    TestSpark.writeString(statsFile, statsIn.toString());
+    Path output = dir.resolve("output.parquet");
+    List<String> args = new ArrayList<>(List.of("--input", input.toString(), "--output", output.toString(),
+        "--method", "batch", "--shape", r.shapeArg(), "--eps", Double.toString(r.eps()),
+        "--stats-in", statsFile.toString()));
+    if (r.hasAffine()) {
+      args.addAll(List.of("--affine", writeAffine(dir, r.weight(), r.bias()).toString()));
+    }
+
+    SparkSubmitProcess.Result result = submit.run(r.name() + " eval (--stats-in)", args);
+
+    assertEquals(0, result.exitCode(), result::describe);
+    assertSummary(result, batch.length);
+    Dataset<Row> out = TestSpark.readParquet(spark, output);
+    assertEquals(r.isDouble() ? DataTypes.DoubleType : DataTypes.FloatType,
+        TestSpark.elementType(out.schema(), "features"));
+    List<Row> rows = out.collectAsList();
+    assertEquals(batch.length, rows.size());
+    List<String> failures = new ArrayList<>();
+    for (Row row : rows) {
+      int i = (int) row.getLong(row.fieldIndex("row"));
+      double[] got = TestSpark.doubles(row, "features");
+      double[] expected = r.evalOutput()[i];
+      assertEquals(expected.length, got.length, "length of row " + i);
+      for (int j = 0; j < got.length; j++) {
+        double tol = r.isDouble() ? 1e-9 * Math.max(1, Math.abs(expected[j])) : 1e-5;
+        if (!(Math.abs(got[j] - expected[j]) <= tol)) {
+          failures.add(String.format(Locale.ROOT, "row %d [%d]: %s, torch eval %s", i, j, got[j], expected[j]));
+        }
+      }
+    }
+    assertTrue(failures.isEmpty(), () -> r.name() + ": " + failures.size() + " values off: " + head(failures));
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private static StructType inputSchema(DataType element) {
+    return new StructType()
+        .add("row", DataTypes.LongType, false)
+        .add("tag", DataTypes.StringType, false)
+        .add("features", DataTypes.createArrayType(element, false), true);
+  }
+
+  private static List<Row> inputRows(double[][] samples, boolean asFloat) {
+    List<Row> rows = new ArrayList<>(samples.length);
+    for (int i = 0; i < samples.length; i++) {
+      List<Object> values = new ArrayList<>(samples[i].length);
+      for (double v : samples[i]) {
+        if (asFloat) {
+          float f = (float) v;
+          assertEquals(v, f, 0.0, "a float32 golden value that is no float: " + v);
+          values.add(f);
+        } else {
+          values.add(v);
+        }
+      }
+      rows.add(RowFactory.create((long) i, "r" + i, values));
+    }
+    return rows;
+  }
+
+  private static List<String> jobArgs(Goldens.Case c, Path dir, Path input, String inFormat, Path output,
+                    String outFormat, Path stats) {
+    List<String> args = new ArrayList<>(List.of(
+        "--input", input.toString(), "--input-format", inFormat,
+        "--output", output.toString(), "--output-format", outFormat,
+        "--method", c.method(), "--shape", c.shapeArg(), "--eps", Double.toString(c.eps())));
+    if (c.groups() != null) {
+      args.addAll(List.of("--groups", c.groups().toString()));
+    }
+    if (c.hasAffine()) {
+      args.addAll(List.of("--affine", writeAffine(dir, c.weight(), c.bias()).toString()));
+    }
+    if (stats != null) {
+      args.addAll(List.of("--stats-out", stats.toString()));
+    }
+    return args;
+  }
+
+  /** {"weight": [...], "bias": [...]}, a missing one left out. */
+  private static Path writeAffine(Path dir, double[] weight, double[] bias) {
+    ObjectNode affine = TestSpark.JSON.createObjectNode();
+    if (weight != null) {
+      putArray(affine, "weight", weight);
+    }
+    if (bias != null) {
+      putArray(affine, "bias", bias);
+    }
+    Path file = dir.resolve("affine.json");
+    TestSpark.writeString(file, affine.toString());
+    return file;
+  }
+
+  private static void putArray(ObjectNode node, String key, double[] values) {
+    ArrayNode array = node.putArray(key);
+    for (double v : values) {
+      array.add(v);
+    }
+  }
+
+  /** The summary line on standard output: all rows in and out, none skipped. */
+  private static void assertSummary(SparkSubmitProcess.Result result, int rows) {
+    String out = result.stdout();
+    assertTrue(out.contains("rows_in=" + rows + " ") && out.contains("rows_out=" + rows + " ")
+        && out.contains("rows_skipped=0"), () -> "summary line: " + result.describe());
+  }
+
+  /** Row count, every row once, and every value of every row against the golden output of that row. */
+  private static void checkOutput(Goldens.Case c, Map<Long, double[]> byRow, String how) {
+    int n = c.input().length;
+    assertEquals(n, byRow.size(), c.name() + " " + how + ": rows out");
+    List<String> failures = new ArrayList<>();
+    double worst = 0;
+    for (int i = 0; i < n; i++) {
+      double[] got = byRow.get((long) i);
+      assertNotNull(got, c.name() + " " + how + ": row " + i + " missing or null");
+      double[] expected = c.output()[i];
+      double[] exact = c.outputExact() == null ? null : c.outputExact()[i];
+      assertEquals(expected.length, got.length, c.name() + " " + how + ": length of row " + i);
+      for (int j = 0; j < got.length; j++) {
+        String problem = compare(c.isDouble(), got[j], expected[j], exact == null ? Double.NaN : exact[j]);
+        worst = Math.max(worst, Math.abs(got[j] - (exact != null ? exact[j] : expected[j])));
+        if (problem != null) {
+          failures.add("row " + i + " [" + j + "]: " + problem);
+        }
+      }
+    }
+    double worstError = worst;
+    assertTrue(failures.isEmpty(), () -> c.name() + " " + how + ": " + failures.size() + " values off (worst error "
+        + worstError + "): " + head(failures));
+  }
+
+  /** Null when {@code got} is close enough to torch's value (and to the exact one, where there is one). */
+  private static String compare(boolean isDouble, double got, double torch, double exact) {
+    if (!isDouble) {
+      return Math.abs(got - torch) <= 1e-5 ? null
+          : String.format(Locale.ROOT, "%s, torch %s (float32: 1e-5)", got, torch);
+    }
+    double tolTorch = 1e-9 * Math.max(1, Math.abs(torch));
+    if (Double.isNaN(exact)) {
+      return Math.abs(got - torch) <= tolTorch ? null
+          : String.format(Locale.ROOT, "%s, torch %s (1e-9)", got, torch);
+    }
+    double tolExact = 1e-9 * Math.max(1, Math.abs(exact));
+    double torchOff = Math.abs(torch - exact);
+    if (!(Math.abs(got - exact) <= tolExact)) {
+      return String.format(Locale.ROOT, "%s, exact %s (1e-9)", got, exact);
+    }
+    if (!(Math.abs(got - torch) <= Math.max(tolTorch, 2 * torchOff))) {
+      return String.format(Locale.ROOT, "%s, torch %s (torch off exact by %s)", got, torch, torchOff);
+    }
+    return null;
+  }
+
+  /** The --stats-out file against the golden statistics. */
+  private static void checkStatistics(Goldens.Case c, Path file) {
+    assertTrue(Files.isRegularFile(file), "no --stats-out file " + file);
+    JsonNode stats = TestSpark.readJson(file);
+    assertEquals("batch", stats.path("method").asText(), "method in " + stats);
+    assertEquals(c.count(), stats.path("count").asLong(-1), "count in " + stats);
+    assertEquals(c.eps(), stats.path("eps").asDouble(Double.NaN), "eps in " + stats);
+    JsonNode shape = stats.path("shape");
+    assertEquals(c.shape().length, shape.size(), "shape in " + stats);
+    for (int i = 0; i < c.shape().length; i++) {
+      assertEquals(c.shape()[i], shape.get(i).asInt(), "shape in " + stats);
+    }
+    double[] mean = values(stats, "mean", c.channels());
+    double[] var = values(stats, "var", c.channels());
+    double[] unbiased = values(stats, "var_unbiased", c.channels());
+    List<String> failures = new ArrayList<>();
+    for (int ch = 0; ch < c.channels(); ch++) {
+      double spread = Math.sqrt(c.varExact() != null ? c.varExact()[ch] : c.var()[ch]);
+      checkStatistic(failures, "mean", ch, mean[ch], c.mean()[ch], c.meanExact() == null ? Double.NaN
+          : c.meanExact()[ch], spread);
+      checkStatistic(failures, "var", ch, var[ch], c.var()[ch], c.varExact() == null ? Double.NaN
+          : c.varExact()[ch], 0);
+      checkStatistic(failures, "var_unbiased", ch, unbiased[ch], c.varUnbiased()[ch],
+          c.varUnbiasedExact() == null ? Double.NaN : c.varUnbiasedExact()[ch], 0);
+    }
+    assertTrue(failures.isEmpty(), () -> c.name() + " --stats-out " + stats + ": " + head(failures));
+  }
+
+  /**
+   * 1e-12 relative; a mean is taken relative to max(|mean|, standard deviation) (a mean near 0 of spread-out values
+   * cannot be closer than the spread allows). Against the exact value where there is one, and against torch's as
+   * closely as torch agrees with the exact value.
+   */
+  private static void checkStatistic(List<String> failures, String name, int ch, double got, double torch,
+                     double exact, double spread) {
+    double reference = Double.isNaN(exact) ? torch : exact;
+    double tol = 1e-12 * Math.max(Math.abs(reference), spread);
+    boolean ok = Math.abs(got - reference) <= tol;
+    if (ok && !Double.isNaN(exact)) {
+      ok = Math.abs(got - torch) <= Math.max(1e-12 * Math.max(Math.abs(torch), spread), 2 * Math.abs(torch - exact));
+    }
+    if (!ok) {
+      failures.add(String.format(Locale.ROOT, "%s[%d] = %s, torch %s, exact %s", name, ch, got, torch,
+          Double.isNaN(exact) ? "-" : Double.toString(exact)));
+    }
+  }
+
+  private static double[] values(JsonNode stats, String key, int channels) {
+    JsonNode node = stats.get(key);
+    assertNotNull(node, "no " + key + " in " + stats);
+    assertEquals(channels, node.size(), key + " in " + stats);
+    return TestSpark.doubles(node);
+  }
+
+  private static String head(List<String> failures) {
+    return String.join("; ", failures.subList(0, Math.min(8, failures.size())));
+  }
+}
