@@ -119,61 +119,49 @@ public final class TensorNormalization {
     StructType schema = frame.schema();
     String outputCol = resolveOutputCol(schema, tensor, spec);
     int idOrdinal = spec.idCol() == null ? -1 : schema.fieldIndex(fieldName(schema, spec.idCol(), "id-col"));
-    checkBeforeData(spec, tensor);
-
-    Shape shape = spec.shape();
-    if (shape == null) {
-      shape = spec.statistics() != null ? spec.statistics().shape() : inferShape(frame, tensor);
-    }
-    BatchStatistics statistics = null;
-    Normalizer normalizer;
-    switch (spec.method()) {
-      case BATCH:
-        statistics = spec.statistics();
-        if (statistics == null) {
-          statistics = fitStatistics(frame, tensor, shape, spec.handleInvalid(), spec.idCol());
-        } else if (statistics.shape().channels() != shape.channels()) {
-          throw new IllegalArgumentException("the statistics have " + statistics.shape().channels()
-              + " channels but the data's shape " + shape + " has " + shape.channels());
-        }
-        // Given statistics may name only the channels, as (C,): they apply to any spatial size.
-        normalizer = statistics.shape().equals(shape) ? Normalizers.batch(statistics, spec.eps(), spec.affine())
-            : Normalizers.batch(shape, statistics.mean(), statistics.variance(), spec.eps(), spec.affine());
-        break;
-      case LAYER:
-        normalizer = Normalizers.layer(shape, spec.eps(), spec.affine());
-        break;
-      case INSTANCE:
-        normalizer = Normalizers.instance(shape, spec.eps(), spec.affine());
-        break;
-      default:
-        normalizer = Normalizers.group(shape, spec.groups(), spec.eps(), spec.affine());
-    }
-    return apply(frame, tensor, shape, normalizer, outputCol, spec, idOrdinal, statistics);
-  }
-
-  /** Checks the spec's method rules that do not need the shape inferred from data. */
-  private static void checkBeforeData(NormalizeSpec spec, TensorColumn tensor) {
     if (spec.statistics() != null && spec.method() != NormMethod.BATCH) {
       throw new IllegalArgumentException("statistics are only for batch norm, not " + spec.method().id());
     }
     Shape shape = spec.shape();
-    if (shape == null) {
-      return;
+    if (shape != null) {
+      // Every rule of the method (groups, spatial size, affine lengths), before any data is read.
+      normalizer(spec, shape, spec.statistics() != null ? spec.statistics() : placeholderStatistics(shape));
+    } else {
+      shape = spec.statistics() != null ? spec.statistics().shape() : inferShape(frame, tensor);
     }
+    BatchStatistics statistics = null;
+    if (spec.method() == NormMethod.BATCH) {
+      statistics = spec.statistics() != null ? spec.statistics()
+          : fitStatistics(frame, tensor, shape, spec.handleInvalid(), spec.idCol());
+    }
+    return apply(frame, tensor, shape, normalizer(spec, shape, statistics), outputCol, spec, idOrdinal, statistics);
+  }
+
+  /** The method's normalizer, with PyTorch's rules checked; statistics only for batch norm. */
+  private static Normalizer normalizer(NormalizeSpec spec, Shape shape, BatchStatistics statistics) {
     switch (spec.method()) {
-      case INSTANCE -> Normalizers.instance(shape, spec.eps(), spec.affine());
-      case GROUP -> Normalizers.group(shape, spec.groups(), spec.eps(), spec.affine());
-      case LAYER -> Normalizers.layer(shape, spec.eps(), spec.affine());
-      case BATCH -> {
-        double[] zeros = new double[shape.channels()];
-        Normalizers.batch(shape, zeros, zeros, spec.eps(), spec.affine());
-        if (spec.statistics() != null && spec.statistics().shape().channels() != shape.channels()) {
-          throw new IllegalArgumentException("the statistics have " + spec.statistics().shape().channels()
-              + " channels but shape " + shape + " has " + shape.channels());
+      case BATCH:
+        if (statistics.shape().channels() != shape.channels()) {
+          throw new IllegalArgumentException("the statistics have " + statistics.shape().channels()
+              + " channels but the data's shape " + shape + " has " + shape.channels());
         }
-      }
+        // Given statistics may name only the channels, as (C,): they apply to any spatial size.
+        return statistics.shape().equals(shape) ? Normalizers.batch(statistics, spec.eps(), spec.affine())
+            : Normalizers.batch(shape, statistics.mean(), statistics.variance(), spec.eps(), spec.affine());
+      case LAYER:
+        return Normalizers.layer(shape, spec.eps(), spec.affine());
+      case INSTANCE:
+        return Normalizers.instance(shape, spec.eps(), spec.affine());
+      default:
+        return Normalizers.group(shape, spec.groups(), spec.eps(), spec.affine());
     }
+  }
+
+  /** Mean 0, variance 1: stands in for statistics not fitted yet, to check the other rules. */
+  private static BatchStatistics placeholderStatistics(Shape shape) {
+    double[] ones = new double[shape.channels()];
+    java.util.Arrays.fill(ones, 1.0);
+    return new BatchStatistics(shape, 0, new double[shape.channels()], ones, ones);
   }
 
   private static TensorColumn resolveTensor(StructType schema, NormalizeSpec spec) {
@@ -185,13 +173,17 @@ public final class TensorNormalization {
 
   private static String resolveOutputCol(StructType schema, TensorColumn tensor, NormalizeSpec spec) {
     String output = spec.outputCol();
+    if (output == null && tensor.isSingleColumn()) {
+      return tensor.name();
+    }
     if (output == null) {
-      return tensor.isSingleColumn() ? tensor.name() : NormalizeSpec.DEFAULT_INPUT_COL;
+      output = NormalizeSpec.DEFAULT_INPUT_COL;
     }
     for (String existing : schema.fieldNames()) {
       if (existing.equalsIgnoreCase(output) && !(tensor.isSingleColumn() && existing.equals(tensor.name()))) {
         throw new IllegalArgumentException("output-col '" + output + "' names a column that already exists in the"
-            + " input; choose a new name, or leave it out to replace the input column");
+            + " input; choose a new name" + (tensor.isSingleColumn() ? ", or leave it out to replace the input column"
+            : " with --output-col"));
       }
     }
     if (!tensor.isSingleColumn() && output.isEmpty()) {

@@ -321,6 +321,10 @@ class TensorNormalizationTest {
     IllegalArgumentException taken = assertThrows(IllegalArgumentException.class,
         () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.LAYER).outputCol("id")));
     assertTrue(taken.getMessage().startsWith("output-col 'id' names a column that already exists"), taken.getMessage());
+    IllegalArgumentException defaultTaken = assertThrows(IllegalArgumentException.class,
+        () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.LAYER).inputCols(List.of("extra"))));
+    assertEquals("output-col 'features' names a column that already exists in the input; choose a new name with"
+        + " --output-col", defaultTaken.getMessage());
     IllegalArgumentException groups = assertThrows(IllegalArgumentException.class,
         () -> TensorNormalization.normalize(input, new NormalizeSpec(NormMethod.GROUP).shape(Shape.of(6)).groups(4)));
     assertEquals("column 'features': groups 4 does not divide the channel count C = 6 of shape (6,)",
