@@ -247,9 +247,7 @@ public final class NormalizeJob implements Callable<Integer> {
       Dataset<Row> frame = result.frame();
       String outFormat = formatOf(outputFormat, "output-format", false);
       if (outFormat.equals("csv")) {
-        frame = forCsv(frame, outputCol != null ? outputCol : spec.inputCols() != null
-            ? NormalizeSpec.DEFAULT_INPUT_COL : frame.schema().fields()[frame.schema().fieldIndex(
-                fieldIgnoringCase(frame, spec.inputCol()))].name());
+        frame = forCsv(frame, result.outputCol());
       }
       String unique = UUID.randomUUID().toString();
       tmpOutput = new Path(outputPath.getParent(), "." + outputPath.getName() + ".sparknorm-" + unique);
@@ -308,15 +306,6 @@ public final class NormalizeJob implements Callable<Integer> {
         spark.stop();
       }
     }
-  }
-
-  private static String fieldIgnoringCase(Dataset<Row> frame, String name) {
-    for (String f : frame.schema().fieldNames()) {
-      if (f.equalsIgnoreCase(name)) {
-        return f;
-      }
-    }
-    return name;
   }
 
   /** CSV holds no arrays: the tensor becomes JSON array text; any other complex column is an error. */

@@ -112,7 +112,8 @@ public final class TensorColumn implements Serializable {
     return new TensorColumn(Kind.SCALARS, String.join(",", seen), ordinals, types, true, anyDouble);
   }
 
-  private static StructField field(StructType schema, String column) {
+  /** A column of the schema, matched exactly or else ignoring case (as Spark resolves names). */
+  static StructField field(StructType schema, String column) {
     for (StructField f : schema.fields()) {
       if (f.name().equals(column)) {
         return f;

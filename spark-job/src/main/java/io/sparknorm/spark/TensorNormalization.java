@@ -40,15 +40,17 @@ public final class TensorNormalization {
   /** The normalized frame (lazy) and what it was computed with. */
   public static final class Result {
     private final Dataset<Row> frame;
+    private final String outputCol;
     private final Shape shape;
     private final BatchStatistics statistics;
     private final LongAccumulator rowsIn;
     private final LongAccumulator rowsSkipped;
     private final LongAccumulator rowsKeptInvalid;
 
-    Result(Dataset<Row> frame, Shape shape, BatchStatistics statistics, LongAccumulator rowsIn,
+    Result(Dataset<Row> frame, String outputCol, Shape shape, BatchStatistics statistics, LongAccumulator rowsIn,
         LongAccumulator rowsSkipped, LongAccumulator rowsKeptInvalid) {
       this.frame = frame;
+      this.outputCol = outputCol;
       this.shape = shape;
       this.statistics = statistics;
       this.rowsIn = rowsIn;
@@ -59,6 +61,11 @@ public final class TensorNormalization {
     /** The input's columns with the normalized one; lazy like any DataFrame. */
     public Dataset<Row> frame() {
       return frame;
+    }
+
+    /** The name of the normalized column in {@link #frame()}. */
+    public String outputCol() {
+      return outputCol;
     }
 
     /** The sample shape used, given or inferred. */
@@ -192,19 +199,13 @@ public final class TensorNormalization {
     return output;
   }
 
+  /** The schema's name for a column given with an option, matched exactly or else ignoring case. */
   private static String fieldName(StructType schema, String column, String option) {
-    for (String name : schema.fieldNames()) {
-      if (name.equals(column)) {
-        return name;
-      }
+    try {
+      return TensorColumn.field(schema, column).name();
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(option + ": " + e.getMessage());
     }
-    for (String name : schema.fieldNames()) {
-      if (name.equalsIgnoreCase(column)) {
-        return name;
-      }
-    }
-    throw new IllegalArgumentException(option + ": column '" + column + "' is not in the input; its columns are "
-        + java.util.Arrays.toString(schema.fieldNames()));
   }
 
   /** The contract's default shape: (length of the first valid row,); (C, H, W) for images. */
@@ -376,7 +377,7 @@ public final class TensorNormalization {
 
     org.apache.spark.sql.classic.SparkSession session = (org.apache.spark.sql.classic.SparkSession) frame.sparkSession();
     Dataset<Row> result = session.internalCreateDataFrame(out.rdd(), outSchema, false);
-    return new Result(result, shape, statistics, rowsIn, rowsSkipped, rowsKept);
+    return new Result(result, outputCol, shape, statistics, rowsIn, rowsSkipped, rowsKept);
   }
 
   @SuppressWarnings("unchecked")
