@@ -1,4 +1,4 @@
-package io.sparknorm.tools;
+package io.sparknorm.bench;
 
 import io.sparknorm.job.NormalizeJob;
 import java.io.ByteArrayOutputStream;
