@@ -19,6 +19,11 @@ class GoldenCasesTest {
     return GoldenFiles.cases();
   }
 
+  /** The batch-norm cases: the only ones that carry statistics. */
+  static List<Case> batchCases() {
+    return GoldenFiles.cases().stream().filter(c -> c.method() == NormMethod.BATCH).toList();
+  }
+
   static List<Running> running() {
     return GoldenFiles.running();
   }
@@ -99,12 +104,18 @@ class GoldenCasesTest {
     }
   }
 
+  @Test
+  void theGoldenSetHasBatchCasesInBothPrecisions() {
+    List<Case> batch = batchCases();
+    assertTrue(batch.stream().anyMatch(Case::isDouble), "batch float64 cases");
+    assertTrue(batch.stream().anyMatch(c -> !c.isDouble()), "batch float32 cases");
+    assertTrue(batch.stream().allMatch(c -> c.mean() != null && c.variance() != null && c.unbiasedVariance() != null),
+        "every batch case carries torch's statistics");
+  }
+
   @ParameterizedTest(name = "{0}")
-  @MethodSource("cases")
+  @MethodSource("batchCases")
   void batchStatisticsMatchPyTorch(Case c) {
-    if (c.method() != NormMethod.BATCH) {
-      return;
-    }
     BatchStatistics stats = fit(c.shape(), c.input(), c.isDouble());
     assertEquals(c.count(), stats.count());
     assertClose(c.mean(), c.exactMean(), stats.mean(), "mean");
@@ -169,6 +180,50 @@ class GoldenCasesTest {
         normalizer.apply(new double[r.tensorLength()]);
       }
     }, r.name() + ": PyTorch says " + r.torchError());
-    assertTrue(e.getMessage().length() > 20, e.getMessage());
+    Rule rule = ruleFor(r);
+    assertTrue(r.torchError().contains(rule.torchFragment()),
+        r.name() + ": the golden file's torch message should name the rule '" + rule.torchFragment() + "': "
+            + r.torchError());
+    assertTrue(e.getMessage().contains(rule.ourFragment()),
+        r.name() + ": expected our message to name the rule '" + rule.ourFragment() + "', got: " + e.getMessage());
+  }
+
+  /**
+   * The rule a refusal breaks, as torch names it (a fragment of the golden file's message) and as
+   * we name it (a fragment of our message, with the case's own numbers).
+   */
+  record Rule(String torchFragment, String ourFragment) {}
+
+  /**
+   * The rule each kind of refusal must trip, from the case's name ({@code <method>_<kind>}); a kind
+   * not listed here fails, so a new refusal in the golden file needs its rule written down.
+   */
+  static Rule ruleFor(Refused r) {
+    String prefix = r.method().name().toLowerCase(java.util.Locale.ROOT) + "_";
+    assertTrue(r.name().startsWith(prefix), r.name() + " should start with " + prefix);
+    String kind = r.name().substring(prefix.length());
+    // Affine arrays: one per channel, except layer norm's one per element.
+    int affineLength = r.method() == NormMethod.LAYER ? r.shape().size() : r.shape().channels();
+    return switch (kind) {
+      case "g_not_dividing_c", "g_greater_than_c" -> new Rule("divisible by num_groups",
+          "groups " + r.groups() + " does not divide the channel count C = " + r.shape().channels());
+      case "g_zero" -> new Rule("by zero",
+          "groups is 0, must be a positive divisor of the channel count " + r.shape().channels());
+      case "g_negative" -> new Rule("greater than 0",
+          "groups is " + r.groups() + ", must be a positive divisor of the channel count " + r.shape().channels());
+      case "one_spatial_element", "no_spatial_dims" -> new Rule("more than 1 spatial element",
+          "instance norm needs more than 1 spatial element per channel, got shape " + r.shape());
+      case "one_value_per_channel" -> new Rule("more than 1 value per channel",
+          "batch norm needs more than 1 value per channel, got " + (long) r.samples() * r.shape().spatialSize());
+      case "weight_wrong_length" -> new Rule("weight",
+          "affine weight has " + r.weightLength() + " values, expected " + affineLength + ": ");
+      case "bias_wrong_length" -> new Rule("bias",
+          "affine bias has " + r.biasLength() + " values, expected " + affineLength + ": ");
+      case "tensor_len_mismatch" -> new Rule("is invalid for input of size " + r.tensorLength(),
+          "tensor of length " + r.tensorLength() + " does not match shape " + r.shape() + " (" + r.shape().size()
+              + " elements)");
+      default -> throw new AssertionError(r.name() + ": no rule known for refusal kind '" + kind
+          + "' (PyTorch says " + r.torchError() + ")");
+    };
   }
 }

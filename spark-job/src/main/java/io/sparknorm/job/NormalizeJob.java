@@ -5,6 +5,7 @@ import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.HandleInvalid;
+import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.PrintStream;
@@ -243,9 +244,13 @@ public final class NormalizeJob implements Callable<Integer> {
         spec.inputCol("image");
       }
 
-      TensorNormalization.Result result = TensorNormalization.normalize(data, spec);
-      Dataset<Row> frame = result.frame();
       String outFormat = formatOf(outputFormat, "output-format", false);
+      if (outFormat.equals("csv")) {
+        checkCsvColumns(data, spec);
+      }
+      NormalizationResult result = TensorNormalization.normalize(data, spec);
+      // The counted frame: its row counts come from the write itself, exact even when tasks are retried.
+      Dataset<Row> frame = result.countedFrame();
       if (outFormat.equals("csv")) {
         frame = forCsv(frame, result.outputCol());
       }
@@ -279,12 +284,13 @@ public final class NormalizeJob implements Callable<Integer> {
         tmpStats = null;
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      long rowsIn = result.rowsIn();
-      long skipped = result.rowsSkipped();
+      NormalizationResult.Counts counts = result.counts();
+      long rowsIn = counts.rowsIn();
+      long skipped = counts.rowsSkipped();
       long inputBytes = inputPath.getFileSystem(conf).getContentSummary(inputPath).getLength();
       out.printf(Locale.ROOT,
           "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f rows_per_s=%.0f mb_per_s=%.1f%n",
-          spec.method().id(), rowsIn, rowsIn - skipped, skipped, result.rowsKeptInvalid(), seconds, rowsIn / seconds,
+          spec.method().id(), rowsIn, rowsIn - skipped, skipped, counts.rowsKeptInvalid(), seconds, rowsIn / seconds,
           inputBytes / 1e6 / seconds);
       return 0;
     } catch (Exception | LinkageError e) {
@@ -308,17 +314,22 @@ public final class NormalizeJob implements Callable<Integer> {
     }
   }
 
-  /** CSV holds no arrays: the tensor becomes JSON array text; any other complex column is an error. */
-  private static Dataset<Row> forCsv(Dataset<Row> frame, String tensorCol) {
-    for (StructField field : frame.schema().fields()) {
-      if (field.name().equals(tensorCol)) {
-        continue;
-      }
-      if (!(field.dataType() instanceof AtomicType)) {
+  /**
+   * CSV holds no arrays: every column but the tensor must be atomic. Checked on the schema, before
+   * any data is read (batch norm's statistics included).
+   */
+  private static void checkCsvColumns(Dataset<Row> data, NormalizeSpec spec) {
+    for (StructField field : data.schema().fields()) {
+      boolean tensor = spec.inputCols() == null && field.name().equalsIgnoreCase(spec.inputCol());
+      if (!tensor && !(field.dataType() instanceof AtomicType)) {
         throw new IllegalArgumentException("column '" + field.name() + "' is of type " + field.dataType().simpleString()
             + ", which CSV cannot hold; choose --output-format parquet, json or orc");
       }
     }
+  }
+
+  /** CSV holds no arrays: the tensor becomes JSON array text. */
+  private static Dataset<Row> forCsv(Dataset<Row> frame, String tensorCol) {
     org.apache.spark.sql.Column tensor = functions.col("`" + tensorCol + "`");
     if (frame.schema().apply(tensorCol).dataType() instanceof org.apache.spark.ml.linalg.VectorUDT) {
       tensor = org.apache.spark.ml.functions.vector_to_array(tensor, "float64");

@@ -121,6 +121,13 @@ class NormalizeJobTest {
     assertLayerNormalized(spark.read().format(format).load(output), false);
   }
 
+  /** The rows of a frame with columns id, features and label, by id; the features as doubles (array or JSON text). */
+  private static List<Row> byId(Dataset<Row> frame) {
+    List<Row> rows = new ArrayList<>(frame.collectAsList());
+    rows.sort(Comparator.comparingInt(r -> ((Number) r.getAs("id")).intValue()));
+    return rows;
+  }
+
   @Test
   void csvHoldsTheTensorAsJsonArrayTextBothWays() throws IOException {
     String output = dir.resolve("out-csv").toString();
@@ -129,15 +136,53 @@ class NormalizeJobTest {
     Run toCsv = run("--input", input, "--input-format", "json", "--output", output, "--output-format", "csv",
         "--method", "layer", "--shape", "2,2");
     assertEquals(0, toCsv.exit(), toCsv.err());
+    assertTrue(toCsv.out().startsWith("sparknorm: method=layer rows_in=5 rows_out=5 rows_skipped=0"), toCsv.out());
     Dataset<Row> csv = spark.read().option("header", "true").option("inferSchema", "true").csv(output);
+    // Spark's JSON source orders columns by name: features, id, label; the tensor stays where it was.
+    assertArrayEquals(new String[] {"features", "id", "label"}, csv.columns());
+    assertEquals(DataTypes.StringType, csv.schema().apply("features").dataType());
     assertLayerNormalized(csv, true);
+
+    // The text holds every digit: the same job written as Parquet gives the very same doubles.
+    String parquet = dir.resolve("out-parquet").toString();
+    Run toParquet = run("--input", input, "--input-format", "json", "--output", parquet, "--method", "layer",
+        "--shape", "2,2");
+    assertEquals(0, toParquet.exit(), toParquet.err());
+    List<Row> csvRows = byId(csv);
+    List<Row> parquetRows = byId(spark.read().parquet(parquet));
+    assertEquals(SAMPLES.length, parquetRows.size());
+    double[][] fromText = new double[SAMPLES.length][];
+    for (int i = 0; i < SAMPLES.length; i++) {
+      Row row = csvRows.get(i);
+      assertEquals(i, ((Number) row.getAs("id")).intValue());
+      fromText[i] = parseJsonArray(row.getAs("features"));
+      Row binary = parquetRows.get(i);
+      assertArrayEquals(doubles(binary.getList(binary.fieldIndex("features"))), fromText[i], 0.0, "row " + i);
+    }
 
     // The CSV just written is valid input: its string tensor column is parsed as JSON array text.
     String again = dir.resolve("again").toString();
     Run fromCsv = run("--input", output, "--input-format", "csv", "--output", again, "--method", "layer",
         "--shape", "2,2");
     assertEquals(0, fromCsv.exit(), fromCsv.err());
-    assertEquals(SAMPLES.length, spark.read().parquet(again).count());
+    assertTrue(fromCsv.out().startsWith("sparknorm: method=layer rows_in=5 rows_out=5 rows_skipped=0"), fromCsv.out());
+    Dataset<Row> back = spark.read().parquet(again);
+    // The other columns pass through unchanged and in place; the tensor parsed from text comes out as doubles.
+    assertArrayEquals(new String[] {"features", "id", "label"}, back.columns());
+    assertEquals(DataTypes.createArrayType(DataTypes.DoubleType), back.schema().apply("features").dataType());
+    assertEquals(DataTypes.IntegerType, back.schema().apply("id").dataType());
+    assertEquals(DataTypes.StringType, back.schema().apply("label").dataType());
+    List<Row> rows = byId(back);
+    assertEquals(SAMPLES.length, rows.size());
+    Normalizer layer = Normalizers.layer(Shape.of(2, 2), 1e-5, Affine.none());
+    for (int i = 0; i < SAMPLES.length; i++) {
+      Row row = rows.get(i);
+      assertEquals(i, row.<Integer>getAs("id"));
+      assertEquals("L" + i, row.getAs("label"));
+      // Layer norm of the values the CSV holds, as the core computes it.
+      assertArrayEquals(layer.apply(fromText[i]), doubles(row.getList(row.fieldIndex("features"))), 1e-15,
+          "row " + i);
+    }
   }
 
   @Test

@@ -107,9 +107,9 @@ class TensorNormalizationTest {
     Dataset<Row> input = frame(tensorType, values -> element == null ? Vectors.dense(values)
         : element.equals(DataTypes.NullType) ? Vectors.dense(values).toSparse() : typedArray(values, element));
     Shape shape = Shape.of(2, 3);
-    TensorNormalization.Result result = TensorNormalization.normalize(input,
+    NormalizationResult result = TensorNormalization.normalize(input,
         new NormalizeSpec(NormMethod.GROUP).shape(shape).groups(2));
-    Dataset<Row> out = result.frame();
+    Dataset<Row> out = result.countedFrame();
 
     assertArrayEquals(new String[] {"id", "features", "extra"}, out.columns());
     DataType expectedType = tensorType.equals(SQLDataTypes.VectorType()) ? SQLDataTypes.VectorType()
@@ -137,8 +137,8 @@ class TensorNormalizationTest {
         }
       }
     }
-    assertEquals(SAMPLES.length, result.rowsIn());
-    assertEquals(0, result.rowsSkipped());
+    assertEquals(SAMPLES.length, result.counts().rowsIn());
+    assertEquals(0, result.counts().rowsSkipped());
   }
 
   @Test
@@ -148,7 +148,7 @@ class TensorNormalizationTest {
     List<Row> rows = List.of(RowFactory.create(1.0, 10, "x"), RowFactory.create(2.0, 30, "y"),
         RowFactory.create(4.0, 20, "z"));
     Dataset<Row> input = spark.createDataFrame(rows, schema);
-    TensorNormalization.Result result = TensorNormalization.normalize(input,
+    NormalizationResult result = TensorNormalization.normalize(input,
         new NormalizeSpec(NormMethod.BATCH).inputCols(List.of("a", "b")));
     Dataset<Row> out = result.frame();
     assertArrayEquals(new String[] {"b", "a", "label", "features"}, out.columns());
@@ -168,12 +168,12 @@ class TensorNormalizationTest {
   void theShapeDefaultsToTheLengthOfTheFirstValidRow() {
     StructType schema = new StructType().add("features", DataTypes.createArrayType(DataTypes.DoubleType));
     List<Row> rows = List.of(RowFactory.create((Object) null), RowFactory.create((Object) new Double[] {1.0, 3.0}));
-    TensorNormalization.Result result = TensorNormalization.normalize(spark.createDataFrame(rows, schema),
+    NormalizationResult result = TensorNormalization.normalize(spark.createDataFrame(rows, schema),
         new NormalizeSpec(NormMethod.LAYER).handleInvalid(HandleInvalid.KEEP));
     assertEquals(Shape.of(2), result.shape());
-    List<Row> out = result.frame().collectAsList();
+    List<Row> out = result.countedFrame().collectAsList();
     assertEquals(2, out.size());
-    assertEquals(1, result.rowsKeptInvalid());
+    assertEquals(1, result.counts().rowsKeptInvalid());
   }
 
   private static Dataset<Row> largeOffsetFrame(int rows, long seed) {
@@ -204,7 +204,7 @@ class TensorNormalizationTest {
     List<Dataset<Row>> layouts = List.of(data.repartition(1), data.repartition(3), data.repartition(64),
         data.orderBy(functions.rand(17)).repartition(7), data.orderBy(functions.rand(3)).coalesce(1));
     for (Dataset<Row> layout : layouts) {
-      BatchStatistics actual = TensorNormalization.fitStatistics(layout, column, shape, HandleInvalid.ERROR, null);
+      BatchStatistics actual = TensorNormalization.fitStatistics(layout, column, shape, true);
       assertEquals(expected.count(), actual.count());
       for (int c = 0; c < shape.channels(); c++) {
         assertEquals(expected.mean()[c], actual.mean()[c], 1e-12 * Math.abs(expected.mean()[c]));
@@ -233,12 +233,13 @@ class TensorNormalizationTest {
 
   @Test
   void skipDropsInvalidRowsAndTheyNeverFeedTheStatistics() {
-    TensorNormalization.Result result = TensorNormalization.normalize(withInvalidRows(),
+    NormalizationResult result = TensorNormalization.normalize(withInvalidRows(),
         new NormalizeSpec(NormMethod.BATCH).shape(Shape.of(3)).handleInvalid(HandleInvalid.SKIP));
-    List<Row> out = result.frame().collectAsList();
+    List<Row> out = result.countedFrame().collectAsList();
     assertEquals(2, out.size());
-    assertEquals(7, result.rowsIn());
-    assertEquals(5, result.rowsSkipped());
+    assertEquals(7, result.counts().rowsIn());
+    assertEquals(5, result.counts().rowsSkipped());
+    assertEquals(2, result.frame().count(), "the plain frame drops the same rows");
     BatchStatistics good = new ChannelMoments(Shape.of(3)).update(new double[] {1, 2, 4})
         .update(new double[] {3, 0, 8}).statistics();
     assertArrayEquals(good.mean(), result.statistics().mean(), 0.0);
@@ -248,10 +249,10 @@ class TensorNormalizationTest {
 
   @Test
   void keepKeepsInvalidRowsWithANullResult() {
-    TensorNormalization.Result result = TensorNormalization.normalize(withInvalidRows(),
+    NormalizationResult result = TensorNormalization.normalize(withInvalidRows(),
         new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3)).handleInvalid(HandleInvalid.KEEP).outputCol("y"));
     Map<String, Row> byId = new TreeMap<>();
-    result.frame().collectAsList().forEach(r -> byId.put(r.getString(0), r));
+    result.countedFrame().collectAsList().forEach(r -> byId.put(r.getString(0), r));
     assertEquals(7, byId.size());
     for (String bad : List.of("null", "short", "nan", "inf", "hole")) {
       assertNull(byId.get(bad).get(2), bad);
@@ -259,8 +260,9 @@ class TensorNormalizationTest {
     }
     assertArrayEquals(Normalizers.layer(Shape.of(3), 1e-5, Affine.none()).apply(new double[] {3, 0, 8}),
         tensorOf(byId.get("ok1"), 2), 0.0);
-    assertEquals(5, result.rowsKeptInvalid());
-    assertEquals(0, result.rowsSkipped());
+    assertEquals(5, result.counts().rowsKeptInvalid());
+    assertEquals(0, result.counts().rowsSkipped());
+    assertEquals(7, result.counts().rowsIn());
   }
 
   @Test
@@ -278,13 +280,13 @@ class TensorNormalizationTest {
 
     Dataset<Row> fromNan = input.filter("id in ('ok0', 'nan', 'inf')");
     Exception nanFailure = assertThrows(Exception.class, () -> TensorNormalization.normalize(fromNan,
-        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().count());
+        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().collectAsList());
     assertEquals("column 'features', row 1: value NaN at index 1 is not finite",
         TensorNormalization.describeFailure(nanFailure, fromNan));
 
     Dataset<Row> fromHole = input.filter("id = 'hole'");
     Exception holeFailure = assertThrows(Exception.class, () -> TensorNormalization.normalize(fromHole,
-        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().count());
+        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().collectAsList());
     assertEquals("column 'features', row 0: null value at index 1",
         TensorNormalization.describeFailure(holeFailure, fromHole));
   }
@@ -303,7 +305,7 @@ class TensorNormalizationTest {
     }
     Exception failure = assertThrows(Exception.class,
         () -> TensorNormalization.normalize(data, new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(12)))
-            .frame().count());
+            .frame().collectAsList());
     assertEquals("column 'features', row " + position + ": the tensor is null",
         TensorNormalization.describeFailure(failure, data));
   }
@@ -344,7 +346,7 @@ class TensorNormalizationTest {
     List<Row> rows = List.of(RowFactory.create(0, "[1, 2.5, -3]"), RowFactory.create(1, " [4,5e-1,6] "),
         RowFactory.create(2, "one, two, three"));
     Dataset<Row> input = spark.createDataFrame(rows, schema).coalesce(1);
-    TensorNormalization.Result kept = TensorNormalization.normalize(input,
+    NormalizationResult kept = TensorNormalization.normalize(input,
         new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3)).handleInvalid(HandleInvalid.KEEP));
     List<Row> out = new ArrayList<>(kept.frame().collectAsList());
     out.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
@@ -354,22 +356,22 @@ class TensorNormalizationTest {
     assertNull(out.get(2).get(1));
 
     Exception failure = assertThrows(Exception.class, () -> TensorNormalization.normalize(input,
-        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().count());
+        new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().collectAsList());
     assertEquals("column 'features', row 2: value 'one, two, three' is not a JSON array of numbers",
         TensorNormalization.describeFailure(failure, input));
   }
 
   @Test
   void jsonArrayTextParsing() {
-    assertArrayEquals(new double[] {1e-3, -2, 0.5}, TensorColumn.parseJsonArray("[1e-3,-2, 0.5]"), 0.0);
-    assertEquals(0, TensorColumn.parseJsonArray("[ ]").length);
+    assertArrayEquals(new double[] {1e-3, -2, 0.5}, io.sparknorm.sql.TensorReader.parseJsonArray("[1e-3,-2, 0.5]"), 0.0);
+    assertEquals(0, io.sparknorm.sql.TensorReader.parseJsonArray("[ ]").length);
     for (String bad : List.of("", "1,2", "[1,2", "[1,,2]", "[1,\"2\"]", "[1,2f]", "[0x10]")) {
-      TensorColumn.InvalidValueException e = assertThrows(TensorColumn.InvalidValueException.class,
-          () -> TensorColumn.parseJsonArray(bad));
+      io.sparknorm.sql.TensorReader.InvalidValueException e = assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class,
+          () -> io.sparknorm.sql.TensorReader.parseJsonArray(bad));
       assertTrue(e.getMessage().contains("is not a JSON array of numbers"), e.getMessage());
     }
     assertEquals("null value at index 1",
-        assertThrows(TensorColumn.InvalidValueException.class, () -> TensorColumn.parseJsonArray("[1,null]"))
+        assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class, () -> io.sparknorm.sql.TensorReader.parseJsonArray("[1,null]"))
             .getMessage());
   }
 

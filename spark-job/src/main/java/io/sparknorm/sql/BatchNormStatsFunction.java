@@ -1,0 +1,134 @@
+package io.sparknorm.sql;
+
+import io.sparknorm.core.PartitionedMoments;
+import io.sparknorm.core.Shape;
+import java.io.Serializable;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
+import org.apache.spark.sql.types.DataType;
+
+/**
+ * {@code batch_norm_stats(tensor, shape)}: batch norm's per-channel statistics as a Spark SQL
+ * aggregate with partial aggregation, so it runs in any aggregate plan, {@code GROUP BY} included.
+ *
+ * <p>The state is {@link PartitionedMoments}: each task folds its rows into the moments of its own
+ * partition, and the parts are merged in partition order when the result is produced. The result
+ * is then the same bits on every run over the same partitions, whichever task finishes first or is
+ * retried (Spark merges partial states in arrival order).
+ *
+ * <p>Invalid tensors fail the query, or are passed over when the caller asks (the library's skip
+ * and keep modes: such rows never feed the statistics). Null tensors are passed over, as SQL
+ * aggregates pass over nulls, unless the caller counts them as invalid. No valid row gives NULL.
+ */
+public final class BatchNormStatsFunction implements AggregateFunction<PartitionedMoments, InternalRow>, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** The SQL name. */
+  public static final String NAME = "batch_norm_stats";
+
+  private final DataType[] inputTypes;
+  private final String argument;
+  private final TensorReader reader;
+  private final Shape shape;
+  private final boolean failOnInvalid;
+  private final boolean nullIsInvalid;
+  private final Serializable context;
+
+  /** See {@link NormalizeFunction#NormalizeFunction} for the parameters. */
+  public BatchNormStatsFunction(DataType[] inputTypes, String argument, TensorReader reader, Shape shape,
+      boolean failOnInvalid, boolean nullIsInvalid, Serializable context) {
+    this.inputTypes = inputTypes.clone();
+    this.argument = argument;
+    this.reader = reader;
+    this.shape = shape;
+    this.failOnInvalid = failOnInvalid;
+    this.nullIsInvalid = nullIsInvalid;
+    this.context = context;
+  }
+
+  @Override
+  public PartitionedMoments newAggregationState() {
+    return new PartitionedMoments(shape);
+  }
+
+  @Override
+  public PartitionedMoments update(PartitionedMoments state, InternalRow arguments) {
+    if (arguments.isNullAt(0)) {
+      if (nullIsInvalid) {
+        invalid(TensorReader.NULL_TENSOR);
+      }
+      return state;
+    }
+    Object values;
+    try {
+      values = reader.read(arguments, 0);
+    } catch (TensorReader.InvalidValueException e) {
+      invalid(e.getMessage());
+      return state;
+    }
+    String problem = TensorReader.problem(values, shape);
+    if (problem != null) {
+      invalid(problem);
+      return state;
+    }
+    TaskContext task = TaskContext.get();
+    int part = task == null ? 0 : task.partitionId();
+    return values instanceof double[] d ? state.update(part, d) : state.update(part, (float[]) values);
+  }
+
+  private void invalid(String rule) {
+    if (failOnInvalid) {
+      throw new InvalidTensorException(NAME, argument, rule, context);
+    }
+  }
+
+  @Override
+  public PartitionedMoments merge(PartitionedMoments left, PartitionedMoments right) {
+    return left.merge(right);
+  }
+
+  @Override
+  public InternalRow produceResult(PartitionedMoments state) {
+    var total = state.total();
+    if (total.count() == 0) {
+      return null;
+    }
+    try {
+      return StatisticsStruct.toRow(total.statistics());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(NAME + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public DataType[] inputTypes() {
+    return inputTypes.clone();
+  }
+
+  @Override
+  public DataType resultType() {
+    return StatisticsStruct.TYPE;
+  }
+
+  @Override
+  public boolean isResultNullable() {
+    return true;
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String canonicalName() {
+    return "sparknorm." + NAME;
+  }
+
+  /** How the function reads in Spark's plans: {@code sparknorm.<name>}. */
+  @Override
+  public String toString() {
+    return canonicalName();
+  }
+}

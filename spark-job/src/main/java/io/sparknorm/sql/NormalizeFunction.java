@@ -1,0 +1,134 @@
+package io.sparknorm.sql;
+
+import io.sparknorm.core.Normalizer;
+import java.io.Serializable;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
+import org.apache.spark.sql.types.DataType;
+
+/**
+ * One normalization as a Spark SQL scalar function over the tensor in argument 0: layer, instance
+ * and group norm, and batch norm with given statistics. The normalizer is built once, when the
+ * query is analyzed (every PyTorch rule checked then); per row the tensor is read as one primitive
+ * array, checked, normalized in place and written back.
+ *
+ * <p>An invalid tensor (wrong length, null element, NaN or infinity) fails the query with an
+ * {@link InvalidTensorException} that names the function, the argument and the rule, or gives NULL
+ * (the {@code try_} functions). A null tensor gives NULL, or counts as invalid when the caller
+ * says so (the library's {@code error} mode, where a null tensor is a broken row).
+ */
+public final class NormalizeFunction implements ScalarFunction<Object>, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  /** Where the normalizer of a row comes from: fixed at analysis, or from a statistics argument. */
+  public interface Normalizers extends Serializable {
+    /**
+     * The normalizer for this row's arguments and tensor length; null when an argument it needs
+     * is null (the result is then null).
+     *
+     * @throws TensorReader.InvalidValueException when the tensor cannot fit it
+     */
+    Normalizer forRow(InternalRow arguments, int length);
+
+    static Normalizers fixed(Normalizer normalizer) {
+      return (arguments, length) -> normalizer;
+    }
+  }
+
+  private final String name;
+  private final DataType[] inputTypes;
+  private final String argument;
+  private final TensorReader reader;
+  private final Normalizers normalizers;
+  private final boolean failOnInvalid;
+  private final boolean nullIsInvalid;
+  private final Serializable context;
+
+  /**
+   * @param name the SQL name, for plans and messages
+   * @param inputTypes the types of every argument; argument 0 is the tensor, the others are read
+   *     by {@code normalizers} or were constants used when it was built
+   * @param argument how the tensor argument reads in messages (its SQL text)
+   * @param failOnInvalid fail the query on an invalid tensor, else return NULL
+   * @param nullIsInvalid treat a null tensor as invalid, else return NULL for it
+   * @param context carried by the {@link InvalidTensorException}, or null
+   */
+  public NormalizeFunction(String name, DataType[] inputTypes, String argument, TensorReader reader,
+      Normalizers normalizers, boolean failOnInvalid, boolean nullIsInvalid, Serializable context) {
+    this.name = name;
+    this.inputTypes = inputTypes.clone();
+    this.argument = argument;
+    this.reader = reader;
+    this.normalizers = normalizers;
+    this.failOnInvalid = failOnInvalid;
+    this.nullIsInvalid = nullIsInvalid;
+    this.context = context;
+  }
+
+  @Override
+  public Object produceResult(InternalRow arguments) {
+    if (arguments.isNullAt(0)) {
+      return nullIsInvalid ? invalid(TensorReader.NULL_TENSOR) : null;
+    }
+    Object values;
+    Normalizer normalizer;
+    try {
+      values = reader.read(arguments, 0);
+      normalizer = normalizers.forRow(arguments, values instanceof double[] d ? d.length : ((float[]) values).length);
+    } catch (TensorReader.InvalidValueException e) {
+      return invalid(e.getMessage());
+    }
+    if (normalizer == null) {
+      return null;
+    }
+    String problem = TensorReader.problem(values, normalizer.shape());
+    if (problem != null) {
+      return invalid(problem);
+    }
+    if (values instanceof double[] d) {
+      normalizer.normalize(d, d);
+    } else {
+      float[] f = (float[]) values;
+      normalizer.normalize(f, f);
+    }
+    return reader.toCatalyst(values);
+  }
+
+  private Object invalid(String rule) {
+    if (failOnInvalid) {
+      throw new InvalidTensorException(name, argument, rule, context);
+    }
+    return null;
+  }
+
+  @Override
+  public DataType[] inputTypes() {
+    return inputTypes.clone();
+  }
+
+  @Override
+  public DataType resultType() {
+    return reader.outputType();
+  }
+
+  @Override
+  public boolean isResultNullable() {
+    return true;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String canonicalName() {
+    return "sparknorm." + name;
+  }
+
+  /** How the function reads in Spark's plans: {@code sparknorm.<name>}. */
+  @Override
+  public String toString() {
+    return canonicalName();
+  }
+}

@@ -1,0 +1,91 @@
+package io.sparknorm.sql;
+
+import io.sparknorm.core.Shape;
+import java.io.Serializable;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * What the library asks of a tensor without normalizing it: the rule it breaks (a string, NULL
+ * when it is valid; a null tensor breaks "the tensor is null"), or the shape a valid tensor
+ * suggests when none is given (NULL when it is invalid). The first keeps the rows that
+ * {@code skip} keeps and finds a failing row on the error path; the second infers the shape.
+ */
+public final class TensorCheckFunction implements ScalarFunction<Object>, Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final DataType inputType;
+  private final TensorReader reader;
+  private final Shape shape;
+  private final boolean naturalShape;
+
+  private TensorCheckFunction(DataType inputType, TensorReader reader, Shape shape, boolean naturalShape) {
+    this.inputType = inputType;
+    this.reader = reader;
+    this.shape = shape;
+    this.naturalShape = naturalShape;
+  }
+
+  /** The rule a tensor of this shape (any non-empty length when null) breaks, or NULL. */
+  public static TensorCheckFunction problem(TensorReader reader, Shape shape) {
+    return new TensorCheckFunction(reader.type(), reader, shape, false);
+  }
+
+  /** The shape a valid tensor suggests: (length,), or (channels, height, width) for an image. */
+  public static TensorCheckFunction naturalShape(TensorReader reader) {
+    return new TensorCheckFunction(reader.type(), reader, null, true);
+  }
+
+  @Override
+  public Object produceResult(InternalRow arguments) {
+    String problem;
+    Object values = null;
+    if (arguments.isNullAt(0)) {
+      problem = TensorReader.NULL_TENSOR;
+    } else {
+      try {
+        values = reader.read(arguments, 0);
+        problem = TensorReader.problem(values, shape);
+      } catch (TensorReader.InvalidValueException e) {
+        problem = e.getMessage();
+      }
+    }
+    if (!naturalShape) {
+      return problem == null ? null : org.apache.spark.unsafe.types.UTF8String.fromString(problem);
+    }
+    if (problem != null) {
+      return null;
+    }
+    int length = values instanceof double[] d ? d.length : ((float[]) values).length;
+    return UnsafeArrayData.fromPrimitiveArray(reader.naturalShape(arguments, 0, length));
+  }
+
+  @Override
+  public DataType[] inputTypes() {
+    return new DataType[] {inputType};
+  }
+
+  @Override
+  public DataType resultType() {
+    return naturalShape ? DataTypes.createArrayType(DataTypes.IntegerType, false) : DataTypes.StringType;
+  }
+
+  @Override
+  public String name() {
+    return naturalShape ? "tensor_shape" : "tensor_problem";
+  }
+
+  @Override
+  public String canonicalName() {
+    return "sparknorm." + name();
+  }
+
+  /** How the function reads in Spark's plans: {@code sparknorm.<name>}. */
+  @Override
+  public String toString() {
+    return canonicalName();
+  }
+}

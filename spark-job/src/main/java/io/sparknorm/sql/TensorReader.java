@@ -1,0 +1,302 @@
+package io.sparknorm.sql;
+
+import io.sparknorm.core.Shape;
+import java.io.Serializable;
+import java.util.Arrays;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
+import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.util.ArrayData;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.DecimalType;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Reads one tensor value of a given Spark type as a primitive array, checks it against the
+ * contract's validity rules, and writes a normalized one back. The types: an array of float,
+ * double, int, long, short, byte or decimal; a Spark ML vector (dense or sparse); JSON array text
+ * in a string (CSV holds no arrays); the struct of Spark's image source (8-bit pixels stored height
+ * x width x channels, read as a float tensor of shape (channels, height, width), BGR order kept).
+ *
+ * <p>Element types follow the contract: double (and decimal) input reads and writes double[],
+ * every other type float[]; vectors are double and stay vectors. Values are read straight from
+ * Spark's internal data, never boxed one by one.
+ */
+public final class TensorReader implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private enum Kind { ARRAY, VECTOR, IMAGE, TEXT }
+
+  private final Kind kind;
+  private final DataType type;
+  private final DataType element;
+  private final boolean doublePrecision;
+  /** Names of the elements for messages about a null element (assembled scalar columns), or null. */
+  private final String[] elementNames;
+
+  private TensorReader(Kind kind, DataType type, DataType element, boolean doublePrecision, String[] elementNames) {
+    this.kind = kind;
+    this.type = type;
+    this.element = element;
+    this.doublePrecision = doublePrecision;
+    this.elementNames = elementNames;
+  }
+
+  /** A reader for values of this type, or null when no tensor can be read from it. */
+  public static TensorReader forType(DataType type) {
+    if (type.equals(SQLDataTypes.VectorType())) {
+      return new TensorReader(Kind.VECTOR, type, DataTypes.DoubleType, true, null);
+    }
+    if (type.equals(DataTypes.StringType)) {
+      return new TensorReader(Kind.TEXT, type, DataTypes.DoubleType, true, null);
+    }
+    if (isImage(type)) {
+      return new TensorReader(Kind.IMAGE, type, DataTypes.ByteType, false, null);
+    }
+    if (type instanceof ArrayType array && isNumeric(array.elementType())) {
+      DataType e = array.elementType();
+      return new TensorReader(Kind.ARRAY, type, e, e.equals(DataTypes.DoubleType) || e instanceof DecimalType, null);
+    }
+    return null;
+  }
+
+  /** This reader, naming element i as {@code names[i]} in messages (a tensor assembled from columns). */
+  public TensorReader withElementNames(String[] names) {
+    return new TensorReader(kind, type, element, doublePrecision, names.clone());
+  }
+
+  /** True for the numeric types Spark SQL has, decimal included. */
+  public static boolean isNumeric(DataType t) {
+    return t.equals(DataTypes.DoubleType) || t.equals(DataTypes.FloatType) || t.equals(DataTypes.IntegerType)
+        || t.equals(DataTypes.LongType) || t.equals(DataTypes.ShortType) || t.equals(DataTypes.ByteType)
+        || t instanceof DecimalType;
+  }
+
+  /** The struct of Spark's image data source: origin, height, width, nChannels, mode, data. */
+  private static boolean isImage(DataType type) {
+    return type instanceof StructType struct && struct.size() == 6
+        && Arrays.equals(struct.fieldNames(), new String[] {"origin", "height", "width", "nChannels", "mode", "data"});
+  }
+
+  /** The type read. */
+  public DataType type() {
+    return type;
+  }
+
+  /** True when the tensor is read (and written) as double[], false for float[]. */
+  public boolean isDouble() {
+    return doublePrecision;
+  }
+
+  /** True for the image source's struct, whose natural shape is (channels, height, width). */
+  public boolean isImage() {
+    return kind == Kind.IMAGE;
+  }
+
+  /** The Spark type of a normalized tensor: a vector for a vector, else array of double or float. */
+  public DataType outputType() {
+    if (kind == Kind.VECTOR) {
+      return SQLDataTypes.VectorType();
+    }
+    return DataTypes.createArrayType(doublePrecision ? DataTypes.DoubleType : DataTypes.FloatType, false);
+  }
+
+  /**
+   * The tensor at {@code ordinal} (not null there) as a new {@code double[]} (when
+   * {@link #isDouble()}) or {@code float[]}.
+   *
+   * @throws InvalidValueException for a null element or text that is not a JSON array of numbers
+   */
+  public Object read(SpecializedGetters row, int ordinal) {
+    switch (kind) {
+      case ARRAY:
+        return readArray(row.getArray(ordinal));
+      case VECTOR:
+        return readVector(row.getStruct(ordinal, 4));
+      case IMAGE:
+        return readImage(row.getStruct(ordinal, 6));
+      default:
+        return parseJsonArray(row.getUTF8String(ordinal).toString());
+    }
+  }
+
+  /**
+   * What is wrong with a tensor read by {@link #read}, or null when it is valid: its length is not
+   * the shape's (any non-empty length when {@code shape} is null), or a value is NaN or infinite.
+   */
+  public static String problem(Object values, Shape shape) {
+    int length = values instanceof double[] d ? d.length : ((float[]) values).length;
+    if (shape != null && length != shape.size()) {
+      return "tensor of length " + length + " does not match shape " + shape + " (" + shape.size() + " elements)";
+    }
+    if (length == 0) {
+      return "the tensor is empty";
+    }
+    if (values instanceof double[] d) {
+      for (int i = 0; i < d.length; i++) {
+        if (!Double.isFinite(d[i])) {
+          return "value " + d[i] + " at index " + i + " is not finite";
+        }
+      }
+    } else {
+      float[] f = (float[]) values;
+      for (int i = 0; i < f.length; i++) {
+        if (!Float.isFinite(f[i])) {
+          return "value " + f[i] + " at index " + i + " is not finite";
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The rule broken by a null tensor. */
+  public static final String NULL_TENSOR = "the tensor is null";
+
+  private Object readArray(ArrayData array) {
+    int n = array.numElements();
+    for (int i = 0; i < n; i++) {
+      if (array.isNullAt(i)) {
+        throw new InvalidValueException("null value at index " + i
+            + (elementNames != null && i < elementNames.length ? " (column '" + elementNames[i] + "')" : ""));
+      }
+    }
+    if (element.equals(DataTypes.DoubleType)) {
+      return array.toDoubleArray();
+    }
+    if (element.equals(DataTypes.FloatType)) {
+      return array.toFloatArray();
+    }
+    if (element instanceof DecimalType decimal) {
+      double[] values = new double[n];
+      for (int i = 0; i < n; i++) {
+        values[i] = array.getDecimal(i, decimal.precision(), decimal.scale()).toDouble();
+      }
+      return values;
+    }
+    float[] values = new float[n];
+    if (element.equals(DataTypes.IntegerType)) {
+      for (int i = 0; i < n; i++) {
+        values[i] = array.getInt(i);
+      }
+    } else if (element.equals(DataTypes.LongType)) {
+      for (int i = 0; i < n; i++) {
+        values[i] = array.getLong(i);
+      }
+    } else if (element.equals(DataTypes.ShortType)) {
+      for (int i = 0; i < n; i++) {
+        values[i] = array.getShort(i);
+      }
+    } else {
+      for (int i = 0; i < n; i++) {
+        values[i] = array.getByte(i);
+      }
+    }
+    return values;
+  }
+
+  /** Spark ML's vector struct: type (0 sparse, 1 dense), size, indices, values. */
+  private static double[] readVector(InternalRow vector) {
+    double[] values = vector.getArray(3).toDoubleArray();
+    if (vector.getByte(0) == 1) {
+      return values;
+    }
+    double[] dense = new double[vector.getInt(1)];
+    int[] indices = vector.getArray(2).toIntArray();
+    for (int i = 0; i < indices.length; i++) {
+      dense[indices[i]] = values[i];
+    }
+    return dense;
+  }
+
+  /** Pixels stored (height, width, channels) as unsigned bytes, returned channels first. */
+  private static float[] readImage(InternalRow image) {
+    int height = image.getInt(1);
+    int width = image.getInt(2);
+    int channels = image.getInt(3);
+    byte[] data = image.getBinary(5);
+    int plane = height * width;
+    if (data == null || data.length != plane * channels) {
+      return new float[0];
+    }
+    float[] values = new float[data.length];
+    for (int p = 0, i = 0; p < plane; p++) {
+      for (int c = 0; c < channels; c++, i++) {
+        values[c * plane + p] = data[i] & 0xff;
+      }
+    }
+    return values;
+  }
+
+  /**
+   * The shape a valid tensor suggests when none is given: (channels, height, width) for an image,
+   * else the contract's (length,).
+   */
+  public int[] naturalShape(SpecializedGetters row, int ordinal, int length) {
+    if (kind == Kind.IMAGE) {
+      InternalRow image = row.getStruct(ordinal, 6);
+      return new int[] {image.getInt(3), image.getInt(1), image.getInt(2)};
+    }
+    return new int[] {length};
+  }
+
+  /**
+   * Parses JSON array text of numbers, as the job writes tensors to CSV: {@code [0.5,-1.25,3]}.
+   *
+   * @throws InvalidValueException naming the text when it is anything else
+   */
+  public static double[] parseJsonArray(String text) {
+    String body = text.strip();
+    if (body.length() < 2 || body.charAt(0) != '[' || body.charAt(body.length() - 1) != ']') {
+      throw new InvalidValueException("value " + quote(text) + " is not a JSON array of numbers");
+    }
+    body = body.substring(1, body.length() - 1).strip();
+    if (body.isEmpty()) {
+      return new double[0];
+    }
+    String[] parts = body.split(",", -1);
+    double[] values = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      String part = parts[i].strip();
+      try {
+        if (part.isEmpty() || !(Character.isDigit(part.charAt(part.length() - 1)) || part.equals("NaN")
+            || part.endsWith("Infinity"))) {
+          throw new NumberFormatException();
+        }
+        values[i] = Double.parseDouble(part);
+      } catch (NumberFormatException e) {
+        if (part.equals("null")) {
+          throw new InvalidValueException("null value at index " + i);
+        }
+        throw new InvalidValueException("value " + quote(text) + " is not a JSON array of numbers (element " + i
+            + " is " + quote(part) + ")");
+      }
+    }
+    return values;
+  }
+
+  private static String quote(String text) {
+    return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
+  }
+
+  /** The Spark internal value of a normalized tensor, of {@link #outputType()}. */
+  public Object toCatalyst(Object tensor) {
+    if (kind == Kind.VECTOR) {
+      return new GenericInternalRow(new Object[] {(byte) 1, null, null, UnsafeArrayData.fromPrimitiveArray((double[]) tensor)});
+    }
+    return tensor instanceof double[] d ? UnsafeArrayData.fromPrimitiveArray(d)
+        : UnsafeArrayData.fromPrimitiveArray((float[]) tensor);
+  }
+
+  /** A value that is no tensor (a null element, unparseable text); the caller adds where it was. */
+  public static final class InvalidValueException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    InvalidValueException(String rule) {
+      super(rule, null, false, false);
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.sparknorm.spark;
+
+import static org.apache.spark.sql.functions.col;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Shape;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.api.java.UDF1;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The library's frame is one logical plan that Spark's optimizer sees through, and its counts are
+ * exact when a task fails and is retried.
+ */
+class PlanTest {
+  private static SparkSession spark;
+  @TempDir static Path dir;
+  private static Dataset<Row> parquet;
+
+  @BeforeAll
+  static void startSpark() {
+    spark = SparkTestSession.start();
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      rows.add(RowFactory.create(i, "label" + (i % 5), new Double[] {i * 1.0, i * 2.0 + 1, -i * 0.5, 3.0}));
+    }
+    spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType).add("label", DataTypes.StringType)
+        .add("features", DataTypes.createArrayType(DataTypes.DoubleType))).repartition(2)
+        .write().parquet(dir.resolve("data").toString());
+    parquet = spark.read().parquet(dir.resolve("data").toString());
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    spark.stop();
+  }
+
+  private static String scanOf(Dataset<Row> frame) {
+    String plan = frame.queryExecution().executedPlan().toString();
+    return plan.lines().filter(l -> l.contains("FileScan")).findFirst().orElseThrow(() -> new AssertionError(plan));
+  }
+
+  @Test
+  void selectingAPassthroughColumnNeitherNormalizesNorReadsTheTensor() {
+    for (NormMethod method : List.of(NormMethod.LAYER, NormMethod.GROUP, NormMethod.BATCH)) {
+      NormalizeSpec spec = new NormalizeSpec(method).shape(Shape.of(4)).groups(2);
+      Dataset<Row> ids = TensorNormalization.normalize(parquet, spec).frame().select("id");
+      String optimized = ids.queryExecution().optimizedPlan().toString();
+      assertFalse(optimized.contains("_norm"), method + ": " + optimized);
+      String scan = scanOf(ids);
+      assertTrue(scan.contains("ReadSchema: struct<id:int>"), method + ": " + scan);
+      assertEquals(200, ids.collectAsList().size());
+    }
+  }
+
+  @Test
+  void aFilterOnAPassthroughColumnIsPushedToParquet() {
+    Dataset<Row> filtered = TensorNormalization.normalize(parquet, new NormalizeSpec(NormMethod.LAYER)
+        .shape(Shape.of(4)).handleInvalid(HandleInvalid.KEEP)).frame().filter(col("id").gt(150));
+    String scan = scanOf(filtered);
+    assertTrue(scan.contains("GreaterThan(id,150)"), scan);
+    String plan = filtered.queryExecution().executedPlan().toString();
+    assertTrue(plan.contains("layer_norm("), plan);
+    assertEquals(49, filtered.collectAsList().size());
+  }
+
+  /** Fails the first attempt of partition 0's task at row 30 of the input: Spark retries that task. */
+  private static final UDF1<Integer, Integer> FAIL_ONCE = id -> {
+    TaskContext task = TaskContext.get();
+    if (task.attemptNumber() == 0 && task.partitionId() == 0 && id == 30) {
+      throw new IllegalStateException("injected task failure");
+    }
+    return id;
+  };
+
+  @Test
+  void countsAreExactWhenATaskFailsAndIsRetried() throws Exception {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      Double[] x = i % 10 == 7 ? new Double[] {1.0, Double.NaN} : new Double[] {i * 1.0, -i - 1.0};
+      rows.add(RowFactory.create(i, x));
+    }
+    Dataset<Row> input = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
+        .add("features", DataTypes.createArrayType(DataTypes.DoubleType))).coalesce(2);
+    AtomicInteger failedTasks = new AtomicInteger();
+    SparkListener listener = new SparkListener() {
+      @Override
+      public void onTaskEnd(SparkListenerTaskEnd end) {
+        if (!end.taskInfo().successful()) {
+          failedTasks.incrementAndGet();
+        }
+      }
+    };
+    spark.sparkContext().addSparkListener(listener);
+    try {
+      spark.udf().register("fail_once", FAIL_ONCE, DataTypes.IntegerType);
+      NormalizationResult result = TensorNormalization.normalize(input,
+          new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(2)).handleInvalid(HandleInvalid.SKIP));
+      String out = dir.resolve("retried").toString();
+      result.countedFrame().withColumn("id", org.apache.spark.sql.functions.callUDF("fail_once", col("id")))
+          .write().parquet(out);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertEquals(1, failedTasks.get(), "one task failed and was retried");
+      NormalizationResult.Counts counts = result.counts();
+      assertEquals(100, counts.rowsIn());
+      assertEquals(10, counts.rowsSkipped());
+      List<Row> written = spark.read().parquet(out).orderBy("id").collectAsList();
+      assertEquals(90, written.size());
+      assertEquals(90, written.stream().map(r -> r.getInt(0)).distinct().count(), "no row doubled");
+      for (Row row : written) {
+        assertTrue(row.getInt(0) % 10 != 7);
+        List<Double> y = row.getList(1);
+        assertEquals(-1.0, y.get(1), 1e-4);
+        assertEquals(1.0, y.get(0), 1e-4);
+      }
+    } finally {
+      spark.sparkContext().removeSparkListener(listener);
+    }
+    assertTrue(Files.exists(dir.resolve("retried")));
+  }
+}
