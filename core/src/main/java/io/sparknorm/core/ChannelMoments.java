@@ -1,5 +1,8 @@
 package io.sparknorm.core;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.io.Serializable;
 
 /**
@@ -192,5 +195,27 @@ public final class ChannelMoments implements Serializable {
       unbiased[c] = m2[c] / (count - 1);
     }
     return new BatchStatistics(shape, count, centre, residual, variance, unbiased);
+  }
+
+  /** Writes the state (count, then per channel shift, mean, M2); {@link #readFrom} reads it back. */
+  public void writeTo(DataOutput out) throws IOException {
+    out.writeLong(count);
+    for (int c = 0; c < mean.length; c++) {
+      out.writeDouble(shift[c]);
+      out.writeDouble(mean[c]);
+      out.writeDouble(m2[c]);
+    }
+  }
+
+  /** Reads a state written by {@link #writeTo} for samples of this shape. */
+  public static ChannelMoments readFrom(DataInput in, Shape shape) throws IOException {
+    ChannelMoments moments = new ChannelMoments(shape);
+    moments.count = in.readLong();
+    for (int c = 0; c < moments.mean.length; c++) {
+      moments.shift[c] = in.readDouble();
+      moments.mean[c] = in.readDouble();
+      moments.m2[c] = in.readDouble();
+    }
+    return moments;
   }
 }

@@ -1,6 +1,12 @@
 package io.sparknorm.core;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -75,5 +81,47 @@ public final class PartitionedMoments implements Serializable {
     ChannelMoments total = new ChannelMoments(shape);
     parts.values().forEach(total::merge);
     return total;
+  }
+
+  /**
+   * The state's byte form: the shape, then each part's index and moments (8 bytes a number, 24 a
+   * channel). An engine ships partial states as bytes; this form needs no class loading to read.
+   */
+  public byte[] toBytes() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream(16 + parts.size() * (12 + 24 * shape.channels()));
+    try (DataOutputStream out = new DataOutputStream(bytes)) {
+      int[] dims = shape.dims();
+      out.writeInt(dims.length);
+      for (int d : dims) {
+        out.writeInt(d);
+      }
+      out.writeInt(parts.size());
+      for (Map.Entry<Integer, ChannelMoments> part : parts.entrySet()) {
+        out.writeInt(part.getKey());
+        part.getValue().writeTo(out);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** Reads the byte form of {@link #toBytes()}. */
+  public static PartitionedMoments fromBytes(byte[] bytes) {
+    try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+      int[] dims = new int[in.readInt()];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = in.readInt();
+      }
+      PartitionedMoments moments = new PartitionedMoments(Shape.of(dims));
+      int parts = in.readInt();
+      for (int p = 0; p < parts; p++) {
+        int part = in.readInt();
+        moments.parts.put(part, ChannelMoments.readFrom(in, moments.shape));
+      }
+      return moments;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 }

@@ -82,4 +82,19 @@ class PartitionedMomentsTest {
     assertThrows(IllegalArgumentException.class,
         () -> new PartitionedMoments(Shape.of(2)).merge(new PartitionedMoments(Shape.of(3))));
   }
+
+  @Test
+  void theByteFormReadsBackToTheSameState() {
+    Shape shape = Shape.of(2, 3);
+    Random random = new Random(5);
+    PartitionedMoments moments = part(3, shape, random, 20).merge(part(0, shape, random, 7));
+    PartitionedMoments read = PartitionedMoments.fromBytes(moments.toBytes());
+    assertEquals(shape, read.shape());
+    BatchStatistics before = moments.total().statistics();
+    BatchStatistics after = read.total().statistics();
+    assertEquals(before.count(), after.count());
+    assertArrayEquals(bits(before.mean()), bits(after.mean()));
+    assertArrayEquals(bits(before.variance()), bits(after.variance()));
+    assertArrayEquals(moments.toBytes(), read.toBytes());
+  }
 }

@@ -180,6 +180,6 @@ public final class SqlFunctions {
 
   /** A Catalyst aggregate function over these arguments. */
   public static Expression aggregate(BatchNormStatsFunction function, List<Expression> args) {
-    return new NamedAggregate<>(function, CollectionConverters.asScala(args).toSeq(), 0, 0);
+    return new BatchNormStatsAggregate(function, CollectionConverters.asScala(args).toSeq(), 0, 0);
   }
 }

@@ -1,0 +1,58 @@
+package io.sparknorm.sql;
+
+import io.sparknorm.core.PartitionedMoments;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.aggregate.V2Aggregator;
+import scala.collection.immutable.IndexedSeq;
+import scala.collection.immutable.Seq;
+
+/**
+ * Spark's aggregate for {@link BatchNormStatsFunction}: shown by the function's name
+ * ({@code batch_norm_stats(features, 3)}, not {@code v2aggregator(...)}), and shipping its partial
+ * states in their own byte form ({@link PartitionedMoments#toBytes()}). Spark's default for a V2
+ * aggregate is Java serialization through Spark's own class loader, which cannot see classes of a
+ * jar given with {@code --jars} or as the application.
+ */
+final class BatchNormStatsAggregate extends V2Aggregator<PartitionedMoments, InternalRow> {
+  private static final long serialVersionUID = 1L;
+
+  BatchNormStatsAggregate(BatchNormStatsFunction function, Seq<Expression> children, int mutableOffset,
+      int inputOffset) {
+    super(function, children, mutableOffset, inputOffset);
+  }
+
+  private BatchNormStatsFunction function() {
+    return (BatchNormStatsFunction) aggrFunc();
+  }
+
+  @Override
+  public String prettyName() {
+    return aggrFunc().name();
+  }
+
+  @Override
+  public byte[] serialize(PartitionedMoments state) {
+    return state.toBytes();
+  }
+
+  @Override
+  public PartitionedMoments deserialize(byte[] bytes) {
+    return PartitionedMoments.fromBytes(bytes);
+  }
+
+  @Override
+  public Expression withNewChildrenInternal(IndexedSeq<Expression> newChildren) {
+    return new BatchNormStatsAggregate(function(), newChildren, mutableAggBufferOffset(), inputAggBufferOffset());
+  }
+
+  @Override
+  public V2Aggregator<PartitionedMoments, InternalRow> withNewMutableAggBufferOffset(int offset) {
+    return new BatchNormStatsAggregate(function(), children(), offset, inputAggBufferOffset());
+  }
+
+  @Override
+  public V2Aggregator<PartitionedMoments, InternalRow> withNewInputAggBufferOffset(int offset) {
+    return new BatchNormStatsAggregate(function(), children(), mutableAggBufferOffset(), offset);
+  }
+}
