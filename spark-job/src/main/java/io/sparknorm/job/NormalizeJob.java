@@ -19,9 +19,6 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.AtomicType;
-import org.apache.spark.sql.types.StructField;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -176,7 +173,7 @@ public final class NormalizeJob implements Callable<Integer> {
       throw new IllegalArgumentException((statsIn != null ? "--stats-in" : "--stats-out")
           + " is only for batch norm, not " + normMethod.id());
     }
-    formatOf(outputFormat, "output-format", false);
+    Formats.formatOf(outputFormat, "output-format", false);
     return spec;
   }
 
@@ -238,21 +235,21 @@ public final class NormalizeJob implements Callable<Integer> {
       if (!inputPath.getFileSystem(conf).exists(inputPath)) {
         throw new IllegalArgumentException("input " + input + " does not exist");
       }
-      String inFormat = inputFormat != null ? formatOf(inputFormat, "input-format", true) : formatFromExtension(input);
-      data = read(spark, inFormat, input);
+      String inFormat = inputFormat != null ? Formats.formatOf(inputFormat, "input-format", true) : Formats.fromExtension(input);
+      data = Formats.read(spark, inFormat, input);
       if (inFormat.equals("image") && spec.inputCols() == null && NormalizeSpec.DEFAULT_INPUT_COL.equals(spec.inputCol())) {
         spec.inputCol("image");
       }
 
-      String outFormat = formatOf(outputFormat, "output-format", false);
+      String outFormat = Formats.formatOf(outputFormat, "output-format", false);
       if (outFormat.equals("csv")) {
-        checkCsvColumns(data, spec);
+        Formats.checkCsvColumns(data, spec);
       }
       NormalizationResult result = TensorNormalization.normalize(data, spec);
       // The counted frame: its row counts come from the write itself, exact even when tasks are retried.
       Dataset<Row> frame = result.countedFrame();
       if (outFormat.equals("csv")) {
-        frame = forCsv(frame, result.outputCol());
+        frame = Formats.forCsv(frame, result.outputCol());
       }
       String unique = UUID.randomUUID().toString();
       tmpOutput = new Path(outputPath.getParent(), "." + outputPath.getName() + ".sparknorm-" + unique);
@@ -312,66 +309,6 @@ public final class NormalizeJob implements Callable<Integer> {
         spark.stop();
       }
     }
-  }
-
-  /**
-   * CSV holds no arrays: every column but the tensor must be atomic. Checked on the schema, before
-   * any data is read (batch norm's statistics included).
-   */
-  private static void checkCsvColumns(Dataset<Row> data, NormalizeSpec spec) {
-    for (StructField field : data.schema().fields()) {
-      boolean tensor = spec.inputCols() == null && field.name().equalsIgnoreCase(spec.inputCol());
-      if (!tensor && !(field.dataType() instanceof AtomicType)) {
-        throw new IllegalArgumentException("column '" + field.name() + "' is of type " + field.dataType().simpleString()
-            + ", which CSV cannot hold; choose --output-format parquet, json or orc");
-      }
-    }
-  }
-
-  /** CSV holds no arrays: the tensor becomes JSON array text. */
-  private static Dataset<Row> forCsv(Dataset<Row> frame, String tensorCol) {
-    org.apache.spark.sql.Column tensor = functions.col("`" + tensorCol + "`");
-    if (frame.schema().apply(tensorCol).dataType() instanceof org.apache.spark.ml.linalg.VectorUDT) {
-      tensor = org.apache.spark.ml.functions.vector_to_array(tensor, "float64");
-    }
-    return frame.withColumn(tensorCol, functions.to_json(tensor));
-  }
-
-  private static Dataset<Row> read(SparkSession spark, String format, String path) {
-    var reader = spark.read().format(format);
-    if (format.equals("csv")) {
-      reader = reader.option("header", "true").option("inferSchema", "true");
-    }
-    return reader.load(path);
-  }
-
-  private static String formatOf(String format, String option, boolean input) {
-    String f = format.strip().toLowerCase(Locale.ROOT);
-    List<String> allowed = input ? List.of("parquet", "json", "csv", "orc", "image") : List.of("parquet", "json", "csv", "orc");
-    if (f.equals("jsonl")) {
-      f = "json";
-    }
-    if (!allowed.contains(f)) {
-      throw new IllegalArgumentException(option + " '" + format + "' is not one of " + String.join(", ", allowed));
-    }
-    return f;
-  }
-
-  static String formatFromExtension(String path) {
-    String p = path.toLowerCase(Locale.ROOT);
-    while (p.endsWith("/")) {
-      p = p.substring(0, p.length() - 1);
-    }
-    if (p.endsWith(".json") || p.endsWith(".jsonl")) {
-      return "json";
-    }
-    if (p.endsWith(".csv")) {
-      return "csv";
-    }
-    if (p.endsWith(".orc")) {
-      return "orc";
-    }
-    return "parquet";
   }
 
   private static void deleteQuietly(Path path, Configuration conf) {

@@ -48,12 +48,7 @@ public final class RunSql {
     spark.sparkContext().setLogLevel("WARN");
     try {
       for (String[] view : views) {
-        String format = NormalizeJob.formatFromExtension(view[1]);
-        var reader = spark.read().format(format);
-        if (format.equals("csv")) {
-          reader = reader.option("header", "true").option("inferSchema", "true");
-        }
-        reader.load(view[1]).createOrReplaceTempView(view[0]);
+        Formats.read(spark, Formats.fromExtension(view[1]), view[1]).createOrReplaceTempView(view[0]);
       }
       for (String statement : statements) {
         Dataset<Row> result = spark.sql(statement);

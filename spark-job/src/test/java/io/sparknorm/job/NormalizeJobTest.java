@@ -361,10 +361,10 @@ class NormalizeJobTest {
 
   @Test
   void formatsFollowTheExtension() {
-    assertEquals("json", NormalizeJob.formatFromExtension("data/digits.jsonl"));
-    assertEquals("json", NormalizeJob.formatFromExtension("s3a://b/x.JSON"));
-    assertEquals("csv", NormalizeJob.formatFromExtension("/d/wine.csv/"));
-    assertEquals("orc", NormalizeJob.formatFromExtension("x.orc"));
-    assertEquals("parquet", NormalizeJob.formatFromExtension("hdfs:///folder"));
+    assertEquals("json", Formats.fromExtension("data/digits.jsonl"));
+    assertEquals("json", Formats.fromExtension("s3a://b/x.JSON"));
+    assertEquals("csv", Formats.fromExtension("/d/wine.csv/"));
+    assertEquals("orc", Formats.fromExtension("x.orc"));
+    assertEquals("parquet", Formats.fromExtension("hdfs:///folder"));
   }
 }
