@@ -17,9 +17,6 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.ml.feature.StandardScaler;
-import org.apache.spark.ml.feature.StandardScalerModel;
-import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SaveMode;
@@ -33,12 +30,19 @@ import picocli.CommandLine.Option;
 /**
  * The end-to-end benchmark: generates a dataset, then times, in one Spark session and alternating
  * round by round, the identity job (read and write Parquet), Spark ML's StandardScaler (fit,
- * transform, write) and the job's batch, layer, instance and group norm (the real
- * {@link NormalizeJob} path: read, statistics, normalize, write, move into place). Prints the
- * medians and the ratios to identity and to StandardScaler. Run it with {@code local-runner/bench}.
+ * transform, write), the job's batch, layer, instance and group norm (the real
+ * {@link NormalizeJob} path: read, statistics, normalize, write, move into place) and layer norm
+ * written as SQL ({@code sql}: {@code SELECT id, layer_norm(features, '64') AS features FROM t})
+ * and through the DataFrame API ({@code api}: {@code io.sparknorm.sql.functions.layerNorm} in a
+ * select), both written straight to Parquet. Prints the medians and the ratios to identity and to
+ * StandardScaler, and SQL against the API. Run it with {@code local-runner/bench}, which creates the
+ * session with {@code spark.sql.extensions=io.sparknorm.sql.SparknormExtensions} (the SQL
+ * functions; the jobs sql and api need it). {@code --generate-only} only writes the dataset, for
+ * {@code local-runner/bench-submit}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Times identity, StandardScaler and sparknorm's four methods side by side.")
+    description = "Times identity, StandardScaler, sparknorm's four methods and layer_norm in SQL and the"
+        + " DataFrame API side by side.")
 public final class JobBenchmark implements Callable<Integer> {
 
   @Option(names = "--rows", defaultValue = "1000000", description = "Rows to generate (default ${DEFAULT-VALUE}).")
@@ -60,9 +64,15 @@ public final class JobBenchmark implements Callable<Integer> {
       description = "Rounds run first and not counted: JIT and file cache warm for every job (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group",
-      description = "Which jobs to time (default ${DEFAULT-VALUE}).")
+  @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group,sql,api",
+      description = "Which jobs to time (default ${DEFAULT-VALUE}). sql and api are layer norm as"
+          + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet.")
   List<String> jobs;
+
+  @Option(names = "--instance-shape", paramLabel = "C,D1[,..]",
+      description = "Shape for instance norm only, the same number of values as --shape, e.g. 8,8 for 64"
+          + " (default: --shape; instance norm is left out when that has no spatial size).")
+  String instanceShape;
 
   @Option(names = "--dir", defaultValue = "target/bench", description = "Work folder (default ${DEFAULT-VALUE}).")
   String dir;
@@ -72,6 +82,13 @@ public final class JobBenchmark implements Callable<Integer> {
 
   @Option(names = "--partitions", defaultValue = "0", description = "Files of the generated data (default: 2 per 128 MB).")
   int partitions;
+
+  @Option(names = "--generate-only",
+      description = "Only write the dataset (DIR/input-ROWSxSHAPE-TYPE.parquet, kept if already there) and stop.")
+  boolean generateOnly;
+
+  private static final List<String> KNOWN_JOBS = List.of("identity", "scaler", "batch", "layer", "instance", "group",
+      "sql", "api");
 
   private SparkSession spark;
 
@@ -88,6 +105,23 @@ public final class JobBenchmark implements Callable<Integer> {
     int channels = dims[0];
     int g = groups > 0 ? groups : channels % 2 == 0 ? channels / 2 : 1;
     boolean isDouble = type.equals("double");
+    for (String job : jobs) {
+      if (!KNOWN_JOBS.contains(job)) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "unknown job '" + job + "': choose among " + String.join(",", KNOWN_JOBS));
+      }
+    }
+    int[] instanceDims = dims.length > 1 ? dims : null;
+    if (instanceShape != null) {
+      instanceDims = Arrays.stream(instanceShape.split(",")).map(String::strip).mapToInt(Integer::parseInt).toArray();
+      if (Arrays.stream(instanceDims).reduce(1, (a, b) -> a * b) != size) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "--instance-shape " + instanceShape + " does not hold the " + size + " values of --shape " + shape);
+      }
+    }
+    if (!generateOnly && (jobs.contains("sql") || jobs.contains("api"))) {
+      BenchJobs.requireExtension(spark);
+    }
 
     String input = dir + "/input-" + rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
     long bytes = generate(input, rows, size, isDouble);
@@ -95,13 +129,17 @@ public final class JobBenchmark implements Callable<Integer> {
         Arrays.toString(dims), "seeded uniform noise around per-element offsets", bytes / 1e6, input);
     System.out.printf(Locale.ROOT, "spark: %s, %s, Java %s, %d cores%n", spark.sparkContext().master(),
         spark.version(), System.getProperty("java.version"), Runtime.getRuntime().availableProcessors());
+    if (generateOnly) {
+      spark.stop();
+      return 0;
+    }
 
-    Map<String, List<Double>> times = time(input, dims, g);
+    Map<String, List<Double>> times = time(input, dims, instanceDims, g);
     report(times, "");
     if (doubleRows) {
       String twice = dir + "/input-" + 2 * rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
       generate(twice, 2 * rows, size, isDouble);
-      Map<String, List<Double>> twiceTimes = time(twice, dims, g);
+      Map<String, List<Double>> twiceTimes = time(twice, dims, instanceDims, g);
       report(twiceTimes, " (" + 2 * rows + " rows)");
       System.out.println();
       System.out.println("| job | time for 2x rows / time for 1x rows |");
@@ -114,25 +152,27 @@ public final class JobBenchmark implements Callable<Integer> {
     return 0;
   }
 
-  private Map<String, List<Double>> time(String input, int[] dims, int g) throws Exception {
+  private Map<String, List<Double>> time(String input, int[] dims, int[] instanceDims, int g) throws Exception {
     Map<String, List<Double>> times = new LinkedHashMap<>();
     for (String job : jobs) {
       times.put(job, new ArrayList<>());
     }
-    String shapeArg = String.join(",", Arrays.stream(dims).mapToObj(String::valueOf).toList());
+    String shapeArg = shapeString(dims);
     for (int round = 1 - warmup; round <= runs; round++) {
       for (String job : jobs) {
-        if (job.equals("instance") && dims.length == 1) {
-          continue; // S = 1: PyTorch refuses instance norm
+        if (job.equals("instance") && instanceDims == null) {
+          continue; // S = 1: PyTorch refuses instance norm (give --instance-shape to run it)
         }
         String output = dir + "/out-" + job;
         long start = System.nanoTime();
         switch (job) {
-          case "identity" -> spark.read().parquet(input).write().mode(SaveMode.Overwrite).parquet(output);
-          case "scaler" -> standardScaler(input, output);
+          case "identity" -> BenchJobs.identity(spark, input, output);
+          case "scaler" -> BenchJobs.standardScaler(spark, input, output);
+          case "sql" -> BenchJobs.layerNormSql(spark, input, output, shapeArg);
+          case "api" -> BenchJobs.layerNormApi(spark, input, output, shapeArg);
           default -> {
             List<String> args = new ArrayList<>(List.of("--input", input, "--output", output, "--overwrite",
-                "--method", job, "--shape", shapeArg));
+                "--method", job, "--shape", job.equals("instance") ? shapeString(instanceDims) : shapeArg));
             if (job.equals("group")) {
               args.addAll(List.of("--groups", String.valueOf(g)));
             }
@@ -156,13 +196,8 @@ public final class JobBenchmark implements Callable<Integer> {
     return times;
   }
 
-  /** Spark ML's nearest thing to batch norm: StandardScaler with mean and std, on the same Parquet. */
-  private void standardScaler(String input, String output) {
-    Dataset<Row> data = spark.read().parquet(input).withColumn("features",
-        org.apache.spark.ml.functions.array_to_vector(org.apache.spark.sql.functions.col("features")));
-    StandardScalerModel model = new StandardScaler().setWithMean(true).setWithStd(true).setInputCol("features")
-        .setOutputCol("scaled").fit(data);
-    model.transform(data).drop("features").write().mode(SaveMode.Overwrite).parquet(output);
+  private static String shapeString(int[] dims) {
+    return String.join(",", Arrays.stream(dims).mapToObj(String::valueOf).toList());
   }
 
   private static double median(List<Double> values) {
@@ -184,6 +219,10 @@ public final class JobBenchmark implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f |%n", e.getKey(), m,
           String.join(" ", e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList()),
           m / identity, m / scaler);
+    }
+    if (times.containsKey("sql") && times.containsKey("api")) {
+      System.out.printf(Locale.ROOT, "sql / api (SELECT layer_norm against functions.layerNorm): %.3f%n",
+          median(times.get("sql")) / median(times.get("api")));
     }
   }
 

@@ -178,17 +178,7 @@ final class Arguments {
       throw error(i, name, "is of type " + type.simpleString() + "; it must be an array of numbers");
     }
     try {
-      Object values = TensorReader.forType(type).read(new org.apache.spark.sql.catalyst.expressions.GenericInternalRow(
-          new Object[] {value}), 0);
-      if (values instanceof double[] d) {
-        return d;
-      }
-      float[] f = (float[]) values;
-      double[] d = new double[f.length];
-      for (int k = 0; k < f.length; k++) {
-        d[k] = f[k];
-      }
-      return d;
+      return TensorReader.readDoubles((ArrayData) value, type);
     } catch (TensorReader.InvalidValueException e) {
       throw error(i, name, e.getMessage());
     }

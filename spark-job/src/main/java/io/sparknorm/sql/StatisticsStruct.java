@@ -6,7 +6,6 @@ import java.util.Arrays;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -117,17 +116,6 @@ public final class StatisticsStruct {
     if (i < 0 || row.isNullAt(i)) {
       return null;
     }
-    DataType arrayType = type.fields()[i].dataType();
-    ArrayData array = row.getArray(i);
-    Object values = TensorReader.forType(arrayType).read(new GenericInternalRow(new Object[] {array}), 0);
-    if (values instanceof double[] d) {
-      return d;
-    }
-    float[] f = (float[]) values;
-    double[] d = new double[f.length];
-    for (int k = 0; k < f.length; k++) {
-      d[k] = f[k];
-    }
-    return d;
+    return TensorReader.readDoubles(row.getArray(i), type.fields()[i].dataType());
   }
 }

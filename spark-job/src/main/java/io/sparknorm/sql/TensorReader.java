@@ -153,6 +153,24 @@ public final class TensorReader implements Serializable {
     return null;
   }
 
+  /**
+   * A constant or struct field that is an array of numbers (of type {@code arrayType}) as double[].
+   *
+   * @throws InvalidValueException for a null element
+   */
+  public static double[] readDoubles(ArrayData array, DataType arrayType) {
+    Object values = forType(arrayType).read(new GenericInternalRow(new Object[] {array}), 0);
+    if (values instanceof double[] d) {
+      return d;
+    }
+    float[] f = (float[]) values;
+    double[] d = new double[f.length];
+    for (int i = 0; i < f.length; i++) {
+      d[i] = f[i];
+    }
+    return d;
+  }
+
   /** The rule broken by a null tensor. */
   public static final String NULL_TENSOR = "the tensor is null";
 
