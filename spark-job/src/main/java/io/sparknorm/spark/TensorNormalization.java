@@ -104,9 +104,10 @@ public final class TensorNormalization {
         tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context);
     Row result = frame.agg(Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column()))))
         .first();
-    if (result.isNullAt(0)) {
-      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got 0 (no valid row)"
-          + " for shape " + shape);
+    long count = result.isNullAt(0) ? 0 : result.getStruct(0).getLong(0);
+    if (count <= 1) {
+      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
+          + (count == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
     }
     return StatisticsRows.fromRow(result.getStruct(0));
   }

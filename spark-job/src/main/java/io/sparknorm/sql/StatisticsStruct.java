@@ -48,6 +48,13 @@ public final class StatisticsStruct {
         UnsafeArrayData.fromPrimitiveArray(statistics.shape().dims())});
   }
 
+  /** A value of {@link #TYPE} with the count and the shape, and empty arrays: too few values for statistics. */
+  public static InternalRow countOnly(long count, Shape shape) {
+    UnsafeArrayData empty = UnsafeArrayData.fromPrimitiveArray(new double[0]);
+    return new GenericInternalRow(new Object[] {count, empty, empty, empty, empty,
+        UnsafeArrayData.fromPrimitiveArray(shape.dims())});
+  }
+
   /**
    * Checks that a struct type holds statistics: array fields {@code mean} and {@code var} of
    * numbers; {@code mean_residual}, {@code var_unbiased} and {@code shape} are optional.

@@ -419,4 +419,14 @@ class TensorNormalizationTest {
       }
     }
   }
+
+  @Test
+  void oneValuePerChannelIsRefusedNamingTheColumn() {
+    Dataset<Row> one = frame(DataTypes.createArrayType(DataTypes.DoubleType), v -> typedArray(v, DataTypes.DoubleType))
+        .limit(1);
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> TensorNormalization.normalize(one, new NormalizeSpec(NormMethod.BATCH).shape(Shape.of(6))));
+    assertEquals("column 'features': batch norm needs more than 1 value per channel, got 1 (samples x spatial size)"
+        + " for shape (6,)", e.getMessage());
+  }
 }
