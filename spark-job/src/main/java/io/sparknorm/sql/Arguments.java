@@ -12,7 +12,6 @@ import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.Decimal;
-import org.apache.spark.sql.types.NullType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -233,9 +232,5 @@ final class Arguments {
     } catch (IllegalArgumentException e) {
       throw error(i, "mean", e.getMessage());
     }
-  }
-
-  static boolean isNull(Expression e) {
-    return e.dataType() instanceof NullType;
   }
 }
