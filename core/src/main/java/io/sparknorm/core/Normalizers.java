@@ -64,7 +64,7 @@ public final class Normalizers {
     checkEps(eps);
     if (shape.spatialSize() <= 1) {
       throw new IllegalArgumentException("instance norm needs more than 1 spatial element per channel, got shape "
-          + shape + " (spatial size " + shape.spatialSize() + "); give the spatial dimensions with --shape");
+          + shape + " (spatial size " + shape.spatialSize() + "); give the spatial dimensions in the shape");
     }
     affine.checkLength(shape.channels(), "one per channel (C = " + shape.channels() + ") for instance norm of shape " + shape);
     return new SegmentNormalizer(shape, shape.channels(), eps, affine, false);
