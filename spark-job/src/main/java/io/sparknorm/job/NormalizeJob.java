@@ -5,6 +5,7 @@ import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.HandleInvalid;
+import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
@@ -228,7 +229,7 @@ public final class NormalizeJob implements Callable<Integer> {
         spec.affine(parsed);
       }
       if (statsIn != null) {
-        BatchStatistics given = JsonFiles.readStatistics(statsIn, conf);
+        BatchStatistics given = JsonFiles.readStatistics(statsIn, conf, "stats-in file");
         spec.statistics(given);
       }
       Path inputPath = new Path(input);

@@ -1,4 +1,4 @@
-package io.sparknorm.job;
+package io.sparknorm.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,37 +17,50 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * The job's two JSON files, on any Hadoop file system: the affine file
+ * The contract's two JSON files, on any Hadoop file system: the affine file
  * {@code {"weight": [...], "bias": [...]}} and batch norm's statistics file
  * {@code {"method": "batch", "shape": [...], "eps": ..., "count": ..., "mean": [...], "var": [...],
- * "var_unbiased": [...]}} (the contract's). Unknown keys are ignored.
+ * "var_unbiased": [...]}}. Unknown keys are ignored. Error messages name the file by what the
+ * caller calls it ({@code what}: "affine file", "stats-in file", "statistics file").
  */
-final class JsonFiles {
+public final class JsonFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private JsonFiles() {}
 
-  static Affine readAffine(String file, Configuration conf) {
-    JsonNode root = read(file, conf, "affine");
+  public static Affine readAffine(String file, Configuration conf) {
+    JsonNode root = read(file, conf, "affine file");
     if (!root.isObject()) {
       throw new IllegalArgumentException("affine file " + file + ": expected a JSON object {\"weight\": [...], \"bias\": [...]}");
     }
     return Affine.of(numbers(root, "weight", file, false), numbers(root, "bias", file, false));
   }
 
-  static BatchStatistics readStatistics(String file, Configuration conf) {
-    JsonNode root = read(file, conf, "stats-in");
+  /**
+   * A statistics file: mean and var are required (a PyTorch model's running_mean and running_var
+   * will do); shape, count, var_unbiased and mean_residual are read when present.
+   */
+  public static BatchStatistics readStatistics(String file, Configuration conf, String what) {
+    return readStatisticsFile(file, conf, what).statistics();
+  }
+
+  /** A statistics file's statistics, and the eps it was written with (null when it has none). */
+  public record StatisticsFile(BatchStatistics statistics, Double eps) {}
+
+  /** {@link #readStatistics}, with the file's eps. */
+  public static StatisticsFile readStatisticsFile(String file, Configuration conf, String what) {
+    JsonNode root = read(file, conf, what);
     if (!root.isObject()) {
-      throw new IllegalArgumentException("stats-in file " + file + ": expected a JSON object with mean and var");
+      throw new IllegalArgumentException(what + " " + file + ": expected a JSON object with mean and var");
     }
     if (root.has("method") && !NormMethod.BATCH.id().equals(root.get("method").asText())) {
-      throw new IllegalArgumentException("stats-in file " + file + ": method is '" + root.get("method").asText()
+      throw new IllegalArgumentException(what + " " + file + ": method is '" + root.get("method").asText()
           + "', expected 'batch'");
     }
     double[] mean = numbers(root, "mean", file, true);
     double[] variance = numbers(root, "var", file, true);
     if (mean.length != variance.length || mean.length == 0) {
-      throw new IllegalArgumentException("stats-in file " + file + ": mean has " + mean.length + " values and var "
+      throw new IllegalArgumentException(what + " " + file + ": mean has " + mean.length + " values and var "
           + variance.length + "; they must have one value per channel");
     }
     Shape shape = Shape.of(mean.length);
@@ -59,7 +72,7 @@ final class JsonFiles {
       }
       shape = Shape.of(dims);
       if (shape.channels() != mean.length) {
-        throw new IllegalArgumentException("stats-in file " + file + ": shape " + shape + " has " + shape.channels()
+        throw new IllegalArgumentException(what + " " + file + ": shape " + shape + " has " + shape.channels()
             + " channels but mean has " + mean.length + " values");
       }
     }
@@ -73,10 +86,11 @@ final class JsonFiles {
       residual = new double[mean.length];
     }
     long count = root.has("count") ? root.get("count").asLong() : 0;
+    Double eps = root.path("eps").isNumber() ? root.get("eps").asDouble() : null;
     try {
-      return new BatchStatistics(shape, count, mean, residual, variance, unbiased);
+      return new StatisticsFile(new BatchStatistics(shape, count, mean, residual, variance, unbiased), eps);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("stats-in file " + file + ": " + e.getMessage());
+      throw new IllegalArgumentException(what + " " + file + ": " + e.getMessage());
     }
   }
 
@@ -84,7 +98,7 @@ final class JsonFiles {
    * The statistics file; {@code mean_residual} (what rounding the mean to a double lost) lets a
    * later {@code --stats-in} run reproduce this one to the last digit on data far from zero.
    */
-  static void writeStatistics(BatchStatistics statistics, double eps, Path file, Configuration conf)
+  public static void writeStatistics(BatchStatistics statistics, double eps, Path file, Configuration conf)
       throws IOException {
     ObjectNode root = JSON.createObjectNode();
     root.put("method", NormMethod.BATCH.id());
@@ -109,18 +123,18 @@ final class JsonFiles {
     }
   }
 
-  private static JsonNode read(String file, Configuration conf, String option) {
+  private static JsonNode read(String file, Configuration conf, String what) {
     try {
       Path path = new Path(file);
       FileSystem fs = path.getFileSystem(conf);
       if (!fs.exists(path)) {
-        throw new IllegalArgumentException(option + " file " + file + " does not exist");
+        throw new IllegalArgumentException(what + " " + file + " does not exist");
       }
       try (InputStream in = fs.open(path)) {
         return JSON.readTree(in);
       }
     } catch (IOException e) {
-      throw new IllegalArgumentException(option + " file " + file + " is not valid JSON: "
+      throw new IllegalArgumentException(what + " " + file + " is not valid JSON: "
           + e.getMessage().split("\n")[0]);
     }
   }

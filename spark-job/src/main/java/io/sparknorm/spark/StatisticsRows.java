@@ -2,18 +2,41 @@ package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.Shape;
+import io.sparknorm.sql.StatisticsStruct;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
 
-/** {@code batch_norm_stats}'s struct, as Spark returns it to the driver, read into statistics. */
-final class StatisticsRows {
+/**
+ * Batch statistics as an external Spark {@link Row} of {@code batch_norm_stats}'s struct type
+ * ({@link StatisticsStruct#TYPE}): how the driver reads the aggregate's result, and how a saved
+ * ML model keeps its statistics as data.
+ */
+public final class StatisticsRows {
   private StatisticsRows() {}
 
-  static BatchStatistics fromRow(Row row) {
+  /** The row type: {@code count, mean, var, var_unbiased, mean_residual, shape}. */
+  public static StructType schema() {
+    return StatisticsStruct.TYPE;
+  }
+
+  public static BatchStatistics fromRow(Row row) {
     List<Integer> dims = row.getList(row.fieldIndex("shape"));
     return new BatchStatistics(Shape.of(dims.stream().mapToInt(Integer::intValue).toArray()),
         row.getLong(row.fieldIndex("count")), doubles(row, "mean"), doubles(row, "mean_residual"),
         doubles(row, "var"), doubles(row, "var_unbiased"));
+  }
+
+  public static Row toRow(BatchStatistics statistics) {
+    return RowFactory.create(statistics.count(), boxed(statistics.mean()), boxed(statistics.variance()),
+        boxed(statistics.unbiasedVariance()), boxed(statistics.meanResidual()),
+        Arrays.stream(statistics.shape().dims()).boxed().toList());
+  }
+
+  private static List<Double> boxed(double[] values) {
+    return Arrays.stream(values).boxed().toList();
   }
 
   private static double[] doubles(Row row, String field) {

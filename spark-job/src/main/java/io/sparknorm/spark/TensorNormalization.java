@@ -12,10 +12,13 @@ import io.sparknorm.sql.TensorCheckFunction;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -42,48 +45,103 @@ public final class TensorNormalization {
    *     {@link HandleInvalid#ERROR}; {@link #describeFailure} says which row and rule
    */
   public static NormalizationResult normalize(Dataset<Row> input, NormalizeSpec spec) {
-    TensorColumn tensor = spec.inputCols() != null ? TensorColumn.ofScalars(input.schema(), spec.inputCols())
-        : TensorColumn.of(input.schema(), spec.inputCol());
+    Resolved resolved = resolve(input.schema(), spec);
+    TensorColumn tensor = resolved.tensor();
+    return withColumnName(tensor, () -> {
+      Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
+      FailureLocator.Context context = resolved.context(shape);
+      boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
+      BatchStatistics statistics = null;
+      if (spec.method() == NormMethod.BATCH) {
+        statistics = spec.statistics() != null ? spec.statistics() : fitStatistics(input, tensor, shape, error, context);
+      }
+      NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
+          new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
+          NormalizeFunction.Normalizers.fixed(normalizer(spec, shape, statistics)), error, error, context);
+      Column normalized = Columns.column(SqlFunctions.apply(function, Columns.expressions(tensor.column())));
+      Column problem = spec.handleInvalid() == HandleInvalid.ERROR ? null
+          : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape),
+              Columns.expressions(tensor.column())));
+      return new NormalizationResult(input, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,
+          spec.handleInvalid(), resolved.outputCol(), shape, statistics);
+    });
+  }
+
+  /**
+   * The schema of {@code normalize(input, spec).frame()}, from the input's schema alone: every
+   * rule a schema can show is checked (columns, types, output name, shape, groups, affine
+   * lengths, statistics), no data is read. What Spark ML's {@code transformSchema} needs.
+   *
+   * @throws IllegalArgumentException for a spec that breaks a rule, naming it
+   */
+  public static StructType outputSchema(StructType schema, NormalizeSpec spec) {
+    Resolved resolved = resolve(schema, spec);
+    StructField output = new StructField(resolved.outputCol(), resolved.tensor().outputType(), true, Metadata.empty());
+    List<StructField> fields = new ArrayList<>();
+    boolean replaced = false;
+    for (StructField field : schema.fields()) {
+      replaced |= field.name().equals(resolved.outputCol());
+      fields.add(field.name().equals(resolved.outputCol()) ? output : field);
+    }
+    if (!replaced) {
+      fields.add(output);
+    }
+    return new StructType(fields.toArray(new StructField[0]));
+  }
+
+  /**
+   * Batch norm's statistics as {@link #normalize} would fit them for this spec (one Spark job;
+   * the shape, when not given, from the first valid row). Invalid rows fail the fit with
+   * {@link HandleInvalid#ERROR}, else they are left out of the statistics.
+   *
+   * @throws IllegalArgumentException for a spec that breaks a rule, or when no channel has more
+   *     than one value (PyTorch's rule), naming the column
+   */
+  public static BatchStatistics fitStatistics(Dataset<Row> input, NormalizeSpec spec) {
+    Resolved resolved = resolve(input.schema(), spec);
+    TensorColumn tensor = resolved.tensor();
+    return withColumnName(tensor, () -> {
+      Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
+      return fitStatistics(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR, resolved.context(shape));
+    });
+  }
+
+  /** A spec checked against a schema: the tensor, the output column, the id column, the shape if known. */
+  private record Resolved(TensorColumn tensor, String outputCol, String idCol, Shape shape) {
+    FailureLocator.Context context(Shape actual) {
+      return new FailureLocator.Context(tensor.columns(), tensor.isSingleColumn(), actual, idCol);
+    }
+  }
+
+  /** Every check the schema allows, once: columns, types, output name, and with a shape every method rule. */
+  private static Resolved resolve(StructType schema, NormalizeSpec spec) {
+    TensorColumn tensor = spec.inputCols() != null ? TensorColumn.ofScalars(schema, spec.inputCols())
+        : TensorColumn.of(schema, spec.inputCol());
+    return withColumnName(tensor, () -> {
+      String outputCol = outputCol(schema, tensor, spec);
+      String idCol = spec.idCol() == null ? null : fieldName(schema, spec.idCol(), "id-col");
+      if (spec.statistics() != null && spec.method() != NormMethod.BATCH) {
+        throw new IllegalArgumentException("statistics are only for batch norm, not " + spec.method().id());
+      }
+      Shape shape = spec.shape() != null ? spec.shape() : spec.statistics() != null ? spec.statistics().shape() : null;
+      if (shape != null) {
+        // Every rule of the method (groups, spatial size, affine lengths), before any data is read.
+        normalizer(spec, shape, spec.statistics() != null ? spec.statistics() : placeholderStatistics(shape));
+      }
+      return new Resolved(tensor, outputCol, idCol, shape);
+    });
+  }
+
+  /** The contract's error line names the column: say which tensor a rule is about. */
+  private static <T> T withColumnName(TensorColumn tensor, Supplier<T> work) {
     try {
-      return normalize(input, spec, tensor);
+      return work.get();
     } catch (IllegalArgumentException e) {
-      // The contract's error line names the column: say which tensor a rule is about.
       if (e.getMessage() != null && !e.getMessage().startsWith("column '") && !e.getMessage().contains("-col")) {
         throw new IllegalArgumentException("column '" + tensor.name() + "': " + e.getMessage(), e);
       }
       throw e;
     }
-  }
-
-  private static NormalizationResult normalize(Dataset<Row> input, NormalizeSpec spec, TensorColumn tensor) {
-    StructType schema = input.schema();
-    String outputCol = outputCol(schema, tensor, spec);
-    String idCol = spec.idCol() == null ? null : fieldName(schema, spec.idCol(), "id-col");
-    if (spec.statistics() != null && spec.method() != NormMethod.BATCH) {
-      throw new IllegalArgumentException("statistics are only for batch norm, not " + spec.method().id());
-    }
-    Shape shape = spec.shape();
-    if (shape != null) {
-      // Every rule of the method (groups, spatial size, affine lengths), before any data is read.
-      normalizer(spec, shape, spec.statistics() != null ? spec.statistics() : placeholderStatistics(shape));
-    } else {
-      shape = spec.statistics() != null ? spec.statistics().shape() : inferShape(input, tensor);
-    }
-    FailureLocator.Context context = new FailureLocator.Context(tensor.columns(), tensor.isSingleColumn(), shape, idCol);
-    boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
-    BatchStatistics statistics = null;
-    if (spec.method() == NormMethod.BATCH) {
-      statistics = spec.statistics() != null ? spec.statistics() : fitStatistics(input, tensor, shape, error, context);
-    }
-    NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
-        new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.fixed(normalizer(spec, shape, statistics)), error, error, context);
-    Column normalized = Columns.column(SqlFunctions.apply(function, Columns.expressions(tensor.column())));
-    Column problem = spec.handleInvalid() == HandleInvalid.ERROR ? null
-        : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape),
-            Columns.expressions(tensor.column())));
-    return new NormalizationResult(input, outputColumns(schema, outputCol, normalized), problem,
-        spec.handleInvalid(), outputCol, shape, statistics);
   }
 
   /**
@@ -93,11 +151,6 @@ public final class TensorNormalization {
    *
    * @throws IllegalArgumentException when no channel has more than one value (PyTorch's rule)
    */
-  public static BatchStatistics fitStatistics(Dataset<Row> frame, TensorColumn tensor, Shape shape,
-      boolean failOnInvalid) {
-    return fitStatistics(frame, tensor, shape, failOnInvalid, null);
-  }
-
   private static BatchStatistics fitStatistics(Dataset<Row> frame, TensorColumn tensor, Shape shape,
       boolean failOnInvalid, FailureLocator.Context context) {
     BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},

@@ -200,11 +200,11 @@ class TensorNormalizationTest {
       sequential.update(tensorOf(row, 1));
     }
     BatchStatistics expected = sequential.statistics();
-    TensorColumn column = TensorColumn.of(data.schema(), "features");
+    NormalizeSpec spec = new NormalizeSpec(NormMethod.BATCH).shape(shape);
     List<Dataset<Row>> layouts = List.of(data.repartition(1), data.repartition(3), data.repartition(64),
         data.orderBy(functions.rand(17)).repartition(7), data.orderBy(functions.rand(3)).coalesce(1));
     for (Dataset<Row> layout : layouts) {
-      BatchStatistics actual = TensorNormalization.fitStatistics(layout, column, shape, true);
+      BatchStatistics actual = TensorNormalization.fitStatistics(layout, spec);
       assertEquals(expected.count(), actual.count());
       for (int c = 0; c < shape.channels(); c++) {
         assertEquals(expected.mean()[c], actual.mean()[c], 1e-12 * Math.abs(expected.mean()[c]));

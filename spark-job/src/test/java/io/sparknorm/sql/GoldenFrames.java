@@ -17,11 +17,11 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
 /** The golden cases as Spark frames (row, features), and the README's tolerances on the results. */
-final class GoldenFrames {
+public final class GoldenFrames {
   private GoldenFrames() {}
 
   /** The case's samples, shuffled, in 3 partitions: float32 cases as array<float>, float64 as array<double>. */
-  static Dataset<Row> frame(SparkSession spark, GoldenFiles.Case c) {
+  public static Dataset<Row> frame(SparkSession spark, GoldenFiles.Case c) {
     DataType element = c.isDouble() ? DataTypes.DoubleType : DataTypes.FloatType;
     StructType schema = new StructType().add("row", DataTypes.IntegerType)
         .add("features", DataTypes.createArrayType(element));
@@ -55,7 +55,7 @@ final class GoldenFrames {
   }
 
   /** Each sample's output against the exact values (float64) or torch's (float32), in the README's tolerance. */
-  static void assertOutputs(GoldenFiles.Case c, List<Row> byRow, int field, String path) {
+  public static void assertOutputs(GoldenFiles.Case c, List<Row> byRow, int field, String path) {
     assertEquals(c.input().length, byRow.size(), c.name() + " rows");
     for (int s = 0; s < byRow.size(); s++) {
       assertEquals(s, byRow.get(s).getInt(0));
@@ -72,7 +72,7 @@ final class GoldenFrames {
   }
 
   /** Within 1e-12 relative of the exact value where known, and of torch's as closely as torch is exact. */
-  static void assertStatistic(double[] torch, double[] exact, List<Double> actual, String what) {
+  public static void assertStatistic(double[] torch, double[] exact, List<Double> actual, String what) {
     assertEquals(torch.length, actual.size(), what);
     for (int c = 0; c < torch.length; c++) {
       double allowed = 1e-12 * Math.max(1, Math.abs(torch[c]));
