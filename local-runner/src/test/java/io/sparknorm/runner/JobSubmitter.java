@@ -23,7 +23,8 @@ import java.util.concurrent.Semaphore;
  * Submits the built job jar ({@code spark-job/target/sparknorm-job.jar}) through {@code local-runner/spark-submit},
  * exactly as a user would, with {@link SparkSubmitProcess}; records how long every run took.
  *
- * <p>Every run gets {@code --master local[2] --conf spark.ui.enabled=false --driver-memory 1g} and
+ * <p>Every run gets {@code --master local[2]} (or the master given), {@code --conf spark.ui.enabled=false
+ * --driver-memory 1g} and
  * {@code --driver-java-options} from the system property {@value #DRIVER_OPTIONS_PROPERTY} (default
  * {@value #DEFAULT_DRIVER_OPTIONS}; {@code none} for no options). Why C1 only: a run is dominated by the JVM and Spark starting up; on the 2-core
  * test machine C2 compiling Spark's start-up code competes with it. Measured here: 7.5 s per run by default, 6.2 s with
@@ -116,7 +117,15 @@ final class JobSubmitter {
    * @param jobArgs   the job's arguments
    */
   SparkSubmitProcess.Result run(String label, List<String> sparkConf, List<String> jobArgs) {
-    List<String> args = new ArrayList<>(List.of("--master", "local[2]", "--conf", "spark.ui.enabled=false",
+    return run(label, "local[2]", sparkConf, jobArgs);
+  }
+
+  /**
+   * As {@link #run(String, List, List)} with another master, e.g. {@code spark://127.0.0.1:PORT} (a later
+   * {@code spark.ui.enabled=true} in {@code sparkConf} overrides the standard {@code false}).
+   */
+  SparkSubmitProcess.Result run(String label, String master, List<String> sparkConf, List<String> jobArgs) {
+    List<String> args = new ArrayList<>(List.of("--master", master, "--conf", "spark.ui.enabled=false",
         "--driver-memory", "1g"));
     String driverOptions = System.getProperty(DRIVER_OPTIONS_PROPERTY, DEFAULT_DRIVER_OPTIONS);
     if (!driverOptions.isBlank() && !driverOptions.strip().equals("none")) {
