@@ -204,6 +204,26 @@ class MlStagesTest {
         .add("features", DataTypes.createArrayType(isDouble ? DataTypes.DoubleType : DataTypes.FloatType)));
   }
 
+  /** inputCols: scalar columns assembled into the tensor, in order; the same numbers as the array column. */
+  @Test
+  void inputColsAssembleScalarColumns() {
+    Dataset<Row> arrays = validOnly();
+    Dataset<Row> scalars = arrays.selectExpr("id", "features[0] AS a", "features[1] AS b", "features[2] AS c",
+        "features[3] AS d");
+    String[] columns = {"a", "b", "c", "d"};
+    List<Row> fromScalars = new TensorLayerNorm().setInputCols(columns).setOutputCol("ln").setShape("2,2")
+        .transform(scalars).select("id", "ln").orderBy("id").collectAsList();
+    List<Row> fromArray = new TensorLayerNorm().setInputCol("features").setOutputCol("ln").setShape("2,2")
+        .transform(arrays).select("id", "ln").orderBy("id").collectAsList();
+    assertEquals(4, fromScalars.size());
+    assertEquals(fromArray, fromScalars);
+    TensorBatchNormModel scalarFit = new TensorBatchNorm().setInputCols(columns).setShape("2,2").fit(scalars);
+    TensorBatchNormModel arrayFit = new TensorBatchNorm().setInputCol("features").setShape("2,2").fit(arrays);
+    assertArrayEquals(arrayFit.mean(), scalarFit.mean(), 0.0);
+    assertArrayEquals(arrayFit.variance(), scalarFit.variance(), 0.0);
+    assertEquals(8, scalarFit.count(), "4 rows x spatial size 2");
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Schema checks: everything a schema can show fails before any Spark job.
 
