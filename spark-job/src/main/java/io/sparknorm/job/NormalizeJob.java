@@ -209,8 +209,8 @@ public final class NormalizeJob implements Callable<Integer> {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Path outputPath = null;
     Path statsPath = null;
-    Path tmpOutput = null;
-    Path tmpStats = null;
+    StagedOutput stagedOutput = null;
+    StagedOutput stagedStats = null;
     Dataset<Row> data = null;
     try {
       outputPath = new Path(output);
@@ -253,33 +253,20 @@ public final class NormalizeJob implements Callable<Integer> {
         frame = Formats.forCsv(frame, result.outputCol());
       }
       String unique = UUID.randomUUID().toString();
-      tmpOutput = new Path(outputPath.getParent(), "." + outputPath.getName() + ".sparknorm-" + unique);
+      stagedOutput = new StagedOutput(outputPath, unique, conf, "output " + output);
       var writer = frame.write().format(outFormat);
       if (outFormat.equals("csv")) {
         writer = writer.option("header", "true");
       }
-      writer.save(tmpOutput.toString());
+      writer.save(stagedOutput.staging().toString());
       if (statsPath != null) {
-        tmpStats = new Path(statsPath.getParent(), "." + statsPath.getName() + ".sparknorm-" + unique);
-        JsonFiles.writeStatistics(result.statistics(), spec.eps(), tmpStats, conf);
+        stagedStats = new StagedOutput(statsPath, unique, conf, "stats-out " + statsOut);
+        JsonFiles.writeStatistics(result.statistics(), spec.eps(), stagedStats.staging(), conf);
       }
-      // Success: move into place.
-      if (outFs.exists(outputPath)) {
-        outFs.delete(outputPath, true);
-      }
-      if (!outFs.rename(tmpOutput, outputPath)) {
-        throw new IllegalStateException("could not move the result from " + tmpOutput + " to " + output);
-      }
-      tmpOutput = null;
-      if (tmpStats != null) {
-        FileSystem statsFs = statsPath.getFileSystem(conf);
-        if (statsFs.exists(statsPath)) {
-          statsFs.delete(statsPath, true);
-        }
-        if (!statsFs.rename(tmpStats, statsPath)) {
-          throw new IllegalStateException("could not move the statistics from " + tmpStats + " to " + statsOut);
-        }
-        tmpStats = null;
+      // Success: move into place, the output first (of two jobs racing for it, the loser fails here).
+      stagedOutput.commit(overwrite);
+      if (stagedStats != null) {
+        stagedStats.commit(overwrite);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       NormalizationResult.Counts counts = result.counts();
@@ -304,22 +291,15 @@ public final class NormalizeJob implements Callable<Integer> {
       }
       return 1;
     } finally {
-      deleteQuietly(tmpOutput, conf);
-      deleteQuietly(tmpStats, conf);
+      if (stagedOutput != null) {
+        stagedOutput.abort();
+      }
+      if (stagedStats != null) {
+        stagedStats.abort();
+      }
       if (ownSession) {
         spark.stop();
       }
-    }
-  }
-
-  private static void deleteQuietly(Path path, Configuration conf) {
-    if (path == null) {
-      return;
-    }
-    try {
-      path.getFileSystem(conf).delete(path, true);
-    } catch (Exception ignored) {
-      // Best effort: the path is hidden (dot-prefixed) and uniquely named.
     }
   }
 
