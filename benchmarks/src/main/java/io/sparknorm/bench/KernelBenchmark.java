@@ -2,6 +2,7 @@ package io.sparknorm.bench;
 
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.ChannelMoments;
+import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
@@ -30,17 +31,22 @@ import org.openjdk.jmh.annotations.Warmup;
  * <ul>
  *   <li>{@code rows64}: tabular rows of shape (64,), {@value #ROWS} rows of 64 per invocation,
  *       each row its own float[64] as a Spark row's array would be;
- *   <li>{@code image3x224x224}: one image of shape (3,224,224) per invocation.
+ *   <li>{@code image3x224x224}: one image of shape (3,224,224) per invocation;
+ *   <li>{@code images3x32x32} (the statistics benchmarks only): {@value #IMAGES} images of shape
+ *       (3,32,32) per invocation, each its own float[3072].
  * </ul>
  *
- * <p>Both cases have the same element count ({@value #ROWS} x 64 = 3 x 224 x 224), hence the same
- * input and output bytes (588 KiB each). The output arrays are allocated once, in the setup.
+ * <p>All cases have the same element count ({@value #ROWS} x 64 = {@value #IMAGES} x 3 x 32 x 32 =
+ * 3 x 224 x 224), hence the same input and output bytes (588 KiB each). The output arrays are
+ * allocated once, in the setup.
  *
  * <p>Methods: batch norm with given statistics, layer norm (affine per element), instance norm
  * (images only: PyTorch refuses S = 1), group norm (G = 8 for the rows; G = 1 for the images,
  * since C = 3 allows only G = 1 or G = 3 and G = 3 is instance norm), and the batch statistics pass
- * ({@link ChannelMoments#update(float[])} over all samples into fresh moments). Every normalizer has
- * an affine weight and bias; the kernels apply them either way, so this costs nothing extra.
+ * ({@link ChannelMoments#update(float[])} over all samples into fresh moments), beside the exact
+ * batch statistics ({@link ExactMoments#update(float[])}, the same for double[] with
+ * {@code type=double}). Every normalizer has an affine weight and bias; the kernels apply them either
+ * way, so this costs nothing extra.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -50,21 +56,26 @@ import org.openjdk.jmh.annotations.Warmup;
 @OperationsPerInvocation(KernelBenchmark.ELEMENTS)
 public class KernelBenchmark {
 
-  /** Elements per invocation in both cases: one 3x224x224 image, or ROWS rows of 64. */
+  /** Elements per invocation in every case: one 3x224x224 image, IMAGES images of 3x32x32, or ROWS rows of 64. */
   public static final int ELEMENTS = 3 * 224 * 224;
   /** Tabular rows per invocation. */
   public static final int ROWS = ELEMENTS / 64;
+  /** Small images per invocation: IMAGES x 3 x 32 x 32 = ELEMENTS. */
+  public static final int IMAGES = ELEMENTS / (3 * 32 * 32);
 
   public static final String TABULAR = "rows64";
   public static final String IMAGE = "image3x224x224";
+  public static final String SMALL_IMAGES = "images3x32x32";
 
   private static final double EPS = Normalizers.DEFAULT_EPS;
 
   /** The samples, their preallocated outputs and the configured normalizers of one case. */
   public abstract static class Data {
     Shape shape;
-    /** The input samples: ROWS rows of 64, or one image. */
+    /** The input samples: ROWS rows of 64, IMAGES small images or one image. */
     float[][] in;
+    /** The same samples as double[] (exactly the same values). */
+    double[][] inDouble;
     /** As many preallocated outputs, written by every benchmark. */
     float[][] out;
     Normalizer batch;
@@ -87,8 +98,14 @@ public class KernelBenchmark {
           samples = 1;
           groups = 1;
           break;
+        case SMALL_IMAGES:
+          shape = Shape.of(3, 32, 32);
+          samples = IMAGES;
+          groups = 1;
+          break;
         default:
-          throw new IllegalArgumentException("unknown data case '" + data + "', expected " + TABULAR + " or " + IMAGE);
+          throw new IllegalArgumentException(
+              "unknown data case '" + data + "', expected " + TABULAR + ", " + IMAGE + " or " + SMALL_IMAGES);
       }
       if (samples * shape.size() != ELEMENTS) {
         throw new IllegalStateException(samples + " samples of " + shape + " are not " + ELEMENTS + " elements");
@@ -109,6 +126,13 @@ public class KernelBenchmark {
         for (int i = 0; i < sample.length; i++) {
           int c = i / spatial;
           sample[i] = (float) (offset[c] + spread[c] * random.nextGaussian());
+        }
+      }
+
+      inDouble = new double[samples][shape.size()];
+      for (int s = 0; s < samples; s++) {
+        for (int i = 0; i < shape.size(); i++) {
+          inDouble[s][i] = in[s][i];
         }
       }
 
@@ -134,7 +158,7 @@ public class KernelBenchmark {
     }
   }
 
-  /** Both cases: every method but instance norm. */
+  /** The rows and the large image: every method but instance norm. */
   @State(Scope.Thread)
   public static class AllCases extends Data {
     @Param({TABULAR, IMAGE})
@@ -157,6 +181,24 @@ public class KernelBenchmark {
       init(data);
       if (instance == null) {
         throw new IllegalArgumentException("instance norm needs S > 1, case " + data + " has shape " + shape);
+      }
+    }
+  }
+
+  /** The batch statistics benchmarks: tabular rows, small images and one large image; float or double input. */
+  @State(Scope.Thread)
+  public static class StatisticsCases extends Data {
+    @Param({TABULAR, SMALL_IMAGES, IMAGE})
+    public String data;
+
+    @Param({"float", "double"})
+    public String type;
+
+    @Setup
+    public void setup() {
+      init(data);
+      if (!type.equals("float") && !type.equals("double")) {
+        throw new IllegalArgumentException("unknown type '" + type + "', expected float or double");
       }
     }
   }
@@ -192,12 +234,37 @@ public class KernelBenchmark {
     return run(d.instance, d.in, d.out);
   }
 
-  /** The batch statistics pass: every sample folded into fresh per-channel moments. */
+  /** The batch statistics pass: every sample folded into fresh per-channel moments (Welford / Chan). */
   @Benchmark
-  public ChannelMoments batchStatistics(AllCases d) {
+  public ChannelMoments batchStatistics(StatisticsCases d) {
     ChannelMoments moments = new ChannelMoments(d.shape);
-    for (float[] sample : d.in) {
-      moments.update(sample);
+    if (d.type.equals("double")) {
+      for (double[] sample : d.inDouble) {
+        moments.update(sample);
+      }
+    } else {
+      for (float[] sample : d.in) {
+        moments.update(sample);
+      }
+    }
+    return moments;
+  }
+
+  /**
+   * The same pass into exact moments (exact sums of the values and of their squares per channel).
+   * The statistics themselves (once per channel, not per value) are not part of it.
+   */
+  @Benchmark
+  public ExactMoments exactStatistics(StatisticsCases d) {
+    ExactMoments moments = new ExactMoments(d.shape);
+    if (d.type.equals("double")) {
+      for (double[] sample : d.inDouble) {
+        moments.update(sample);
+      }
+    } else {
+      for (float[] sample : d.in) {
+        moments.update(sample);
+      }
     }
     return moments;
   }

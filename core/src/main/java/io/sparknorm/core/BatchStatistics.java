@@ -6,6 +6,8 @@ import java.io.Serializable;
  * Per-channel batch statistics: the value count per channel, the mean, the biased variance (what
  * batch norm normalizes with) and the unbiased variance (what PyTorch's running_var tracks).
  * The unbiased variance is NaN where it is unknown (statistics read from a file without it).
+ * {@link #algorithm()} names what computed them ({@link #EXACT_SUMS}), or is null where that is
+ * unknown (statistics given by the user).
  */
 public final class BatchStatistics implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -16,6 +18,10 @@ public final class BatchStatistics implements Serializable {
   private final double[] meanResidual;
   private final double[] variance;
   private final double[] unbiasedVariance;
+  private final String algorithm;
+
+  /** The algorithm of {@link ExactMoments}: exact sums, each statistic correctly rounded. */
+  public static final String EXACT_SUMS = "exact-sums";
 
   /**
    * @throws IllegalArgumentException when an array's length is not the channel count, or a
@@ -32,6 +38,12 @@ public final class BatchStatistics implements Serializable {
    */
   public BatchStatistics(Shape shape, long count, double[] mean, double[] meanResidual, double[] variance,
       double[] unbiasedVariance) {
+    this(shape, count, mean, meanResidual, variance, unbiasedVariance, null);
+  }
+
+  /** As above, naming the algorithm that computed them (null: unknown). */
+  public BatchStatistics(Shape shape, long count, double[] mean, double[] meanResidual, double[] variance,
+      double[] unbiasedVariance, String algorithm) {
     int channels = shape.channels();
     checkLength("mean", mean, channels);
     checkLength("mean_residual", meanResidual, channels);
@@ -51,6 +63,17 @@ public final class BatchStatistics implements Serializable {
     this.meanResidual = meanResidual.clone();
     this.variance = variance.clone();
     this.unbiasedVariance = unbiasedVariance.clone();
+    this.algorithm = algorithm;
+  }
+
+  /** What computed these statistics ({@link #EXACT_SUMS}), or null where unknown. */
+  public String algorithm() {
+    return algorithm;
+  }
+
+  /** The same statistics, said to be computed by {@code name}. */
+  public BatchStatistics withAlgorithm(String name) {
+    return new BatchStatistics(shape, count, mean, meanResidual, variance, unbiasedVariance, name);
   }
 
   private static void checkLength(String name, double[] values, int channels) {

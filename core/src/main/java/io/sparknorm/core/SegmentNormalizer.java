@@ -48,6 +48,7 @@ final class SegmentNormalizer implements Normalizer {
     double[] first = new double[segments];
     double[] mean = new double[segments];
     double[] invStd = new double[segments];
+    boolean[] overflowed = null;
     for (int g = 0, start = 0; g < segments; g++, start += length) {
       int end = start + length;
       double shift = in[start];
@@ -55,10 +56,18 @@ final class SegmentNormalizer implements Normalizer {
       first[g] = shift;
       mean[g] = m;
       invStd[g] = squaredDeviations(in, start, end, shift, m);
+      if (!Double.isFinite(invStd[g])) {
+        overflowed = overflowed == null ? new boolean[segments] : overflowed;
+        overflowed[g] = true;
+      }
     }
     inverseStandardDeviations(invStd, length);
     for (int g = 0, start = 0; g < segments; g++, start += length) {
       int end = start + length;
+      if (overflowed != null && overflowed[g]) {
+        normalizeScaled(in, out, start, end);
+        continue;
+      }
       double shift = first[g];
       double m = mean[g];
       double inv = invStd[g];
@@ -112,6 +121,35 @@ final class SegmentNormalizer implements Normalizer {
           }
         }
       }
+    }
+  }
+
+  /** A power of two that brings any double's square, times any segment length, within range. */
+  private static final double DOWN = 0x1p-600;
+
+  /**
+   * One segment of values so large (near 1e308) that their deviations or squares overflow a double: the same
+   * computation on the values times 2^-600, which is exact for them and leaves the normalized values unchanged
+   * (eps, scaled the same way, vanishes beside a variance of that size, as it does unscaled). The rare path: the
+   * common one never multiplies.
+   */
+  private void normalizeScaled(double[] in, double[] out, int start, int end) {
+    int length = end - start;
+    double shift = in[start] * DOWN;
+    double sum = 0;
+    for (int i = start; i < end; i++) {
+      sum += in[i] * DOWN - shift;
+    }
+    double m = sum / length;
+    double squares = 0;
+    for (int i = start; i < end; i++) {
+      double d = (in[i] * DOWN - shift) - m;
+      squares += d * d;
+    }
+    double inv = 1.0 / Math.sqrt(squares / length + eps * DOWN * DOWN);
+    for (int i = start; i < end; i++) {
+      int a = affineStride == 1 ? i : i / affineStride;
+      out[i] = ((in[i] * DOWN - shift) - m) * (inv * weight[a]) + bias[a];
     }
   }
 

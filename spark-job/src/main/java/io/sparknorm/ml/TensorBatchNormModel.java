@@ -127,6 +127,14 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     return statistics().count();
   }
 
+  /**
+   * What computed the statistics: {@code exact-sums} when fitted here (exact sums, each statistic correctly rounded,
+   * the same bits on any partitioning); what the file said for {@link #fromStatisticsFile}; null where unknown.
+   */
+  public String algorithm() {
+    return statistics().algorithm();
+  }
+
   private NormalizeSpec spec(StructType schema) {
     return normalizeSpec(NormMethod.BATCH, schema).statistics(statistics());
   }

@@ -17,7 +17,7 @@ import org.apache.spark.sql.types.StructType;
 public final class StatisticsRows {
   private StatisticsRows() {}
 
-  /** The row type: {@code count, mean, var, var_unbiased, mean_residual, shape}. */
+  /** The row type: {@code count, mean, var, var_unbiased, mean_residual, shape, algorithm}. */
   public static StructType schema() {
     return StatisticsStruct.TYPE;
   }
@@ -26,13 +26,15 @@ public final class StatisticsRows {
     List<Integer> dims = row.getList(row.fieldIndex("shape"));
     return new BatchStatistics(Shape.of(dims.stream().mapToInt(Integer::intValue).toArray()),
         row.getLong(row.fieldIndex("count")), doubles(row, "mean"), doubles(row, "mean_residual"),
-        doubles(row, "var"), doubles(row, "var_unbiased"));
+        doubles(row, "var"), doubles(row, "var_unbiased"),
+        // Models saved before the field existed have none: unknown.
+        Arrays.asList(row.schema().fieldNames()).contains("algorithm") ? row.getAs("algorithm") : null);
   }
 
   public static Row toRow(BatchStatistics statistics) {
     return RowFactory.create(statistics.count(), boxed(statistics.mean()), boxed(statistics.variance()),
         boxed(statistics.unbiasedVariance()), boxed(statistics.meanResidual()),
-        Arrays.stream(statistics.shape().dims()).boxed().toList());
+        Arrays.stream(statistics.shape().dims()).boxed().toList(), statistics.algorithm());
   }
 
   private static List<Double> boxed(double[] values) {

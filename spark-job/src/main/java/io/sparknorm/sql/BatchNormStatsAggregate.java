@@ -1,6 +1,6 @@
 package io.sparknorm.sql;
 
-import io.sparknorm.core.PartitionedMoments;
+import io.sparknorm.core.ExactMoments;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.aggregate.V2Aggregator;
@@ -10,11 +10,11 @@ import scala.collection.immutable.Seq;
 /**
  * Spark's aggregate for {@link BatchNormStatsFunction}: shown by the function's name
  * ({@code batch_norm_stats(features, 3)}, not {@code v2aggregator(...)}), and shipping its partial
- * states in their own byte form ({@link PartitionedMoments#toBytes()}). Spark's default for a V2
+ * states in their own byte form ({@link ExactMoments#toBytes()}). Spark's default for a V2
  * aggregate is Java serialization through Spark's own class loader, which cannot see classes of a
  * jar given with {@code --jars} or as the application.
  */
-final class BatchNormStatsAggregate extends V2Aggregator<PartitionedMoments, InternalRow> {
+final class BatchNormStatsAggregate extends V2Aggregator<ExactMoments, InternalRow> {
   private static final long serialVersionUID = 1L;
 
   BatchNormStatsAggregate(BatchNormStatsFunction function, Seq<Expression> children, int mutableOffset,
@@ -32,13 +32,13 @@ final class BatchNormStatsAggregate extends V2Aggregator<PartitionedMoments, Int
   }
 
   @Override
-  public byte[] serialize(PartitionedMoments state) {
+  public byte[] serialize(ExactMoments state) {
     return state.toBytes();
   }
 
   @Override
-  public PartitionedMoments deserialize(byte[] bytes) {
-    return PartitionedMoments.fromBytes(bytes);
+  public ExactMoments deserialize(byte[] bytes) {
+    return ExactMoments.fromBytes(bytes);
   }
 
   @Override
@@ -47,12 +47,12 @@ final class BatchNormStatsAggregate extends V2Aggregator<PartitionedMoments, Int
   }
 
   @Override
-  public V2Aggregator<PartitionedMoments, InternalRow> withNewMutableAggBufferOffset(int offset) {
+  public V2Aggregator<ExactMoments, InternalRow> withNewMutableAggBufferOffset(int offset) {
     return new BatchNormStatsAggregate(function(), children(), offset, inputAggBufferOffset());
   }
 
   @Override
-  public V2Aggregator<PartitionedMoments, InternalRow> withNewInputAggBufferOffset(int offset) {
+  public V2Aggregator<ExactMoments, InternalRow> withNewInputAggBufferOffset(int offset) {
     return new BatchNormStatsAggregate(function(), children(), mutableAggBufferOffset(), offset);
   }
 }

@@ -1,9 +1,8 @@
 package io.sparknorm.sql;
 
-import io.sparknorm.core.PartitionedMoments;
+import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
 import java.io.Serializable;
-import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
 import org.apache.spark.sql.types.DataType;
@@ -12,16 +11,16 @@ import org.apache.spark.sql.types.DataType;
  * {@code batch_norm_stats(tensor, shape)}: batch norm's per-channel statistics as a Spark SQL
  * aggregate with partial aggregation, so it runs in any aggregate plan, {@code GROUP BY} included.
  *
- * <p>The state is {@link PartitionedMoments}: each task folds its rows into the moments of its own
- * partition, and the parts are merged in partition order when the result is produced. The result
- * is then the same bits on every run over the same partitions, whichever task finishes first or is
- * retried (Spark merges partial states in arrival order).
+ * <p>The state is {@link ExactMoments}: per channel the count and the exact sums of the values and
+ * of their squares, merged exactly, rounded once when the result is produced. The result is then
+ * the same bits whatever the partitioning, the row order, the order in which Spark merges partial
+ * states, retried tasks or lost executors, and each statistic is the exact one correctly rounded.
  *
  * <p>Invalid tensors fail the query, or are passed over when the caller asks (the library's skip
  * and keep modes: such rows never feed the statistics). Null tensors are passed over, as SQL
  * aggregates pass over nulls, unless the caller counts them as invalid. No valid row gives NULL.
  */
-public final class BatchNormStatsFunction implements AggregateFunction<PartitionedMoments, InternalRow>, Serializable {
+public final class BatchNormStatsFunction implements AggregateFunction<ExactMoments, InternalRow>, Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The SQL name. */
@@ -48,12 +47,12 @@ public final class BatchNormStatsFunction implements AggregateFunction<Partition
   }
 
   @Override
-  public PartitionedMoments newAggregationState() {
-    return new PartitionedMoments(shape);
+  public ExactMoments newAggregationState() {
+    return new ExactMoments(shape);
   }
 
   @Override
-  public PartitionedMoments update(PartitionedMoments state, InternalRow arguments) {
+  public ExactMoments update(ExactMoments state, InternalRow arguments) {
     if (arguments.isNullAt(0)) {
       if (nullIsInvalid) {
         invalid(TensorReader.NULL_TENSOR);
@@ -72,9 +71,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<Partition
       invalid(problem);
       return state;
     }
-    TaskContext task = TaskContext.get();
-    int part = task == null ? 0 : task.partitionId();
-    return values instanceof double[] d ? state.update(part, d) : state.update(part, (float[]) values);
+    return values instanceof double[] d ? state.update(d) : state.update((float[]) values);
   }
 
   private void invalid(String rule) {
@@ -84,22 +81,21 @@ public final class BatchNormStatsFunction implements AggregateFunction<Partition
   }
 
   @Override
-  public PartitionedMoments merge(PartitionedMoments left, PartitionedMoments right) {
+  public ExactMoments merge(ExactMoments left, ExactMoments right) {
     return left.merge(right);
   }
 
   @Override
-  public InternalRow produceResult(PartitionedMoments state) {
-    var total = state.total();
-    if (total.count() == 0) {
+  public InternalRow produceResult(ExactMoments state) {
+    if (state.count() == 0) {
       return null;
     }
-    if (total.count() == 1 && context != null) {
+    if (state.count() == 1 && context != null) {
       // The library's caller says PyTorch's rule itself, of its column: hand it the count alone.
-      return StatisticsStruct.countOnly(total.count(), shape);
+      return StatisticsStruct.countOnly(state.count(), shape);
     }
     try {
-      return StatisticsStruct.toRow(total.statistics());
+      return StatisticsStruct.toRow(state.statistics());
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(NAME + ": " + e.getMessage(), e);
     }

@@ -11,13 +11,15 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Batch statistics as a SQL struct, what {@code batch_norm_stats} returns and {@code batch_norm}
  * takes: {@code struct<count: bigint, mean: array<double>, var: array<double>, var_unbiased:
- * array<double>, mean_residual: array<double>, shape: array<int>>}. The first four are the
- * contract's; {@code mean_residual} is what rounding the mean to a double lost (so that a replay is
- * exact on data far from zero) and {@code shape} the sample shape fitted.
+ * array<double>, mean_residual: array<double>, shape: array<int>, algorithm: string>}. The first
+ * four are the contract's; {@code mean_residual} is what rounding the mean to a double lost (so that
+ * a replay is exact on data far from zero), {@code shape} the sample shape fitted and
+ * {@code algorithm} what computed them ({@code exact-sums}).
  *
  * <p>{@code batch_norm} reads fields by name and needs only {@code mean} and {@code var} (arrays
  * of any numeric type): a struct built by hand from a PyTorch model's running_mean and running_var
@@ -35,7 +37,8 @@ public final class StatisticsStruct {
       .add("var", DOUBLES, false)
       .add("var_unbiased", DOUBLES, false)
       .add("mean_residual", DOUBLES, false)
-      .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false);
+      .add("shape", DataTypes.createArrayType(DataTypes.IntegerType, false), false)
+      .add("algorithm", DataTypes.StringType, true);
 
   /** The statistics as a value of {@link #TYPE}. */
   public static InternalRow toRow(BatchStatistics statistics) {
@@ -45,14 +48,15 @@ public final class StatisticsStruct {
         UnsafeArrayData.fromPrimitiveArray(statistics.variance()),
         UnsafeArrayData.fromPrimitiveArray(statistics.unbiasedVariance()),
         UnsafeArrayData.fromPrimitiveArray(statistics.meanResidual()),
-        UnsafeArrayData.fromPrimitiveArray(statistics.shape().dims())});
+        UnsafeArrayData.fromPrimitiveArray(statistics.shape().dims()),
+        statistics.algorithm() == null ? null : UTF8String.fromString(statistics.algorithm())});
   }
 
   /** A value of {@link #TYPE} with the count and the shape, and empty arrays: too few values for statistics. */
   public static InternalRow countOnly(long count, Shape shape) {
     UnsafeArrayData empty = UnsafeArrayData.fromPrimitiveArray(new double[0]);
     return new GenericInternalRow(new Object[] {count, empty, empty, empty, empty,
-        UnsafeArrayData.fromPrimitiveArray(shape.dims())});
+        UnsafeArrayData.fromPrimitiveArray(shape.dims()), null});
   }
 
   /**
@@ -111,7 +115,12 @@ public final class StatisticsStruct {
       unbiased = new double[channels];
       Arrays.fill(unbiased, Double.NaN);
     }
-    return new BatchStatistics(shape, count, mean, residual == null ? new double[channels] : residual, variance, unbiased);
+    int algorithmIndex = index(type, "algorithm");
+    String algorithm = algorithmIndex >= 0 && !row.isNullAt(algorithmIndex)
+        && type.fields()[algorithmIndex].dataType().equals(DataTypes.StringType)
+        ? row.getUTF8String(algorithmIndex).toString() : null;
+    return new BatchStatistics(shape, count, mean, residual == null ? new double[channels] : residual, variance, unbiased,
+        algorithm);
   }
 
   private static int index(StructType type, String name) {

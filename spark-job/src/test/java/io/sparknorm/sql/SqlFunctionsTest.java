@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.BatchStatistics;
-import io.sparknorm.core.ChannelMoments;
+import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.SparkTestSession;
 import java.util.ArrayList;
@@ -207,10 +207,10 @@ class SqlFunctionsTest {
     List<Row> grouped = spark.sql("SELECT k, batch_norm_stats(x, '2,3') AS s FROM keyed GROUP BY k ORDER BY k")
         .collectAsList();
     assertEquals(3, grouped.size());
-    TreeMap<String, ChannelMoments> alone = new TreeMap<>();
+    TreeMap<String, ExactMoments> alone = new TreeMap<>();
     for (Row row : data.orderBy("i").collectAsList()) {
       List<Double> x = row.getList(2);
-      alone.computeIfAbsent(row.getString(1), k -> new ChannelMoments(Shape.of(2, 3)))
+      alone.computeIfAbsent(row.getString(1), k -> new ExactMoments(Shape.of(2, 3)))
           .update(x.stream().mapToDouble(Double::doubleValue).toArray());
     }
     for (Row row : grouped) {
