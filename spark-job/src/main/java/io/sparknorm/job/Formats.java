@@ -3,6 +3,7 @@ package io.sparknorm.job;
 import io.sparknorm.spark.NormalizeSpec;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -37,12 +38,44 @@ final class Formats {
     return frame.withColumn(tensorCol, functions.to_json(tensor));
   }
 
+  /** Elements of tensor data that one columnar reader batch may hold: 32 MiB of doubles. */
+  static final long COLUMNAR_BATCH_ELEMENTS = 1L << 22;
+
+  /**
+   * Caps the rows per Parquet and ORC reader batch (Spark's default: 4,096 rows) so that a batch holds about
+   * {@link #COLUMNAR_BATCH_ELEMENTS} tensor elements: 4,096 images of 3x224x224 would be 2.4 GB per task and fail
+   * with an OutOfMemoryError. Tensors of up to 1,024 elements keep Spark's default.
+   */
+  static void boundColumnarBatches(SparkSession spark, int tensorSize) {
+    long rows = Math.max(1, Math.min(4096, COLUMNAR_BATCH_ELEMENTS / Math.max(1, tensorSize)));
+    if (rows < 4096) {
+      spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(rows));
+      spark.conf().set("spark.sql.orc.columnarReaderBatchSize", Long.toString(rows));
+    }
+  }
+
+  /**
+   * The input as a frame.
+   *
+   * @throws IllegalArgumentException when the input holds no data files (an empty folder, or only
+   *     hidden files), so that Spark finds no schema: Spark's own message asks for a schema that
+   *     the job's user cannot give
+   */
   static Dataset<Row> read(SparkSession spark, String format, String path) {
     var reader = spark.read().format(format);
     if (format.equals("csv")) {
       reader = reader.option("header", "true").option("inferSchema", "true");
     }
-    return reader.load(path);
+    try {
+      return reader.load(path);
+    } catch (Exception e) {
+      // AnalysisException, which Java sees as checked and Scala does not declare; rethrown as it is.
+      if (e instanceof AnalysisException analysis && "UNABLE_TO_INFER_SCHEMA".equals(analysis.getCondition())) {
+        throw new IllegalArgumentException("input " + path + " holds no " + format
+            + " data files to read (an empty folder has no schema)", e);
+      }
+      throw e;
+    }
   }
 
   static String formatOf(String format, String option, boolean input) {

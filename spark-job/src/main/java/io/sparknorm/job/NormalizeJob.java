@@ -9,6 +9,8 @@ import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
+import io.sparknorm.sql.BatchNormStatsFunction;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
@@ -212,6 +214,7 @@ public final class NormalizeJob implements Callable<Integer> {
     StagedOutput stagedOutput = null;
     StagedOutput stagedStats = null;
     Dataset<Row> data = null;
+    Shape statsInShape = null;
     try {
       outputPath = new Path(output);
       FileSystem outFs = outputPath.getFileSystem(conf);
@@ -224,12 +227,25 @@ public final class NormalizeJob implements Callable<Integer> {
           throw new IllegalArgumentException("stats-out " + statsOut + " already exists; give --overwrite to replace it");
         }
       }
+      // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
+      String unique = UUID.randomUUID().toString();
+      stagedOutput = new StagedOutput(outputPath, unique, conf, "output " + output);
+      stagedOutput.checkWritable();
+      if (statsPath != null) {
+        stagedStats = new StagedOutput(statsPath, unique, conf, "stats-out " + statsOut);
+        stagedStats.checkWritable();
+      }
       if (affine != null) {
         Affine parsed = JsonFiles.readAffine(affine, conf);
         spec.affine(parsed);
       }
       if (statsIn != null) {
         BatchStatistics given = JsonFiles.readStatistics(statsIn, conf, "stats-in file");
+        statsInShape = given.shape();
+        if (spec.shape() != null && spec.shape().channels() != statsInShape.channels()) {
+          throw new IllegalArgumentException("stats-in file " + statsIn + " has statistics of " + statsInShape.channels()
+              + " channels but --shape " + spec.shape() + " has " + spec.shape().channels());
+        }
         spec.statistics(given);
       }
       Path inputPath = new Path(input);
@@ -237,6 +253,9 @@ public final class NormalizeJob implements Callable<Integer> {
         throw new IllegalArgumentException("input " + input + " does not exist");
       }
       String inFormat = inputFormat != null ? Formats.formatOf(inputFormat, "input-format", true) : Formats.fromExtension(input);
+      if (spec.shape() != null) {
+        Formats.boundColumnarBatches(spark, spec.shape().size());
+      }
       data = Formats.read(spark, inFormat, input);
       if (inFormat.equals("image") && spec.inputCols() == null && NormalizeSpec.DEFAULT_INPUT_COL.equals(spec.inputCol())) {
         spec.inputCol("image");
@@ -252,21 +271,23 @@ public final class NormalizeJob implements Callable<Integer> {
       if (outFormat.equals("csv")) {
         frame = Formats.forCsv(frame, result.outputCol());
       }
-      String unique = UUID.randomUUID().toString();
-      stagedOutput = new StagedOutput(outputPath, unique, conf, "output " + output);
       var writer = frame.write().format(outFormat);
       if (outFormat.equals("csv")) {
         writer = writer.option("header", "true");
       }
       writer.save(stagedOutput.staging().toString());
-      if (statsPath != null) {
-        stagedStats = new StagedOutput(statsPath, unique, conf, "stats-out " + statsOut);
+      if (stagedStats != null) {
         JsonFiles.writeStatistics(result.statistics(), spec.eps(), stagedStats.staging(), conf);
       }
       // Success: move into place, the output first (of two jobs racing for it, the loser fails here).
       stagedOutput.commit(overwrite);
       if (stagedStats != null) {
-        stagedStats.commit(overwrite);
+        try {
+          stagedStats.commit(overwrite);
+        } catch (IOException | RuntimeException e) {
+          stagedOutput.withdraw();
+          throw e;
+        }
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       NormalizationResult.Counts counts = result.counts();
@@ -285,7 +306,7 @@ public final class NormalizeJob implements Callable<Integer> {
       } catch (RuntimeException again) {
         message = e.getMessage();
       }
-      err.println("error: " + message);
+      err.println("error: " + explained(message, spec, statsInShape));
       if (verbose) {
         e.printStackTrace(err);
       }
@@ -301,6 +322,26 @@ public final class NormalizeJob implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /**
+   * What the library's message leaves for the job to say: of which column fitted batch statistics
+   * overflowed, and where a shape that the data does not match came from when --stats-in gave it.
+   */
+  private String explained(String message, NormalizeSpec spec, Shape statsInShape) {
+    String statsPrefix = BatchNormStatsFunction.NAME + ": ";
+    if (message != null && message.startsWith(statsPrefix)) {
+      // Valid rows hold finite values only and the sums are exact: statistics that are not finite overflowed.
+      String column = spec.inputCols() != null ? String.join(",", spec.inputCols()) : spec.inputCol();
+      return "column '" + column + "': batch norm statistics overflow the range of double ("
+          + message.substring(statsPrefix.length()) + "): the exact variance of these values is beyond the largest"
+          + " double (1.8e308); scale the data down";
+    }
+    if (message != null && statsInShape != null && shape == null
+        && message.contains(" does not match shape " + statsInShape + " ")) {
+      return message + "; shape " + statsInShape + " is that of --stats-in file " + statsIn;
+    }
+    return message;
   }
 
   private static void quietLogging() {

@@ -32,6 +32,23 @@ final class StagedOutput {
     this.what = what;
   }
 
+  /**
+   * Fails now, before any data is read, when the result could not be written beside the target (a folder the user
+   * may not write, a file where a folder should be): creates and deletes an empty file at the staging name.
+   *
+   * @throws IllegalArgumentException naming the target and the file system's reason
+   */
+  void checkWritable() {
+    try {
+      FileSystem fs = staging.getFileSystem(conf);
+      fs.create(staging, false).close();
+      fs.delete(staging, false);
+    } catch (IOException e) {
+      String reason = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.getClass().getSimpleName());
+      throw new IllegalArgumentException(what + ": cannot write there: " + reason, e);
+    }
+  }
+
   /** Where to write the result. */
   Path staging() {
     return staging;
@@ -60,6 +77,21 @@ final class StagedOutput {
           + " nothing of this run was kept");
     }
     committed = true;
+  }
+
+  /**
+   * Takes a committed result away again, when a later step of the same job failed (the statistics file could not be
+   * moved into place): a failed job leaves nothing behind.
+   */
+  void withdraw() {
+    if (!committed) {
+      return;
+    }
+    try {
+      target.getFileSystem(conf).delete(target, true);
+    } catch (IOException | RuntimeException ignored) {
+      // The job fails either way; its error line names the cause.
+    }
   }
 
   /** Deletes the staging path unless committed; best effort (it is hidden and uniquely named). */

@@ -6,6 +6,7 @@ import io.sparknorm.sql.SqlFunctions;
 import io.sparknorm.sql.TensorCheckFunction;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -35,13 +36,41 @@ final class FailureLocator {
     if (invalid != null) {
       return invalid.getMessage();
     }
+    String unreadable = unreadableFile(failure);
+    if (unreadable != null) {
+      return unreadable;
+    }
     IllegalArgumentException argument = find(failure, IllegalArgumentException.class);
     Throwable cause = argument != null ? argument : failure;
     String message = cause.getMessage();
     return message == null ? cause.getClass().getName() : message.strip().split("\n")[0];
   }
 
-  /** "row N: rule" or "row with id X: rule" for the first invalid row of the input, or null. */
+  /**
+   * Spark's "Encountered error while reading file X" keeps why in its cause (such as "X is not a
+   * Parquet file. Expected magic number at tail, ..."): "input file X cannot be read: why", or null
+   * when the failure is not one of reading an input file.
+   */
+  private static String unreadableFile(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SparkThrowable spark && spark.getCondition() != null
+          && spark.getCondition().startsWith("FAILED_READ_FILE")) {
+        String path = spark.getMessageParameters().get("path");
+        Throwable cause = t.getCause();
+        String why = cause == null || cause.getMessage() == null ? null : cause.getMessage().strip().split("\n")[0];
+        if (path == null || why == null) {
+          return null;
+        }
+        return "input file " + path + " cannot be read: " + why;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * "row N: rule" or "row with id X: rule" for the first invalid row of the input, or null. A row
+   * whose id is null is named by its position: "row N (id null): rule".
+   */
   private static String locate(Dataset<Row> input, Context context) {
     TensorColumn tensor = context.single() ? TensorColumn.of(input.schema(), context.columns().get(0))
         : TensorColumn.ofScalars(input.schema(), context.columns());
@@ -66,8 +95,9 @@ final class FailureLocator {
         continue;
       }
       long indexInPartition = bad.getLong(0) - ((long) partition.getInt(0) << 33);
-      String where = context.idCol() != null ? "row with id " + (bad.isNullAt(2) ? "null" : bad.getString(2))
-          : "row " + (before + indexInPartition);
+      long row = before + indexInPartition;
+      String where = context.idCol() == null ? "row " + row
+          : bad.isNullAt(2) ? "row " + row + " (id null)" : "row with id " + bad.getString(2);
       return where + ": " + bad.getString(1);
     }
     return null;

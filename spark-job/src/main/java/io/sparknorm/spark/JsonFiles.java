@@ -1,7 +1,9 @@
 package io.sparknorm.spark;
 
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.Affine;
@@ -22,18 +24,32 @@ import org.apache.hadoop.fs.Path;
  * {@code {"method": "batch", "shape": [...], "eps": ..., "count": ..., "mean": [...], "var": [...],
  * "var_unbiased": [...]}}. Unknown keys are ignored. Error messages name the file by what the
  * caller calls it ({@code what}: "affine file", "stats-in file", "statistics file").
+ *
+ * <p>The bare tokens {@code NaN} and {@code Infinity} that Python's {@code json.dump} writes are
+ * read, so that such a value is refused by name ("mean[1] is NaN, not a finite number") rather
+ * than as a JSON syntax error; only {@code var_unbiased} may be NaN (unknown), as this class
+ * writes it for statistics given without it.
  */
 public final class JsonFiles {
-  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper JSON = JsonMapper.builder()
+      .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+      .build();
 
   private JsonFiles() {}
 
   public static Affine readAffine(String file, Configuration conf) {
-    JsonNode root = read(file, conf, "affine file");
+    String what = "affine file";
+    JsonNode root = read(file, conf, what);
     if (!root.isObject()) {
-      throw new IllegalArgumentException("affine file " + file + ": expected a JSON object {\"weight\": [...], \"bias\": [...]}");
+      throw new IllegalArgumentException(what + " " + file + ": expected a JSON object {\"weight\": [...], \"bias\": [...]}");
     }
-    return Affine.of(numbers(root, "weight", file, false), numbers(root, "bias", file, false));
+    double[] weight = numbers(root, "weight", file, what, false, false);
+    double[] bias = numbers(root, "bias", file, what, false, false);
+    try {
+      return Affine.of(weight, bias);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(what + " " + file + ": " + e.getMessage(), e);
+    }
   }
 
   /**
@@ -57,8 +73,8 @@ public final class JsonFiles {
       throw new IllegalArgumentException(what + " " + file + ": method is '" + root.get("method").asText()
           + "', expected 'batch'");
     }
-    double[] mean = numbers(root, "mean", file, true);
-    double[] variance = numbers(root, "var", file, true);
+    double[] mean = numbers(root, "mean", file, what, true, false);
+    double[] variance = numbers(root, "var", file, what, true, false);
     if (mean.length != variance.length || mean.length == 0) {
       throw new IllegalArgumentException(what + " " + file + ": mean has " + mean.length + " values and var "
           + variance.length + "; they must have one value per channel");
@@ -76,19 +92,21 @@ public final class JsonFiles {
             + " channels but mean has " + mean.length + " values");
       }
     }
-    double[] unbiased = root.has("var_unbiased") ? numbers(root, "var_unbiased", file, true) : null;
+    // NaN (unknown) is what writeStatistics writes for statistics given without var_unbiased.
+    double[] unbiased = root.has("var_unbiased") ? numbers(root, "var_unbiased", file, what, true, true) : null;
     if (unbiased == null || unbiased.length != mean.length) {
       unbiased = new double[mean.length];
       Arrays.fill(unbiased, Double.NaN);
     }
-    double[] residual = root.has("mean_residual") ? numbers(root, "mean_residual", file, true) : null;
+    double[] residual = root.has("mean_residual") ? numbers(root, "mean_residual", file, what, true, false) : null;
     if (residual == null || residual.length != mean.length) {
       residual = new double[mean.length];
     }
     long count = root.has("count") ? root.get("count").asLong() : 0;
     Double eps = root.path("eps").isNumber() ? root.get("eps").asDouble() : null;
     try {
-      return new StatisticsFile(new BatchStatistics(shape, count, mean, residual, variance, unbiased), eps);
+      String algorithm = root.path("algorithm").isTextual() ? root.get("algorithm").asText() : null;
+      return new StatisticsFile(new BatchStatistics(shape, count, mean, residual, variance, unbiased, algorithm), eps);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(what + " " + file + ": " + e.getMessage());
     }
@@ -110,6 +128,9 @@ public final class JsonFiles {
     putArray(root, "var", statistics.variance());
     putArray(root, "var_unbiased", statistics.unbiasedVariance());
     putArray(root, "mean_residual", statistics.meanResidual());
+    if (statistics.algorithm() != null) {
+      root.put("algorithm", statistics.algorithm());
+    }
     FileSystem fs = file.getFileSystem(conf);
     try (OutputStream out = fs.create(file, false)) {
       JSON.writerWithDefaultPrettyPrinter().writeValue(out, root);
@@ -139,24 +160,38 @@ public final class JsonFiles {
     }
   }
 
-  private static double[] numbers(JsonNode root, String key, String file, boolean required) {
+  /**
+   * The array of finite numbers under {@code key}; with {@code nanAllowed} an element may also be
+   * NaN, as a bare token or as the string "NaN" (how Jackson writes it).
+   */
+  private static double[] numbers(JsonNode root, String key, String file, String what, boolean required,
+      boolean nanAllowed) {
     JsonNode node = root.get(key);
     if (node == null || node.isNull()) {
       if (required) {
-        throw new IllegalArgumentException("file " + file + ": the key '" + key + "' is missing");
+        throw new IllegalArgumentException(what + " " + file + ": the key '" + key + "' is missing");
       }
       return null;
     }
     if (!node.isArray()) {
-      throw new IllegalArgumentException("file " + file + ": '" + key + "' must be an array of numbers");
+      throw new IllegalArgumentException(what + " " + file + ": '" + key + "' must be an array of numbers");
     }
     double[] values = new double[node.size()];
     for (int i = 0; i < values.length; i++) {
-      if (!node.get(i).isNumber()) {
-        throw new IllegalArgumentException("file " + file + ": " + key + "[" + i + "] is " + node.get(i)
+      JsonNode element = node.get(i);
+      if (nanAllowed && element.isTextual() && element.asText().equals("NaN")) {
+        values[i] = Double.NaN;
+        continue;
+      }
+      if (!element.isNumber()) {
+        throw new IllegalArgumentException(what + " " + file + ": " + key + "[" + i + "] is " + element
             + ", not a number");
       }
-      values[i] = node.get(i).asDouble();
+      values[i] = element.asDouble();
+      if (!Double.isFinite(values[i]) && !(nanAllowed && Double.isNaN(values[i]))) {
+        throw new IllegalArgumentException(what + " " + file + ": " + key + "[" + i + "] is " + values[i]
+            + ", not a finite number");
+      }
     }
     return values;
   }

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
-import io.sparknorm.core.ChannelMoments;
+import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
@@ -195,7 +195,7 @@ class NormalizeJobTest {
         "--method", "batch", "--stats-out", stats.toString());
     assertEquals(0, run.exit(), run.err());
     JsonNode file = JSON.readTree(stats.toFile());
-    BatchStatistics expected = new ChannelMoments(Shape.of(2)).update(new double[] {10, 1.5})
+    BatchStatistics expected = new ExactMoments(Shape.of(2)).update(new double[] {10, 1.5})
         .update(new double[] {20, 2.5}).update(new double[] {60, 4.0}).statistics();
     assertEquals("batch", file.get("method").asText());
     assertEquals(3, file.get("count").asLong());
