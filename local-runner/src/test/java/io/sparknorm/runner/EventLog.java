@@ -132,6 +132,15 @@ final class EventLog {
         e.path("Task Info").path("Finish Time").asLong())).toList();
   }
 
+  /** Per stage, the input records each successful task read (Spark's task metrics), in the order tasks ended. */
+  Map<Integer, List<Long>> recordsReadBySuccessfulTask() {
+    Map<Integer, List<Long>> records = new LinkedHashMap<>();
+    events("SparkListenerTaskEnd").filter(e -> "Success".equals(e.path("Task End Reason").path("Reason").asText()))
+        .forEach(e -> records.computeIfAbsent(e.path("Stage ID").asInt(), id -> new ArrayList<>())
+            .add(e.path("Task Metrics").path("Input Metrics").path("Records Read").asLong()));
+    return records;
+  }
+
   List<ExecutorEvent> executorsAdded() {
     return events("SparkListenerExecutorAdded").map(e -> new ExecutorEvent(e.path("Executor ID").asText(),
         e.path("Timestamp").asLong(), null)).toList();

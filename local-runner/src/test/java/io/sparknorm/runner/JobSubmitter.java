@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.DoubleSummaryStatistics;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -39,6 +40,7 @@ final class JobSubmitter {
   static final String DEFAULT_DRIVER_OPTIONS = "-XX:TieredStopAtLevel=1";
   static final String PARALLEL_PROPERTY = "sparknorm.it.parallel";
   static final String JAR_PROPERTY = "sparknorm.job.jar";
+  private static final String DRIVER_EXTRA_OPTIONS = "spark.driver.extraJavaOptions=";
 
   private static final Semaphore SLOTS = new Semaphore(parallelism(), true);
 
@@ -113,7 +115,7 @@ final class JobSubmitter {
    * Runs {@code spark-submit [standard options] [sparkConf...] JAR jobArgs...}.
    *
    * @param label     names the run in the timing report
-   * @param sparkConf extra {@code --conf K=V} settings (only the K=V part), may be empty
+   * @param sparkConf extra {@code --conf K=V} settings (only the K=V part), may be empty; {@code spark.driver.extraJavaOptions=...} is added to the driver options
    * @param jobArgs   the job's arguments
    */
   SparkSubmitProcess.Result run(String label, List<String> sparkConf, List<String> jobArgs) {
@@ -125,23 +127,44 @@ final class JobSubmitter {
    * {@code spark.ui.enabled=true} in {@code sparkConf} overrides the standard {@code false}).
    */
   SparkSubmitProcess.Result run(String label, String master, List<String> sparkConf, List<String> jobArgs) {
+    return run(label, master, Map.of(), sparkConf, jobArgs);
+  }
+
+  /**
+   * As {@link #run(String, String, List, List)} with environment variables added for the spark-submit process, e.g.
+   * {@code HADOOP_USER_NAME} to run the job as another Hadoop user.
+   */
+  SparkSubmitProcess.Result run(String label, String master, Map<String, String> env, List<String> sparkConf,
+      List<String> jobArgs) {
     List<String> args = new ArrayList<>(List.of("--master", master, "--conf", "spark.ui.enabled=false",
         "--driver-memory", "1g"));
-    String driverOptions = System.getProperty(DRIVER_OPTIONS_PROPERTY, DEFAULT_DRIVER_OPTIONS);
-    if (!driverOptions.isBlank() && !driverOptions.strip().equals("none")) {
-      args.add("--driver-java-options");
-      args.add(driverOptions);
+    String driverOptions = System.getProperty(DRIVER_OPTIONS_PROPERTY, DEFAULT_DRIVER_OPTIONS).strip();
+    if (driverOptions.equals("none")) {
+      driverOptions = "";
     }
     for (String conf : sparkConf) {
-      args.add("--conf");
-      args.add(conf);
+      // --driver-java-options would replace a --conf spark.driver.extraJavaOptions: join them instead.
+      if (conf.startsWith(DRIVER_EXTRA_OPTIONS)) {
+        driverOptions = (driverOptions + " " + conf.substring(DRIVER_EXTRA_OPTIONS.length())).strip();
+      } else {
+        args.add("--conf");
+        args.add(conf);
+      }
+    }
+    if (!driverOptions.isBlank()) {
+      args.add("--driver-java-options");
+      args.add(driverOptions);
     }
     args.add(jar.toString());
     args.addAll(jobArgs);
     SLOTS.acquireUninterruptibly();
     long start = System.nanoTime();
     try {
-      SparkSubmitProcess.Result result = process.run(args);
+      SparkSubmitProcess child = process;
+      for (Map.Entry<String, String> variable : env.entrySet()) {
+        child = child.withEnv(variable.getKey(), variable.getValue());
+      }
+      SparkSubmitProcess.Result result = child.run(args);
       double seconds = (System.nanoTime() - start) / 1e9;
       timings.add(new Timing(label, seconds, result.exitCode()));
       System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
