@@ -650,8 +650,11 @@ class BadInputSubmitIT {
 
   /**
    * --stats-out is written only when the whole job succeeds. Here the statistics are fitted, and then writing the
-   * output fails: its parent folder is a regular file (a failure no rule checks before the data is read). The
-   * statistics file, whose folder is writable, must not appear.
+   * output fails: the input's {@code id} column, which the statistics pass does not read (Parquet reads only the
+   * tensor column for it) but the write does, is corrupt on disk (its column chunk overwritten with 0xFF). No rule
+   * checked before the data is read can see that: the job checks beforehand that both paths can be written, and they
+   * can.
+   * Neither the statistics file nor the output, nor a staging folder, may appear.
    *
    * <p>That the statistics pass did run (and finish) before the failure is shown by Spark's event log: the input is
    * Parquet (no schema inference job reads its rows), the shape is given (no pass infers it), so the only job that can
@@ -672,25 +675,49 @@ class BadInputSubmitIT {
     Path input = dir.resolve("input.parquet");
     TestSpark.write(spark, rows, new StructType().add("row", DataTypes.LongType).add("id", DataTypes.StringType)
         .add("features", DataTypes.createArrayType(DataTypes.DoubleType)), "parquet", input);
-    Path blocker = dir.resolve("blocker");
-    Files.writeString(blocker, "a file, not a folder\n");
+    Path part = corruptColumnChunk(input, "id");
     Path events = Files.createDirectory(dir.resolve("events"));
     Path out = outDir(dir);
-    List<String> eventLog = List.of("spark.eventLog.enabled=true", "spark.eventLog.dir=" + events.toUri(),
+    List<String> conf = List.of("spark.eventLog.enabled=true", "spark.eventLog.dir=" + events.toUri(),
         "spark.eventLog.compress=false", "spark.eventLog.rolling.enabled=false");
 
-    SparkSubmitProcess.Result result = submit.run("batch fitted, then the output cannot be written", eventLog,
-        args("--input", input.toString(), "--output", blocker.resolve("result.parquet").toString(), "--method",
+    SparkSubmitProcess.Result result = submit.run("batch fitted, then the output cannot be written", conf,
+        args("--input", input.toString(), "--output", out.resolve("result.parquet").toString(), "--method",
             "batch", "--shape", "2,3", "--stats-out", out.resolve("stats.json").toString()));
 
     String line = assertFailed(result, out);
     assertEquals(1, result.exitCode(), result::describe);
-    assertMentions(line, "blocker");
-    assertEquals("a file, not a folder\n", Files.readString(blocker), "the blocking file");
+    assertMentions(line, part.getFileName().toString(), "cannot be read");
     List<Long> fullReads = succeededJobsReading(events, ROWS);
     assertFalse(fullReads.isEmpty(), () -> "no Spark job read all " + ROWS + " rows and succeeded before the failure:"
         + " the statistics were not fitted, so this run shows nothing about a failure after fitting; "
         + result.describe());
+  }
+
+  /**
+   * Overwrites the chunk of {@code column} in the one Parquet file of {@code folder} with 0xFF, and drops the file's
+   * checksum; returns the file.
+   */
+  private static Path corruptColumnChunk(Path folder, String column) throws IOException {
+    List<Path> parts;
+    try (var files = Files.list(folder)) {
+      parts = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).toList();
+    }
+    assertEquals(1, parts.size(), "Parquet files in " + folder + ": " + parts);
+    Path part = parts.get(0);
+    org.apache.parquet.hadoop.metadata.ParquetMetadata footer;
+    try (var reader = org.apache.parquet.hadoop.ParquetFileReader.open(org.apache.parquet.hadoop.util.HadoopInputFile
+        .fromPath(new org.apache.hadoop.fs.Path(part.toUri()), new org.apache.hadoop.conf.Configuration()))) {
+      footer = reader.getFooter();
+    }
+    var chunk = footer.getBlocks().get(0).getColumns().stream()
+        .filter(c -> c.getPath().toDotString().equals(column)).findFirst().orElseThrow();
+    byte[] bytes = Files.readAllBytes(part);
+    Arrays.fill(bytes, (int) chunk.getStartingPos(), (int) (chunk.getStartingPos() + chunk.getTotalSize()), (byte) -1);
+    Files.write(part, bytes);
+    // Hadoop's local file system would refuse the whole file by its .crc checksum before Parquet reads any column.
+    Files.delete(part.resolveSibling("." + part.getFileName() + ".crc"));
+    return part;
   }
 
   /**
