@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparknorm.spark.SparkTestSession;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -14,12 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -33,31 +27,12 @@ import org.junit.jupiter.params.provider.ValueSource;
  * Where the exact statistics do not fit in a double, the job must refuse with an error line that
  * names the column and says that they overflow.
  */
-class ExtremeValuesTest {
+class ExtremeValuesTest extends JobTestSupport {
   private static final ObjectMapper JSON = new ObjectMapper();
   /** Enough digits for the exact value of any double (up to 767 significant digits) and then some. */
   private static final MathContext MC = new MathContext(2000);
   private static final double EPS = 1e-5;
-  private static SparkSession spark;
 
-  @TempDir
-  Path dir;
-  private Path results;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
-
-  @BeforeEach
-  void makeResultsFolder() throws IOException {
-    results = Files.createDirectories(dir.resolve("results"));
-  }
 
   /** Mean and biased variance of some doubles, exactly (to 2000 digits). */
   private record Exact(BigDecimal mean, BigDecimal variance) {

@@ -9,7 +9,6 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
-import io.sparknorm.spark.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,12 +16,8 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,29 +30,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * naming the file (or the affine array) and the rule, no summary line, and nothing written beside
  * the output.
  */
-class HostileFilesTest {
+class HostileFilesTest extends JobTestSupport {
   private static final double[][] ROWS = {{1, 2}, {3, 5}, {4, 0}};
-  private static SparkSession spark;
 
-  @TempDir
-  Path dir;
-  private Path results;
   private Path input;
 
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
-
-  /** Three rows of two doubles as JSON lines, and an empty folder for the results. */
+  /** Three rows of two doubles as JSON lines. */
   @BeforeEach
   void writeInput() throws IOException {
-    results = Files.createDirectories(dir.resolve("results"));
     input = dir.resolve("input.jsonl");
     Files.write(input, List.of("{\"id\": 0, \"features\": [1.0, 2.0]}", "{\"id\": 1, \"features\": [3.0, 5.0]}",
         "{\"id\": 2, \"features\": [4.0, 0.0]}"));

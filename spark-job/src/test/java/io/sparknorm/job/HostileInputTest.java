@@ -2,7 +2,6 @@ package io.sparknorm.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.sparknorm.spark.SparkTestSession;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,16 +11,11 @@ import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -34,29 +28,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * {@code HostileValuesTest} covers invalid values, {@code ExtremeValuesTest} values near the
  * limits of a double, {@code HostileFilesTest} the affine and statistics files.
  */
-class HostileInputTest {
+class HostileInputTest extends JobTestSupport {
   private static final StructType SCHEMA = new StructType().add("id", DataTypes.IntegerType)
       .add("features", DataTypes.createArrayType(DataTypes.DoubleType));
-  private static SparkSession spark;
 
-  @TempDir
-  Path dir;
-  private Path results;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
-
-  @BeforeEach
-  void makeResultsFolder() throws IOException {
-    results = Files.createDirectories(dir.resolve("results"));
-  }
 
   private JobRun run(String input, String method, String... options) {
     List<String> args = new ArrayList<>(List.of("--input", input, "--output", results.resolve("out").toString(),

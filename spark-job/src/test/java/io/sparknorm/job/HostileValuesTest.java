@@ -11,7 +11,6 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
-import io.sparknorm.spark.SparkTestSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,15 +21,10 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -44,29 +38,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * naming the column, the row and the value, and nothing written; with {@code skip} and {@code keep}
  * the counts of the summary line and the rows written (invalid rows never feed batch statistics).
  */
-class HostileValuesTest {
+class HostileValuesTest extends JobTestSupport {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Shape SHAPE = Shape.of(2, 3);
-  private static SparkSession spark;
 
-  @TempDir
-  Path dir;
-  private Path results;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
-
-  @BeforeEach
-  void makeResultsFolder() throws IOException {
-    results = Files.createDirectories(dir.resolve("results"));
-  }
 
   private String output() {
     return results.resolve("out").toString();
