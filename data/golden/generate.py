@@ -47,6 +47,20 @@ Outputs, all next to this script:
     at 1 and is updated with the unbiased batch variance), with the training
     output of every batch and the eval-mode output of the last batch.
 
+``replay/<name>.json``
+    Mini-batch replay of batch norm's training mode: one dataset of n rows
+    (drifting from row to row, so that batches differ) split into consecutive
+    mini-batches of ``batch_size`` rows (the last one smaller when n is not a
+    multiple), each through ``F.batch_norm(training=True)`` with the running
+    buffers carried over from batch to batch (starting from given values, or
+    from 0 and 1 as torch does).  Holds every row, the training output of
+    every row, the running statistics after each batch and
+    ``num_batches_tracked``; float64 cases also ``outputs_exact`` (each batch
+    in exact arithmetic, as ``output_exact`` above).  A case whose last batch
+    has one value per channel holds ``torch_error`` (what torch raised) and
+    ``error_batch`` (0-based) instead of outputs.  Each run is checked against
+    ``torch.nn.BatchNorm1d``/``BatchNorm2d`` in training mode.
+
 ``errors.json``
     Inputs for which torch raises, each checked by calling torch; the message
     torch raised is recorded.
@@ -68,6 +82,7 @@ import torch.nn.functional as F
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
 RUNNING_DIR = os.path.join(HERE, "running")
+REPLAY_DIR = os.path.join(HERE, "replay")
 ERRORS_FILE = os.path.join(HERE, "errors.json")
 
 DTYPES = {"float32": torch.float32, "float64": torch.float64}
@@ -607,6 +622,113 @@ def all_running():
 
 
 # ---------------------------------------------------------------------------
+# Mini-batch replay
+# ---------------------------------------------------------------------------
+
+def replay_rows(data_name, n, shape, dtype):
+    """n samples drifting from row to row (each channel moves by 0.2 per row
+    over its own randn * scale + offset), from the generator of data_name."""
+    dt = DTYPES[dtype]
+    g = generator_for(data_name)
+    x = random_input(g, n, shape, dt)
+    drift = (0.2 * torch.arange(n, dtype=dt)).reshape((n,) + (1,) * len(shape))
+    return x + drift, g
+
+
+def batch_norm_module(shape, dtype, eps, momentum, affine):
+    c = shape[0]
+    cls = torch.nn.BatchNorm2d if len(shape) == 3 else torch.nn.BatchNorm1d
+    return cls(c, eps=eps, momentum=momentum, affine=affine).to(DTYPES[dtype]).train()
+
+
+def replay_case(name, data_name, shape, n, batch_size, dtype, affine="noaffine", eps=1e-5,
+                momentum=0.1, initial=False):
+    """Consecutive mini-batches of batch_size rows through torch's training
+    mode, running buffers carried over; see the module docstring."""
+    dt = DTYPES[dtype]
+    c = shape[0]
+    x, g = replay_rows(data_name, n, shape, dtype)
+    pg = generator_for(name)  # parameters and initial statistics: per case
+    w, b = make_params(pg, "batch", shape, affine, dtype)
+    if initial:
+        running_mean = randn(pg, (c,), dt) * 2
+        running_var = torch.exp(randn(pg, (c,), dt))
+    else:
+        running_mean = torch.zeros(c, dtype=dt)
+        running_var = torch.ones(c, dtype=dt)
+    case = {
+        "name": name,
+        "dtype": dtype,
+        "shape": list(shape),
+        "eps": eps,
+        "momentum": momentum,
+        "batch_size": batch_size,
+        "weight": flat(w),
+        "bias": flat(b),
+        "initial_running_mean": running_mean.tolist(),
+        "initial_running_var": running_var.tolist(),
+        "rows": flat_samples(x),
+    }
+    module = batch_norm_module(shape, dtype, eps, momentum, w is not None)
+    with torch.no_grad():
+        if w is not None:
+            module.weight.copy_(w)
+            module.bias.copy_(b)
+        module.running_mean.copy_(running_mean)
+        module.running_var.copy_(running_var)
+    outputs, exact, rms, rvs = [], [], [], []
+    for k, start in enumerate(range(0, n, batch_size)):
+        xb = x[start:start + batch_size]
+        try:
+            y = F.batch_norm(xb, running_mean, running_var, w, b, training=True,
+                             momentum=momentum, eps=eps)
+        except Exception as e:  # torch raises ValueError for one value per channel
+            case.update({"outputs": None, "running_mean": None, "running_var": None,
+                         "num_batches_tracked": None, "torch_error": str(e), "error_batch": k})
+            return case
+        with torch.no_grad():
+            ym = module(xb)
+        assert torch.equal(y, ym), name
+        assert torch.equal(running_mean, module.running_mean), name
+        assert torch.equal(running_var, module.running_var), name
+        outputs += flat_samples(y)
+        if dtype == "float64":
+            exact += exact_normalize("batch", flat_samples(xb), list(shape), eps, None,
+                                     flat(w), flat(b))[0]
+        rms.append(running_mean.tolist())
+        rvs.append(running_var.tolist())
+    assert int(module.num_batches_tracked) == len(rms), name
+    case["outputs"] = outputs
+    if dtype == "float64":
+        case["outputs_exact"] = exact
+    case.update({"running_mean": rms, "running_var": rvs,
+                 "num_batches_tracked": int(module.num_batches_tracked),
+                 "torch_error": None, "error_batch": None})
+    return case
+
+
+def all_replay():
+    return [
+        # one dataset of 23 rows, batch sizes 5, 8, 23 (last batch 3, 7, one batch of all rows)
+        replay_case("replay_c4_b5_f64", "replay_c4_f64", [4], 23, 5, "float64"),
+        replay_case("replay_c4_b8_f64", "replay_c4_f64", [4], 23, 8, "float64"),
+        replay_case("replay_c4_b23_f64", "replay_c4_f64", [4], 23, 23, "float64"),
+        # pairs: 22 rows go; of 23 rows the last batch is one value per channel, which torch refuses
+        replay_case("replay_c4_b2_f64", "replay_c4_n22_f64", [4], 22, 2, "float64"),
+        replay_case("replay_c4_b2_error_f64", "replay_c4_f64", [4], 23, 2, "float64"),
+        # the last batch is one row of 3 x 3 values per channel: allowed
+        replay_case("replay_c2x3x3_affine_b4_f64", "replay_c2x3x3_f64", [2, 3, 3], 17, 4, "float64",
+                    affine="affine"),
+        replay_case("replay_c3x5_b6_f32", "replay_c3x5_f32", [3, 5], 20, 6, "float32"),
+        # momentum 0.3 from given running statistics
+        replay_case("replay_c3x2_affine_b4_m0.3_initial_f64", "replay_c3x2_f64", [3, 2], 14, 4, "float64",
+                    affine="affine", momentum=0.3, initial=True),
+        # the last batch is one row of one value per channel: torch refuses it
+        replay_case("replay_c3_b4_error_f64", "replay_c3_f64", [3], 9, 4, "float64"),
+    ]
+
+
+# ---------------------------------------------------------------------------
 # Errors
 # ---------------------------------------------------------------------------
 
@@ -708,13 +830,19 @@ def main():
         write_json(os.path.join(RUNNING_DIR, run["name"] + ".json"), run)
         print("running %s" % run["name"])
 
+    replay = all_replay()
+    clean_dir(REPLAY_DIR)
+    for case in replay:
+        write_json(os.path.join(REPLAY_DIR, case["name"] + ".json"), case)
+        print("replay %s%s" % (case["name"], " (torch: %s)" % case["torch_error"] if case["torch_error"] else ""))
+
     errors = all_errors()
     write_json(ERRORS_FILE, errors)
     for e in errors:
         print("error %-30s %s" % (e["name"], e["torch_error"]))
 
-    print("torch %s: %d cases, %d running, %d errors"
-          % (torch.__version__, len(cases), len(all_running()), len(errors)))
+    print("torch %s: %d cases, %d running, %d replay, %d errors"
+          % (torch.__version__, len(cases), len(all_running()), len(replay), len(errors)))
 
 
 if __name__ == "__main__":

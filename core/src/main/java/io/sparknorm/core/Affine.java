@@ -75,7 +75,7 @@ public final class Affine implements Serializable {
   }
 
   /** The weight, or {@code length} ones when missing. */
-  double[] weightOrOnes(int length) {
+  public double[] weightOrOnes(int length) {
     if (weight != null) {
       return weight.clone();
     }
@@ -85,7 +85,7 @@ public final class Affine implements Serializable {
   }
 
   /** The bias, or {@code length} zeros when missing. */
-  double[] biasOrZeros(int length) {
+  public double[] biasOrZeros(int length) {
     return bias != null ? bias.clone() : new double[length];
   }
 }

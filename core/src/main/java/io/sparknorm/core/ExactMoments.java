@@ -455,6 +455,23 @@ public final class ExactMoments implements Serializable {
    *     variance is beyond the double range (values more than about 1.3e154 apart)
    */
   public BatchStatistics statistics() {
+    return statistics(1.0);
+  }
+
+  /**
+   * The statistics of the values divided by {@code scale} (255 turns 8-bit pixels into 0..1), each
+   * the exact value correctly rounded, with k = scale: mean = S / (n k), meanResidual = S / (n k)
+   * - mean, variance = (n Q - S^2) / (n^2 k^2), unbiasedVariance = (n Q - S^2) / (n (n - 1) k^2).
+   * Nothing is divided value by value: k is a double, an exact integer times a power of two, so
+   * these are exact rationals, rounded once. {@code statistics(1.0)} is {@link #statistics()}.
+   *
+   * @throws IllegalArgumentException when scale is not a finite number > 0; as {@link
+   *     #statistics()}; when a mean or a variance of the divided values is beyond the double range
+   */
+  public BatchStatistics statistics(double scale) {
+    if (!(scale > 0 && scale < Double.POSITIVE_INFINITY)) {
+      throw new IllegalArgumentException("scale is " + scale + ", must be a finite number > 0");
+    }
     if (count <= 1) {
       throw new IllegalArgumentException(
           "batch norm needs more than 1 value per channel, got " + count + " (samples x spatial size) for shape " + shape);
@@ -467,14 +484,21 @@ public final class ExactMoments implements Serializable {
             + sums[c].describeNonFinite() + "; the values must be finite");
       }
     }
+    int[] exponent = new int[1];
+    // k = km * 2^ke with km odd (1 and 0 for scale 1).
+    BigInteger km = ExactMath.exact(scale, exponent);
+    int ke = exponent[0] + km.getLowestSetBit();
+    km = km.shiftRight(km.getLowestSetBit());
+    String divided = scale == 1.0 ? "" : " divided by " + scale;
     BigInteger n = BigInteger.valueOf(count);
-    BigInteger nSquared = n.multiply(n);
-    BigInteger nTimesNMinus1 = n.multiply(BigInteger.valueOf(count - 1));
+    BigInteger nk = n.multiply(km);
+    BigInteger kSquared = km.multiply(km);
+    BigInteger nSquared = n.multiply(n).multiply(kSquared);
+    BigInteger nTimesNMinus1 = n.multiply(BigInteger.valueOf(count - 1)).multiply(kSquared);
     double[] mean = new double[channels];
     double[] residual = new double[channels];
     double[] variance = new double[channels];
     double[] unbiased = new double[channels];
-    int[] exponent = new int[1];
     for (int c = 0; c < channels; c++) {
       // S = a * 2^as, Q = b * 2^bs.
       BigInteger a = sums[c].unscaled(exponent);
@@ -482,13 +506,17 @@ public final class ExactMoments implements Serializable {
       BigInteger b = squares[c].unscaled(exponent);
       int bs = exponent[0];
 
-      mean[c] = ExactMath.toDouble(a, as, n);
-      // S / n - mean = (a 2^as - n m 2^ms) / n.
+      mean[c] = ExactMath.toDouble(a, as - ke, nk);
+      if (Double.isInfinite(mean[c])) {
+        throw new IllegalArgumentException("batch norm statistics: the mean of channel " + c + " of shape " + shape
+            + divided + " is beyond the double range (above " + Double.MAX_VALUE + ")");
+      }
+      // S / (n k) - mean = (a 2^as - n km m 2^(ms + ke)) / (n km 2^ke).
       BigInteger m = ExactMath.exact(mean[c], exponent);
-      int ms = exponent[0];
+      int ms = exponent[0] + ke;
       int low = Math.min(as, ms);
-      BigInteger lost = a.shiftLeft(as - low).subtract(n.multiply(m).shiftLeft(ms - low));
-      residual[c] = ExactMath.toDouble(lost, low, n);
+      BigInteger lost = a.shiftLeft(as - low).subtract(nk.multiply(m).shiftLeft(ms - low));
+      residual[c] = ExactMath.toDouble(lost, low - ke, nk);
 
       // n Q - S^2 = n b 2^bs - a^2 2^(2 as), >= 0 (Cauchy-Schwarz).
       low = Math.min(bs, 2 * as);
@@ -496,11 +524,11 @@ public final class ExactMoments implements Serializable {
       if (spread.signum() < 0) {
         throw new IllegalStateException("channel " + c + ": n Q - S^2 < 0 (a bug)");
       }
-      variance[c] = ExactMath.toDouble(spread, low, nSquared);
-      unbiased[c] = ExactMath.toDouble(spread, low, nTimesNMinus1);
+      variance[c] = ExactMath.toDouble(spread, low - 2 * ke, nSquared);
+      unbiased[c] = ExactMath.toDouble(spread, low - 2 * ke, nTimesNMinus1);
       if (Double.isInfinite(variance[c])) {
         throw new IllegalArgumentException("batch norm statistics: the variance of channel " + c + " of shape " + shape
-            + " is beyond the double range (above " + Double.MAX_VALUE + "); the values are too far apart");
+            + divided + " is beyond the double range (above " + Double.MAX_VALUE + "); the values are too far apart");
       }
     }
     return new BatchStatistics(shape, count, mean, residual, variance, unbiased, BatchStatistics.EXACT_SUMS);

@@ -64,6 +64,39 @@ public final class GoldenFiles {
     }
   }
 
+  /**
+   * One mini-batch replay: {@code rows} split into consecutive batches of {@code batchSize} (the
+   * last one smaller), each through PyTorch's training mode with the running statistics carried
+   * over from {@code initialRunningMean}/{@code initialRunningVar}. {@code outputs} holds the output
+   * of every row in row order; {@code exactOutputs} the exact ones for float64 (else null);
+   * {@code runningMean}/{@code runningVar} the values after each batch. A case PyTorch refuses has
+   * {@code torchError} and {@code errorBatch} (0-based) and null outputs and running values.
+   */
+  public record Replay(String name, boolean isDouble, Shape shape, double eps, double momentum, int batchSize,
+      double[] weight, double[] bias, double[] initialRunningMean, double[] initialRunningVar, double[][] rows,
+      double[][] outputs, double[][] exactOutputs, List<double[]> runningMean, List<double[]> runningVar,
+      long numBatchesTracked, String torchError, Integer errorBatch) {
+
+    public Affine affine() {
+      return Affine.of(weight, bias);
+    }
+
+    /** The number of mini-batches the rows make. */
+    public int batches() {
+      return (rows.length + batchSize - 1) / batchSize;
+    }
+
+    /** Tolerance: 1e-5 absolute for float output, 1e-9 for double (as {@link Case#tolerance()}). */
+    public double tolerance() {
+      return isDouble ? 1e-9 : 1e-5;
+    }
+
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
   /** One input that PyTorch refuses, with its message. */
   public record Refused(String name, NormMethod method, Shape shape, int groups, int samples, Integer weightLength,
       Integer biasLength, Integer tensorLength, String torchError) {
@@ -104,6 +137,28 @@ public final class GoldenFiles {
       cases.add(new Running(n.get("name").asText(), n.get("dtype").asText().equals("float64"), shape(n.get("shape")),
           n.get("eps").asDouble(), n.get("momentum").asDouble(), vector(n.get("weight")), vector(n.get("bias")),
           batches, outputs, means, vars, matrix(n.get("eval_output"))));
+    }
+    return cases;
+  }
+
+  public static List<Replay> replay() {
+    List<Replay> cases = new ArrayList<>();
+    for (Path file : list("replay")) {
+      JsonNode n = read(file);
+      boolean refused = !n.get("torch_error").isNull();
+      List<double[]> means = new ArrayList<>();
+      List<double[]> vars = new ArrayList<>();
+      if (!refused) {
+        n.get("running_mean").forEach(m -> means.add(vector(m)));
+        n.get("running_var").forEach(v -> vars.add(vector(v)));
+      }
+      cases.add(new Replay(n.get("name").asText(), n.get("dtype").asText().equals("float64"), shape(n.get("shape")),
+          n.get("eps").asDouble(), n.get("momentum").asDouble(), n.get("batch_size").asInt(), vector(n.get("weight")),
+          vector(n.get("bias")), vector(n.get("initial_running_mean")), vector(n.get("initial_running_var")),
+          matrix(n.get("rows")), matrix(n.get("outputs")), matrix(n.get("outputs_exact")),
+          refused ? null : means, refused ? null : vars,
+          refused ? 0 : n.get("num_batches_tracked").asLong(), refused ? n.get("torch_error").asText() : null,
+          optionalInt(n.get("error_batch"))));
     }
     return cases;
   }
