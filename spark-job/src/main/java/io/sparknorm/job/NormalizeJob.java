@@ -1,11 +1,11 @@
 package io.sparknorm.job;
 
-import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
-import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
-import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.JsonFiles;
+import io.sparknorm.spark.MiniBatchReplay;
+import io.sparknorm.spark.ReplayResult;
+import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
@@ -17,14 +17,13 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 /**
  * The job: reads a dataset, normalizes one tensor column with batch, layer, instance or group
@@ -51,71 +50,8 @@ import picocli.CommandLine.Option;
         "Exit status: 0 success, 1 failure (one 'error:' line on stderr, nothing left at the output), 2 usage."})
 public final class NormalizeJob implements Callable<Integer> {
 
-  @Option(names = "--input", required = true, paramLabel = "PATH",
-      description = "File or folder on any Hadoop file system (file:, hdfs:, s3a:).")
-  String input;
-
-  @Option(names = "--input-format", paramLabel = "F",
-      description = "parquet, json (JSON lines), csv (with header), orc, image. Default: from the extension, else parquet.")
-  String inputFormat;
-
-  @Option(names = "--output", required = true, paramLabel = "PATH",
-      description = "Where the result goes; an existing path is an error unless --overwrite.")
-  String output;
-
-  @Option(names = "--output-format", paramLabel = "F", defaultValue = "parquet",
-      description = "parquet, json, csv, orc (default: ${DEFAULT-VALUE}). CSV holds the tensor as JSON array text.")
-  String outputFormat;
-
-  @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
-      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE}).")
-  String inputCol;
-
-  @Option(names = "--input-cols", paramLabel = "A,B,..", split = ",",
-      description = "Instead: scalar numeric columns assembled into the tensor, in that order.")
-  List<String> inputCols;
-
-  @Option(names = "--output-col", paramLabel = "NAME",
-      description = "The normalized column (default: the input column, replaced).")
-  String outputCol;
-
-  @Option(names = "--method", required = true, paramLabel = "M", description = "batch, layer, instance or group.")
-  String method;
-
-  @Option(names = "--shape", paramLabel = "C[,D1,..]",
-      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,).")
-  String shape;
-
-  @Option(names = "--groups", paramLabel = "G", description = "Group count for group norm (required there).")
-  Integer groups;
-
-  @Option(names = "--eps", paramLabel = "E", defaultValue = "1e-5",
-      description = "Added to the variance inside the square root (default: ${DEFAULT-VALUE}).")
-  double eps;
-
-  @Option(names = "--affine", paramLabel = "FILE",
-      description = "JSON {\"weight\": [...], \"bias\": [...]}: C values (batch, instance, group) or the sample size (layer).")
-  String affine;
-
-  @Option(names = "--stats-out", paramLabel = "FILE", description = "Batch: write the fitted statistics here.")
-  String statsOut;
-
-  @Option(names = "--stats-in", paramLabel = "FILE",
-      description = "Batch: normalize with these statistics (mean, var) instead of fitting.")
-  String statsIn;
-
-  @Option(names = "--handle-invalid", paramLabel = "H", defaultValue = "error",
-      description = "error, skip or keep a row with a null tensor, a wrong length or a NaN/infinite value (default: ${DEFAULT-VALUE}).")
-  String handleInvalid;
-
-  @Option(names = "--id-col", paramLabel = "NAME", description = "A column whose value names a row in error messages.")
-  String idCol;
-
-  @Option(names = "--overwrite", description = "Replace an existing output.")
-  boolean overwrite;
-
-  @Option(names = "--verbose", description = "Keep Spark's INFO logging.")
-  boolean verbose;
+  @Mixin
+  JobOptions options = new JobOptions();
 
   private PrintStream out = System.out;
   private PrintStream err = System.err;
@@ -145,52 +81,18 @@ public final class NormalizeJob implements Callable<Integer> {
     return cli.execute(args);
   }
 
-  /** The options that need no data, checked before Spark starts. */
-  private NormalizeSpec specFromOptions() {
-    NormMethod normMethod = NormMethod.parse(method);
-    NormalizeSpec spec = new NormalizeSpec(normMethod)
-        .handleInvalid(HandleInvalid.parse(handleInvalid))
-        .eps(eps)
-        .outputCol(outputCol)
-        .idCol(idCol);
-    if (inputCols != null) {
-      if (!NormalizeSpec.DEFAULT_INPUT_COL.equals(inputCol)) {
-        throw new IllegalArgumentException("give either --input-col or --input-cols, not both");
-      }
-      spec.inputCols(inputCols.stream().map(String::strip).toList());
-    } else {
-      spec.inputCol(inputCol);
-    }
-    if (shape != null) {
-      spec.shape(Shape.parse(shape));
-    }
-    if (normMethod == NormMethod.GROUP) {
-      if (groups == null) {
-        throw new IllegalArgumentException("--groups is required for group norm");
-      }
-      spec.groups(groups);
-    } else if (groups != null) {
-      throw new IllegalArgumentException("--groups is only for group norm, not " + normMethod.id());
-    }
-    if ((statsIn != null || statsOut != null) && normMethod != NormMethod.BATCH) {
-      throw new IllegalArgumentException((statsIn != null ? "--stats-in" : "--stats-out")
-          + " is only for batch norm, not " + normMethod.id());
-    }
-    Formats.formatOf(outputFormat, "output-format", false);
-    return spec;
-  }
-
   @Override
   public Integer call() {
     long start = System.nanoTime();
+    JobOptions o = options;
     NormalizeSpec spec;
     try {
-      spec = specFromOptions();
+      spec = o.spec();
     } catch (IllegalArgumentException e) {
       err.println("error: " + e.getMessage());
       return 2;
     }
-    if (!verbose) {
+    if (!o.verbose) {
       quietLogging();
     }
     // In a notebook, a test or a benchmark the session exists already: use it, and leave it running.
@@ -205,121 +107,227 @@ public final class NormalizeJob implements Callable<Integer> {
       }
       spark = builder.getOrCreate();
     }
-    if (!verbose) {
+    if (!o.verbose) {
       spark.sparkContext().setLogLevel("WARN");
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Path outputPath = null;
-    Path statsPath = null;
+    Progress progress = Progress.start(spark.sparkContext(), err, start, o.quiet);
     StagedOutput stagedOutput = null;
     StagedOutput stagedStats = null;
+    StagedOutput stagedReport = null;
     Dataset<Row> data = null;
     Shape statsInShape = null;
     try {
-      outputPath = new Path(output);
-      FileSystem outFs = outputPath.getFileSystem(conf);
-      if (outFs.exists(outputPath) && !overwrite) {
-        throw new IllegalArgumentException("output " + output + " already exists; give --overwrite to replace it");
-      }
-      if (statsOut != null) {
-        statsPath = new Path(statsOut);
-        if (statsPath.getFileSystem(conf).exists(statsPath) && !overwrite) {
-          throw new IllegalArgumentException("stats-out " + statsOut + " already exists; give --overwrite to replace it");
-        }
-      }
       // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
       String unique = UUID.randomUUID().toString();
-      stagedOutput = new StagedOutput(outputPath, unique, conf, "output " + output);
-      stagedOutput.checkWritable();
-      if (statsPath != null) {
-        stagedStats = new StagedOutput(statsPath, unique, conf, "stats-out " + statsOut);
-        stagedStats.checkWritable();
+      if (o.output != null) {
+        stagedOutput = staged(o.output, "output", unique, conf);
       }
-      if (affine != null) {
-        Affine parsed = JsonFiles.readAffine(affine, conf);
-        spec.affine(parsed);
+      if (o.statsOut != null) {
+        stagedStats = staged(o.statsOut, "stats-out", unique, conf);
       }
-      if (statsIn != null) {
-        BatchStatistics given = JsonFiles.readStatistics(statsIn, conf, "stats-in file");
-        statsInShape = given.shape();
-        if (spec.shape() != null && spec.shape().channels() != statsInShape.channels()) {
-          throw new IllegalArgumentException("stats-in file " + statsIn + " has statistics of " + statsInShape.channels()
-              + " channels but --shape " + spec.shape() + " has " + spec.shape().channels());
-        }
-        spec.statistics(given);
+      if (o.report != null) {
+        stagedReport = staged(o.report, "report", unique, conf);
       }
-      Path inputPath = new Path(input);
+      if (o.affine != null) {
+        spec.affine(JsonFiles.readAffine(o.affine, conf));
+      }
+      StatisticsFiles.Contents statsIn = null;
+      if (o.statsIn != null) {
+        statsIn = StatisticsFiles.read(o.statsIn, conf, "stats-in file");
+        statsInShape = givenStatistics(spec, statsIn);
+      }
+      Path inputPath = new Path(o.input);
       if (!inputPath.getFileSystem(conf).exists(inputPath)) {
-        throw new IllegalArgumentException("input " + input + " does not exist");
+        throw new IllegalArgumentException("input " + o.input + " does not exist");
       }
-      String inFormat = inputFormat != null ? Formats.formatOf(inputFormat, "input-format", true) : Formats.fromExtension(input);
+      String inFormat = o.inputFormat != null ? Formats.formatOf(o.inputFormat, "input-format", true)
+          : Formats.fromExtension(o.input);
       if (spec.shape() != null) {
         Formats.boundColumnarBatches(spark, spec.shape().size());
       }
-      data = Formats.read(spark, inFormat, input);
-      if (inFormat.equals("image") && spec.inputCols() == null && NormalizeSpec.DEFAULT_INPUT_COL.equals(spec.inputCol())) {
+      progress.stage(Progress.SCHEMA);
+      data = Formats.read(spark, inFormat, o.input);
+      boolean image = inFormat.equals("image");
+      if (image && spec.inputCols() == null && NormalizeSpec.DEFAULT_INPUT_COL.equals(spec.inputCol())) {
         spec.inputCol("image");
       }
-
-      String outFormat = Formats.formatOf(outputFormat, "output-format", false);
-      if (outFormat.equals("csv")) {
+      if (!o.statsOnly && Formats.formatOf(o.outputFormat, "output-format", false).equals("csv")) {
         Formats.checkCsvColumns(data, spec);
       }
-      NormalizationResult result = TensorNormalization.normalize(data, spec);
-      // The counted frame: its row counts come from the write itself, exact even when tasks are retried.
-      Dataset<Row> frame = result.countedFrame();
-      if (outFormat.equals("csv")) {
-        frame = Formats.forCsv(frame, result.outputCol());
+
+      if (spec.shape() == null && o.batchSize == null) {
+        // The first valid row's length, in its own small job (the progress lines' stage "shape").
+        progress.stage(Progress.SHAPE);
+        spec.shape(TensorNormalization.shapeOf(data, spec));
       }
-      var writer = frame.write().format(outFormat);
-      if (outFormat.equals("csv")) {
-        writer = writer.option("header", "true");
+      if (spec.method() == io.sparknorm.core.NormMethod.BATCH) {
+        progress.stage(Progress.STATISTICS);
       }
-      writer.save(stagedOutput.staging().toString());
-      if (stagedStats != null) {
-        JsonFiles.writeStatistics(result.statistics(), spec.eps(), stagedStats.staging(), conf);
+      JobReport report = null;
+      if (o.report != null) {
+        @SuppressWarnings("unchecked")
+        Dataset<Row>[] observed = new Dataset[1];
+        report = JobReport.observe(data, spec, observed);
+        data = observed[0];
       }
-      // Success: move into place, the output first (of two jobs racing for it, the loser fails here).
-      stagedOutput.commit(overwrite);
-      if (stagedStats != null) {
-        try {
-          stagedStats.commit(overwrite);
-        } catch (IOException | RuntimeException e) {
-          stagedOutput.withdraw();
-          throw e;
+      // Batch norm's output histograms are its input's mapped by each channel's affine map; else sketched as written.
+      boolean sketchOutput = report != null && (spec.method() != io.sparknorm.core.NormMethod.BATCH || spec.by() != null
+          || o.batchSize != null);
+      JobStatistics statistics;
+      NormalizationResult.Counts counts;
+      if (o.statsOnly && o.batchSize == null) {
+        JobStatistics.Fitted fitted = JobStatistics.fit(data, spec);
+        statistics = fitted.statistics();
+        counts = fitted.counts();
+      } else {
+        NormalizationResult result;
+        if (o.batchSize != null) {
+          ReplayResult replay = MiniBatchReplay.normalize(data, spec, o.batchSize, o.orderBy, o.momentumOrDefault());
+          result = replay.result();
+          Shape shape = result.shape();
+          statistics = JobStatistics.replayed(replay.running(), replay.rows() * (shape.size() / shape.channels()),
+              o.batchSize, o.orderBy, o.momentumOrDefault());
+        } else {
+          result = TensorNormalization.normalize(data, spec);
+          statistics = JobStatistics.of(result);
         }
+        progress.stage(o.statsOnly ? Progress.NORMALIZE : Progress.NORMALIZE_AND_WRITE);
+        Dataset<Row> frame = result.countedFrame();
+        if (sketchOutput) {
+          frame = report.observeOutput(frame, result.outputCol());
+        }
+        if (o.statsOnly) {
+          frame.write().format("noop").mode("overwrite").save();
+        } else {
+          write(frame, result.outputCol(), stagedOutput);
+        }
+        counts = result.counts();
+      }
+      if (stagedStats != null) {
+        statistics.write(spec.eps(), image, stagedStats.staging(), conf);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
-      NormalizationResult.Counts counts = result.counts();
+      if (report != null) {
+        report.write(new JobReport.Run(o.input, o.output, o.statsOut, counts, seconds, spec.inputCols()),
+            o.batchSize != null ? null : statistics.overAllRows(), stagedReport.staging(), conf);
+      }
+      commit(stagedOutput, stagedStats, stagedReport);
       long rowsIn = counts.rowsIn();
-      long skipped = counts.rowsSkipped();
       long inputBytes = inputPath.getFileSystem(conf).getContentSummary(inputPath).getLength();
       out.printf(Locale.ROOT,
           "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f rows_per_s=%.0f mb_per_s=%.1f%n",
-          spec.method().id(), rowsIn, rowsIn - skipped, skipped, counts.rowsKeptInvalid(), seconds, rowsIn / seconds,
-          inputBytes / 1e6 / seconds);
+          spec.method().id(), rowsIn, o.statsOnly ? 0 : counts.rowsOut(), counts.rowsSkipped(), counts.rowsKeptInvalid(), seconds,
+          rowsIn / seconds, inputBytes / 1e6 / seconds);
       return 0;
     } catch (Exception | LinkageError e) {
       String message;
       try {
-        message = data == null ? TensorNormalization.describeFailure(e, null) : TensorNormalization.describeFailure(e, data);
+        progress.stage(Progress.LOCATE);
+        message = TensorNormalization.describeFailure(e, data);
       } catch (RuntimeException again) {
         message = e.getMessage();
       }
+      progress.close();  // the error line is the last line
       err.println("error: " + explained(message, spec, statsInShape));
-      if (verbose) {
+      if (o.verbose) {
         e.printStackTrace(err);
       }
       return 1;
     } finally {
+      progress.close();
       if (stagedOutput != null) {
         stagedOutput.abort();
       }
       if (stagedStats != null) {
         stagedStats.abort();
       }
+      if (stagedReport != null) {
+        stagedReport.abort();
+      }
       if (ownSession) {
         spark.stop();
+      }
+    }
+  }
+
+  /** A result location that does not exist yet (or --overwrite) and can be written, before any data is read. */
+  private StagedOutput staged(String location, String option, String unique, Configuration conf) throws IOException {
+    Path path = new Path(location);
+    if (path.getFileSystem(conf).exists(path) && !options.overwrite) {
+      throw new IllegalArgumentException(option + " " + location + " already exists; give --overwrite to replace it");
+    }
+    StagedOutput staged = new StagedOutput(path, unique, conf, option + " " + location);
+    staged.checkWritable();
+    return staged;
+  }
+
+  /**
+   * The --stats-in file into the spec: statistics per key with --by, the running statistics to
+   * start from with --batch-size, else the statistics to normalize with. Returns their shape.
+   */
+  private Shape givenStatistics(NormalizeSpec spec, StatisticsFiles.Contents file) {
+    String name = options.statsIn;
+    BatchStatistics given = file.statistics();
+    if (options.by != null) {
+      if (file.keyed() == null) {
+        throw new IllegalArgumentException("stats-in file " + name + " has no statistics per key ('by' and 'keys');"
+            + " write one with --by and --stats-out");
+      }
+      spec.keyedStatistics(file.keyed());
+      given = file.keyed().global() != null ? file.keyed().global()
+          : file.keyed().entries().isEmpty() ? null : file.keyed().entries().get(0).statistics();
+      if (given == null) {
+        throw new IllegalArgumentException("stats-in file " + name + " has no key and no statistics over all rows");
+      }
+    } else if (options.batchSize != null && file.runningMean() != null && file.runningVar() != null) {
+      given = JobStatistics.startingPoint(file, name);
+      spec.statistics(given);
+    } else {
+      if (given == null) {
+        throw new IllegalArgumentException("stats-in file " + name + ": the key 'mean' is missing");
+      }
+      spec.statistics(given);
+    }
+    Shape shape = given.shape();
+    if (spec.shape() != null && spec.shape().channels() != shape.channels()) {
+      throw new IllegalArgumentException("stats-in file " + name + " has statistics of " + shape.channels()
+          + " channels but --shape " + spec.shape() + " has " + spec.shape().channels());
+    }
+    return shape;
+  }
+
+  /** Writes the (counted) normalized frame to the staging folder; the counts come from the write itself. */
+  private void write(Dataset<Row> counted, String outputCol, StagedOutput staged) {
+    String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
+    Dataset<Row> frame = counted;
+    if (outFormat.equals("csv")) {
+      frame = Formats.forCsv(frame, outputCol);
+    }
+    var writer = frame.write().format(outFormat);
+    if (outFormat.equals("csv")) {
+      writer = writer.option("header", "true");
+    }
+    writer.save(staged.staging().toString());
+  }
+
+  /**
+   * Success: move into place, the output first (of two jobs racing for it, the loser fails here),
+   * then the statistics file and the report; when one of those cannot be moved, the ones already
+   * moved are taken away again.
+   */
+  private void commit(StagedOutput... staged) throws IOException {
+    List<StagedOutput> committed = new java.util.ArrayList<>();
+    for (StagedOutput result : staged) {
+      if (result == null) {
+        continue;
+      }
+      try {
+        result.commit(options.overwrite);
+        committed.add(result);
+      } catch (IOException | RuntimeException e) {
+        committed.forEach(StagedOutput::withdraw);
+        throw e;
       }
     }
   }
@@ -330,16 +338,19 @@ public final class NormalizeJob implements Callable<Integer> {
    */
   private String explained(String message, NormalizeSpec spec, Shape statsInShape) {
     String statsPrefix = BatchNormStatsFunction.NAME + ": ";
-    if (message != null && message.startsWith(statsPrefix)) {
+    if (message != null && message.matches("column '[^']*': " + statsPrefix + ".*")) {
+      message = message.substring(message.indexOf(statsPrefix));
+    }
+    if (message != null && message.startsWith(statsPrefix) && !message.contains("scale")) {
       // Valid rows hold finite values only and the sums are exact: statistics that are not finite overflowed.
       String column = spec.inputCols() != null ? String.join(",", spec.inputCols()) : spec.inputCol();
       return "column '" + column + "': batch norm statistics overflow the range of double ("
           + message.substring(statsPrefix.length()) + "): the exact variance of these values is beyond the largest"
           + " double (1.8e308); scale the data down";
     }
-    if (message != null && statsInShape != null && shape == null
+    if (message != null && statsInShape != null && options.shape == null
         && message.contains(" does not match shape " + statsInShape + " ")) {
-      return message + "; shape " + statsInShape + " is that of --stats-in file " + statsIn;
+      return message + "; shape " + statsInShape + " is that of --stats-in file " + options.statsIn;
     }
     return message;
   }

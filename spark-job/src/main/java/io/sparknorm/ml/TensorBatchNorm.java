@@ -2,6 +2,8 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.spark.KeyedStatistics;
+import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.ParamMap;
@@ -26,18 +28,30 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>With handleInvalid {@code skip} or {@code keep}, invalid rows are left out of the statistics;
  * with {@code error} the first one fails the fit.
+ *
+ * <p>With {@code groupCols} (string, integer or boolean columns) the statistics are per key, as the
+ * job's {@code --by}: one Spark aggregation fits each key's statistics (the same bits as fitting that
+ * key's rows alone) and those over all rows (the same bits as fitting without keys); the model
+ * normalizes each row with its key's, and a key it has none for as {@code unseenKey} says.
+ *
+ * <pre>{@code
+ * new TensorBatchNorm().setInputCol("raw").setGroupCols("site").setUnseenKey("global").fit(train)
+ * }</pre>
  */
 public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
-    implements TensorNormParams<TensorBatchNorm>, DefaultParamsWritable {
+    implements BatchNormParams<TensorBatchNorm>, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
   private final NormParams params;
+  private final KeyParams keyParams;
 
   public TensorBatchNorm(String uid) {
     this.uid = uid;
     this.params = new NormParams(this);
+    this.keyParams = new KeyParams(this);
     setNormDefaults();
+    setKeyDefaults();
   }
 
   public TensorBatchNorm() {
@@ -55,17 +69,33 @@ public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
   }
 
   @Override
+  public KeyParams keyParams() {
+    return keyParams;
+  }
+
+  private NormalizeSpec spec(StructType schema) {
+    return withKeys(normalizeSpec(NormMethod.BATCH, schema));
+  }
+
+  /** The model's schema; with groupCols the key columns are checked too (present, string, integer or boolean). */
+  @Override
   public StructType transformSchema(StructType schema) {
-    return TensorNormalization.outputSchema(schema, normalizeSpec(NormMethod.BATCH, schema));
+    return TensorNormalization.outputSchema(schema, spec(schema));
   }
 
   @Override
   public TensorBatchNormModel fit(Dataset<?> dataset) {
     Dataset<Row> frame = dataset.toDF();
-    BatchStatistics statistics = TensorNormalization.fitStatistics(frame,
-        normalizeSpec(NormMethod.BATCH, frame.schema()));
-    TensorBatchNormModel model = copyValues(new TensorBatchNormModel(uid, statistics), ParamMap.empty());
-    return model.setParent(this);
+    NormalizeSpec spec = spec(frame.schema());
+    TensorBatchNormModel model;
+    if (spec.by() != null) {
+      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(frame, spec);
+      model = new TensorBatchNormModel(uid, keyed.global(), keyed);
+    } else {
+      BatchStatistics statistics = TensorNormalization.fitStatistics(frame, spec);
+      model = new TensorBatchNormModel(uid, statistics);
+    }
+    return copyValues(model, ParamMap.empty()).setParent(this);
   }
 
   @Override

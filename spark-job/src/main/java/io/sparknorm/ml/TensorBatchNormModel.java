@@ -2,12 +2,14 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
-import io.sparknorm.spark.JsonFiles;
+import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.StatisticsRows;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -32,30 +34,53 @@ import org.apache.spark.sql.types.StructType;
  * statistics as data ({@code PATH/data}, one Parquet row of {@code batch_norm_stats}'s struct type:
  * count, mean, var, var_unbiased, mean_residual, shape), so the loaded model normalizes to the
  * same bits. {@link #writeStatisticsFile} exports them as the job's statistics file.
+ *
+ * <p>With statistics per key ({@code groupCols}, {@link #keyedStatistics()}) each row is normalized
+ * with its key's, a key without any as {@code unseenKey} says; {@link #statistics()} are those over
+ * all rows. They are saved in {@code PATH/keys} too, one Parquet row per key (see {@link KeyedModels}).
  */
 public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
-    implements TensorNormParams<TensorBatchNormModel>, DefaultParamsWritable {
+    implements BatchNormParams<TensorBatchNormModel>, DefaultParamsWritable {
   private static final long serialVersionUID = 1L;
 
   private final String uid;
   private final NormParams params;
+  private final KeyParams keyParams;
   private BatchStatistics statistics;
+  private KeyedStatistics keyed;
 
   /** For Spark ML's reader; the statistics come with {@link #read()}. */
   public TensorBatchNormModel(String uid) {
     this.uid = uid;
     this.params = new NormParams(this);
+    this.keyParams = new KeyParams(this);
     setNormDefaults();
+    setKeyDefaults();
   }
 
   public TensorBatchNormModel(String uid, BatchStatistics statistics) {
+    this(uid, statistics, null);
+  }
+
+  /** Statistics per key ({@code keyed}, or null) with those over all rows ({@code statistics}, or null with keys). */
+  TensorBatchNormModel(String uid, BatchStatistics statistics, KeyedStatistics keyed) {
     this(uid);
     this.statistics = statistics;
+    this.keyed = keyed;
   }
 
   /** A model from given statistics, e.g. a PyTorch model's running statistics; set inputCol and the rest on it. */
   public static TensorBatchNormModel of(BatchStatistics statistics) {
     return new TensorBatchNormModel(Identifiable.randomUID("tensorBatchNormModel"), statistics);
+  }
+
+  /**
+   * A model from given statistics per key, groupCols set to their key columns; unseenKey global
+   * needs their statistics over all rows ({@link KeyedStatistics#global()}).
+   */
+  public static TensorBatchNormModel of(KeyedStatistics statistics) {
+    return new TensorBatchNormModel(Identifiable.randomUID("tensorBatchNormModel"), statistics.global(), statistics)
+        .setGroupCols(statistics.keyColumns().toArray(new String[0]));
   }
 
   /** A model from per-channel means and (biased) variances, e.g. {@code running_mean} and {@code running_var}. */
@@ -68,22 +93,29 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   /**
    * A model from a statistics file of the contract ({@code {"mean": [...], "var": [...]}}, plus
    * shape, count, var_unbiased and eps when present), on any Hadoop file system; eps is taken
-   * from the file when it has one.
+   * from the file when it has one. A file with statistics per key ({@code "by"} and {@code "keys"})
+   * gives a model with them, groupCols set to its {@code "by"}.
    */
   public static TensorBatchNormModel fromStatisticsFile(String path) {
     Configuration conf = SparkSession.active().sparkContext().hadoopConfiguration();
-    JsonFiles.StatisticsFile file = JsonFiles.readStatisticsFile(path, conf, "statistics file");
-    TensorBatchNormModel model = of(file.statistics());
+    StatisticsFiles.Contents file = StatisticsFiles.read(path, conf, "statistics file");
+    if (file.statistics() == null && file.keyed() == null) {
+      throw new IllegalArgumentException("statistics file " + path + ": the key 'mean' is missing");
+    }
+    TensorBatchNormModel model = file.keyed() != null ? of(file.keyed()) : of(file.statistics());
     if (file.eps() != null) {
       model.setEps(file.eps());
     }
     return model;
   }
 
-  /** Writes the statistics and eps as the job's statistics file (what {@code --stats-in} reads). */
+  /**
+   * Writes the statistics and eps as the job's statistics file (what {@code --stats-in} reads), with
+   * the statistics per key when the model has them (what {@code --by} with {@code --stats-in} reads).
+   */
   public void writeStatisticsFile(String path) {
     try {
-      JsonFiles.writeStatistics(statistics(), getEps(), new Path(path),
+      StatisticsFiles.write(statistics(), getEps(), keyed, null, new Path(path),
           SparkSession.active().sparkContext().hadoopConfiguration());
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the statistics file " + path, e);
@@ -100,12 +132,26 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     return params;
   }
 
-  /** The statistics: shape fitted, count of values per channel, mean, variance (biased and unbiased). */
+  @Override
+  public KeyParams keyParams() {
+    return keyParams;
+  }
+
+  /**
+   * The statistics: shape fitted, count of values per channel, mean, variance (biased and unbiased);
+   * with statistics per key, those over all rows of every key.
+   */
   public BatchStatistics statistics() {
     if (statistics == null) {
-      throw new IllegalStateException("TensorBatchNormModel " + uid + " has no statistics");
+      throw new IllegalStateException("TensorBatchNormModel " + uid + " has no statistics"
+          + (keyed != null ? " over all rows, only statistics per key" : ""));
     }
     return statistics;
+  }
+
+  /** The statistics per key (fitted with groupCols, or given); null when there is one set for all rows. */
+  public KeyedStatistics keyedStatistics() {
+    return keyed;
   }
 
   public double[] mean() {
@@ -135,24 +181,46 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     return statistics().algorithm();
   }
 
+  /** The spec: the model's statistics, per key when it has them (then groupCols must name the key columns). */
   private NormalizeSpec spec(StructType schema) {
-    return normalizeSpec(NormMethod.BATCH, schema).statistics(statistics());
+    NormalizeSpec spec = withKeys(normalizeSpec(NormMethod.BATCH, schema));
+    if (keyed == null) {
+      if (spec.by() != null) {
+        throw new IllegalArgumentException("TensorBatchNormModel " + uid + ": groupCols is "
+            + Arrays.toString(getGroupCols()) + " but the model has one set of statistics for all rows (fitted"
+            + " without groupCols); clear groupCols, or fit with it");
+      }
+      return spec.statistics(statistics());
+    }
+    if (spec.by() == null) {
+      throw new IllegalArgumentException("TensorBatchNormModel " + uid + ": the statistics are per key of "
+          + keyed.keyColumns() + "; set groupCols to those columns");
+    }
+    return spec.keyedStatistics(keyed);
   }
 
+  /** The output schema; with statistics per key, the key columns checked too (present, of a key's type). */
   @Override
   public StructType transformSchema(StructType schema) {
-    return TensorNormalization.outputSchema(schema, spec(schema));
+    StructType output = TensorNormalization.outputSchema(schema, spec(schema));
+    if (keyed != null) {
+      KeyedModels.checkKeyTypes(schema, keyed);
+    }
+    return output;
   }
 
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     Dataset<Row> frame = dataset.toDF();
+    if (keyed != null) {
+      KeyedModels.checkKeyTypes(frame.schema(), keyed);
+    }
     return TensorNormalization.normalize(frame, spec(frame.schema())).frame();
   }
 
   @Override
   public TensorBatchNormModel copy(ParamMap extra) {
-    return copyValues(new TensorBatchNormModel(uid, statistics), extra).setParent(parent());
+    return copyValues(new TensorBatchNormModel(uid, statistics, keyed), extra).setParent(parent());
   }
 
   @Override
@@ -187,8 +255,13 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
-      sparkSession().createDataFrame(List.of(StatisticsRows.toRow(model.statistics())), StatisticsRows.schema())
-          .coalesce(1).write().parquet(new Path(path, "data").toString());
+      // The statistics over all rows, as always; none (an empty table) only for given statistics per key without.
+      List<Row> global = model.statistics == null ? List.of() : List.of(StatisticsRows.toRow(model.statistics));
+      sparkSession().createDataFrame(global, StatisticsRows.schema()).coalesce(1).write()
+          .parquet(new Path(path, "data").toString());
+      if (model.keyed != null) {
+        KeyedModels.save(sparkSession(), model.keyed, path);
+      }
     }
   }
 
@@ -197,8 +270,9 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     public TensorBatchNormModel load(String path) {
       TensorBatchNormModel model = new DefaultParamsReadable<TensorBatchNormModel>() {}.read().session(sparkSession())
           .load(path);
-      model.statistics = StatisticsRows.fromRow(sparkSession().read().parquet(new Path(path, "data").toString())
-          .first());
+      List<Row> global = sparkSession().read().parquet(new Path(path, "data").toString()).collectAsList();
+      model.statistics = global.isEmpty() ? null : StatisticsRows.fromRow(global.get(0));
+      model.keyed = KeyedModels.load(sparkSession(), path, model.statistics, model.getGroupCols());
       return model;
     }
   }

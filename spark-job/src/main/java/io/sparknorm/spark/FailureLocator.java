@@ -78,9 +78,18 @@ final class FailureLocator {
         Columns.expressions(tensor.column())));
     Column id = context.idCol() == null ? functions.lit(null).cast("string")
         : TensorColumn.quoted(TensorColumn.field(input.schema(), context.idCol()).name()).cast("string");
-    Column position = functions.monotonically_increasing_id();
-    List<Row> partitions = input
-        .select(functions.spark_partition_id().as("p"), position.as("pos"), rule.as("rule"), id.as("id"))
+    return firstInReadOrder(input.select(functions.spark_partition_id().as("p"),
+        functions.monotonically_increasing_id().as("pos"), rule.as("rule"), id.as("id")), context.idCol() != null);
+  }
+
+  /**
+   * "row N: rule" (or "row with id X: rule") for the first row in read order whose rule is not
+   * null, from a frame of columns {@code p} (the partition of the row as read), {@code pos} (its
+   * {@code monotonically_increasing_id} there), {@code rule} and {@code id} (string); null when
+   * no row breaks a rule. One job; the position is counted over the partitions before the row's.
+   */
+  static String firstInReadOrder(Dataset<Row> positioned, boolean byId) {
+    List<Row> partitions = positioned
         .groupBy("p")
         .agg(functions.count(functions.lit(1)).as("n"),
             functions.min_by(functions.struct(functions.col("pos"), functions.col("rule"), functions.col("id")),
@@ -96,7 +105,7 @@ final class FailureLocator {
       }
       long indexInPartition = bad.getLong(0) - ((long) partition.getInt(0) << 33);
       long row = before + indexInPartition;
-      String where = context.idCol() == null ? "row " + row
+      String where = !byId ? "row " + row
           : bad.isNullAt(2) ? "row " + row + " (id null)" : "row with id " + bad.getString(2);
       return where + ": " + bad.getString(1);
     }

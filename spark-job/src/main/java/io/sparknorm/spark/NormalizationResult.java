@@ -34,13 +34,20 @@ public final class NormalizationResult {
   private final String outputCol;
   private final Shape shape;
   private final BatchStatistics statistics;
+  private final KeyedStatistics keyedStatistics;
   private final Dataset<Row> frame;
   private Observation observation;
   private Dataset<Row> counted;
 
   NormalizationResult(Dataset<Row> input, Column[] columns, Column problem, HandleInvalid handleInvalid,
       String outputCol, Shape shape, BatchStatistics statistics) {
+    this(input, columns, problem, handleInvalid, outputCol, shape, statistics, null);
+  }
+
+  NormalizationResult(Dataset<Row> input, Column[] columns, Column problem, HandleInvalid handleInvalid,
+      String outputCol, Shape shape, BatchStatistics statistics, KeyedStatistics keyedStatistics) {
     this.input = input;
+    this.keyedStatistics = keyedStatistics;
     this.columns = columns.clone();
     this.problem = problem;
     this.handleInvalid = handleInvalid;
@@ -108,8 +115,16 @@ public final class NormalizationResult {
     return shape;
   }
 
-  /** Batch norm's statistics (fitted or given); null for the other methods. */
+  /**
+   * Batch norm's statistics (fitted or given), over all rows; null for the other methods, and
+   * with statistics per key when those came without the global ones.
+   */
   public BatchStatistics statistics() {
     return statistics;
+  }
+
+  /** Batch norm's statistics per key ({@link NormalizeSpec#by}); null without keys. */
+  public KeyedStatistics keyedStatistics() {
+    return keyedStatistics;
   }
 }

@@ -31,6 +31,10 @@ public final class NormalizeSpec implements Serializable {
   private HandleInvalid handleInvalid = HandleInvalid.ERROR;
   private String idCol;
   private BatchStatistics statistics;
+  private List<String> by;
+  private UnseenKey unseenKey = UnseenKey.ERROR;
+  private KeyedStatistics keyedStatistics;
+  private double statisticsScale = 1.0;
 
   public NormalizeSpec(NormMethod method) {
     this.method = method;
@@ -92,6 +96,39 @@ public final class NormalizeSpec implements Serializable {
     return this;
   }
 
+  /**
+   * Batch norm per key: statistics for each value of these columns (string, integer or boolean),
+   * each row normalized with its key's. Null (the default): one set of statistics for all rows.
+   */
+  public NormalizeSpec by(List<String> columns) {
+    this.by = columns == null || columns.isEmpty() ? null : List.copyOf(columns);
+    return this;
+  }
+
+  /** Batch norm per key: what a row whose key has no statistics gets (default {@link UnseenKey#ERROR}). */
+  public NormalizeSpec unseenKey(UnseenKey unseenKey) {
+    this.unseenKey = unseenKey;
+    return this;
+  }
+
+  /** Batch norm per key in evaluation mode: normalize with these statistics instead of fitting. */
+  public NormalizeSpec keyedStatistics(KeyedStatistics statistics) {
+    this.keyedStatistics = statistics;
+    return this;
+  }
+
+  /**
+   * Fitted statistics are those of the values divided by this (e.g. 255 for 8-bit pixels scaled to
+   * [0, 1]), computed from the exact sums and rounded once. For fitting only; normalizing refuses it.
+   */
+  public NormalizeSpec statisticsScale(double scale) {
+    if (!(scale > 0 && Double.isFinite(scale))) {
+      throw new IllegalArgumentException("scale is " + scale + ", must be a finite number > 0");
+    }
+    this.statisticsScale = scale;
+    return this;
+  }
+
   public NormMethod method() {
     return method;
   }
@@ -134,5 +171,21 @@ public final class NormalizeSpec implements Serializable {
 
   public BatchStatistics statistics() {
     return statistics;
+  }
+
+  public double statisticsScale() {
+    return statisticsScale;
+  }
+
+  public List<String> by() {
+    return by;
+  }
+
+  public UnseenKey unseenKey() {
+    return unseenKey;
+  }
+
+  public KeyedStatistics keyedStatistics() {
+    return keyedStatistics;
   }
 }

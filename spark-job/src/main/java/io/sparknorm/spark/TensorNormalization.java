@@ -1,6 +1,7 @@
 package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
@@ -8,6 +9,7 @@ import io.sparknorm.core.Shape;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.NormalizeFunction;
 import io.sparknorm.sql.SqlFunctions;
+import io.sparknorm.sql.StatisticsStruct;
 import io.sparknorm.sql.TensorCheckFunction;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -45,15 +47,22 @@ public final class TensorNormalization {
    *     {@link HandleInvalid#ERROR}; {@link #describeFailure} says which row and rule
    */
   public static NormalizationResult normalize(Dataset<Row> input, NormalizeSpec spec) {
+    if (spec.statisticsScale() != 1.0) {
+      throw new IllegalArgumentException("scale: only statistics are reported scaled; normalizing is not");
+    }
     Resolved resolved = resolve(input.schema(), spec);
     TensorColumn tensor = resolved.tensor();
     return withColumnName(tensor, () -> {
       Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
       FailureLocator.Context context = resolved.context(shape);
       boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
+      if (resolved.keys() != null) {
+        return normalizeByKey(input, spec, resolved, shape, context);
+      }
       BatchStatistics statistics = null;
       if (spec.method() == NormMethod.BATCH) {
-        statistics = spec.statistics() != null ? spec.statistics() : fitStatistics(input, tensor, shape, error, context);
+        statistics = spec.statistics() != null ? spec.statistics()
+            : fitStatistics(input, tensor, shape, error, context, 1.0);
       }
       NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
           new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
@@ -102,12 +111,43 @@ public final class TensorNormalization {
     TensorColumn tensor = resolved.tensor();
     return withColumnName(tensor, () -> {
       Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
-      return fitStatistics(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR, resolved.context(shape));
+      return fitStatistics(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR, resolved.context(shape),
+          spec.statisticsScale());
     });
   }
 
+  /**
+   * Batch norm's statistics per key ({@link NormalizeSpec#by}) as {@link #normalize} would fit them:
+   * one Spark job, one exact state per key and task shuffled, the global statistics merged from them.
+   *
+   * @throws IllegalArgumentException for a spec that breaks a rule, or a key with at most one value
+   *     per channel, naming the key
+   */
+  public static KeyedStatistics fitKeyedStatistics(Dataset<Row> input, NormalizeSpec spec) {
+    if (spec.by() == null) {
+      throw new IllegalArgumentException("by: give the key columns");
+    }
+    Resolved resolved = resolve(input.schema(), spec);
+    TensorColumn tensor = resolved.tensor();
+    return withColumnName(tensor, () -> {
+      Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
+      return PerKeyStatistics.fit(input, tensor, resolved.keys(), shape, spec.handleInvalid() == HandleInvalid.ERROR,
+          resolved.context(shape), spec.statisticsScale());
+    });
+  }
+
+  /**
+   * The sample shape {@link #normalize} would use: the spec's, the given statistics', or that of
+   * the first valid row (one small Spark job).
+   */
+  public static Shape shapeOf(Dataset<Row> input, NormalizeSpec spec) {
+    Resolved resolved = resolve(input.schema(), spec);
+    return withColumnName(resolved.tensor(),
+        () -> resolved.shape() != null ? resolved.shape() : inferShape(input, resolved.tensor()));
+  }
+
   /** A spec checked against a schema: the tensor, the output column, the id column, the shape if known. */
-  private record Resolved(TensorColumn tensor, String outputCol, String idCol, Shape shape) {
+  private record Resolved(TensorColumn tensor, String outputCol, String idCol, Shape shape, List<String> keys) {
     FailureLocator.Context context(Shape actual) {
       return new FailureLocator.Context(tensor.columns(), tensor.isSingleColumn(), actual, idCol);
     }
@@ -123,13 +163,91 @@ public final class TensorNormalization {
       if (spec.statistics() != null && spec.method() != NormMethod.BATCH) {
         throw new IllegalArgumentException("statistics are only for batch norm, not " + spec.method().id());
       }
-      Shape shape = spec.shape() != null ? spec.shape() : spec.statistics() != null ? spec.statistics().shape() : null;
+      List<String> keys = spec.by() == null ? null : resolveKeys(schema, spec, tensor, outputCol);
+      BatchStatistics given = spec.statistics() != null ? spec.statistics()
+          : keys != null && spec.keyedStatistics() != null ? anyStatistics(spec.keyedStatistics()) : null;
+      Shape shape = spec.shape() != null ? spec.shape() : given != null ? given.shape() : null;
       if (shape != null) {
         // Every rule of the method (groups, spatial size, affine lengths), before any data is read.
-        normalizer(spec, shape, spec.statistics() != null ? spec.statistics() : placeholderStatistics(shape));
+        normalizer(spec, shape, given != null ? given : placeholderStatistics(shape));
       }
-      return new Resolved(tensor, outputCol, idCol, shape);
+      return new Resolved(tensor, outputCol, idCol, shape, keys);
     });
+  }
+
+  /** Batch norm per key: the key columns, and given statistics per key checked against them. */
+  private static List<String> resolveKeys(StructType schema, NormalizeSpec spec, TensorColumn tensor,
+      String outputCol) {
+    if (spec.method() != NormMethod.BATCH) {
+      throw new IllegalArgumentException("by: statistics per key are only for batch norm, not " + spec.method().id());
+    }
+    if (spec.statistics() != null) {
+      throw new IllegalArgumentException("by: give statistics per key, not one set for all rows");
+    }
+    List<String> keys = PerKeyStatistics.resolve(schema, spec.by(), tensor);
+    if (keys.contains(outputCol)) {
+      throw new IllegalArgumentException("by: column '" + outputCol + "' is also the output column");
+    }
+    KeyedStatistics given = spec.keyedStatistics();
+    if (given != null) {
+      List<String> lower = keys.stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).toList();
+      if (!lower.equals(given.keyColumns().stream().map(k -> k.toLowerCase(java.util.Locale.ROOT)).toList())) {
+        throw new IllegalArgumentException("by: the statistics are by " + given.keyColumns() + ", not by " + keys);
+      }
+      if (spec.unseenKey() == UnseenKey.GLOBAL && given.global() == null) {
+        throw new IllegalArgumentException("unseen-key global: the statistics have none over all rows");
+      }
+      for (KeyedStatistics.Entry entry : given.entries()) {
+        if (entry.statistics().shape().channels() != anyStatistics(given).shape().channels()) {
+          throw new IllegalArgumentException("the statistics of key " + given.describe(entry.key()) + " have "
+              + entry.statistics().shape().channels() + " channels, those of the other keys "
+              + anyStatistics(given).shape().channels());
+        }
+      }
+    }
+    return keys;
+  }
+
+  /** Statistics that stand for all of these (the global ones, else the first key's): their shape is the shape. */
+  private static BatchStatistics anyStatistics(KeyedStatistics keyed) {
+    if (keyed.global() != null) {
+      return keyed.global();
+    }
+    if (keyed.entries().isEmpty()) {
+      throw new IllegalArgumentException("the statistics per key have no key and none over all rows");
+    }
+    return keyed.entries().get(0).statistics();
+  }
+
+  /**
+   * Batch norm per key: each key's statistics fitted in one Spark job (or given), then each row
+   * normalized with its key's, which a broadcast join brings to it.
+   */
+  private static NormalizationResult normalizeByKey(Dataset<Row> input, NormalizeSpec spec, Resolved resolved,
+      Shape shape, FailureLocator.Context context) {
+    TensorColumn tensor = resolved.tensor();
+    boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
+    KeyedStatistics keyed = spec.keyedStatistics();
+    if (keyed == null) {
+      keyed = PerKeyStatistics.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
+    } else if (spec.unseenKey() == UnseenKey.ERROR) {
+      // Fitted statistics cover every key; given ones may not: find such a row before writing anything.
+      String unseen = PerKeyStatistics.firstUnseenKey(input, keyed, resolved.idCol());
+      if (unseen != null) {
+        throw new IllegalArgumentException("column '" + String.join(",", resolved.keys()) + "', " + unseen);
+      }
+    }
+    Dataset<Row> joined = PerKeyStatistics.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
+    NormalizeFunction function = new NormalizeFunction("batch_norm",
+        new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
+        NormalizeFunction.Normalizers.perRowStatistics(1, StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        error, error, context);
+    Column normalized = Columns.column(SqlFunctions.apply(function,
+        Columns.expressions(tensor.column(), PerKeyStatistics.statisticsColumn())));
+    Column problem = error ? null : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(),
+        shape), Columns.expressions(tensor.column())));
+    return new NormalizationResult(joined, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,
+        spec.handleInvalid(), resolved.outputCol(), shape, keyed.global(), keyed);
   }
 
   /** The contract's error line names the column: say which tensor a rule is about. */
@@ -137,7 +255,9 @@ public final class TensorNormalization {
     try {
       return work.get();
     } catch (IllegalArgumentException e) {
-      if (e.getMessage() != null && !e.getMessage().startsWith("column '") && !e.getMessage().contains("-col")) {
+      String message = e.getMessage();
+      if (message != null && !message.startsWith("column '") && !message.contains("-col")
+          && !message.startsWith("by: ") && !message.startsWith("unseen-key")) {
         throw new IllegalArgumentException("column '" + tensor.name() + "': " + e.getMessage(), e);
       }
       throw e;
@@ -152,17 +272,22 @@ public final class TensorNormalization {
    * @throws IllegalArgumentException when no channel has more than one value (PyTorch's rule)
    */
   private static BatchStatistics fitStatistics(Dataset<Row> frame, TensorColumn tensor, Shape shape,
-      boolean failOnInvalid, FailureLocator.Context context) {
+      boolean failOnInvalid, FailureLocator.Context context, double scale) {
     BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},
-        tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context);
+        tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context).states();
     Row result = frame.agg(Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column()))))
         .first();
-    long count = result.isNullAt(0) ? 0 : result.getStruct(0).getLong(0);
+    ExactMoments moments = result.isNullAt(0) ? new ExactMoments(shape) : ExactMoments.fromBytes(result.getAs(0));
+    long count = moments.count();
     if (count <= 1) {
       throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
           + (count == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
     }
-    return StatisticsRows.fromRow(result.getStruct(0));
+    try {
+      return moments.statistics(scale);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
+    }
   }
 
   /** The method's normalizer, with PyTorch's rules checked; statistics only for batch norm. */
@@ -195,7 +320,7 @@ public final class TensorNormalization {
   }
 
   /** The input's columns with the normalized one in place of the input column, or last. */
-  private static Column[] outputColumns(StructType schema, String outputCol, Column normalized) {
+  static Column[] outputColumns(StructType schema, String outputCol, Column normalized) {
     List<Column> columns = new ArrayList<>();
     boolean replaced = false;
     for (String name : schema.fieldNames()) {
@@ -212,7 +337,7 @@ public final class TensorNormalization {
     return columns.toArray(new Column[0]);
   }
 
-  private static String outputCol(StructType schema, TensorColumn tensor, NormalizeSpec spec) {
+  static String outputCol(StructType schema, TensorColumn tensor, NormalizeSpec spec) {
     String output = spec.outputCol();
     if (output == null && tensor.isSingleColumn()) {
       return tensor.name();

@@ -1,7 +1,6 @@
 package io.sparknorm.sql;
 
 import io.sparknorm.core.ExactMoments;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.aggregate.V2Aggregator;
 import scala.collection.immutable.IndexedSeq;
@@ -14,7 +13,7 @@ import scala.collection.immutable.Seq;
  * aggregate is Java serialization through Spark's own class loader, which cannot see classes of a
  * jar given with {@code --jars} or as the application.
  */
-final class BatchNormStatsAggregate extends V2Aggregator<ExactMoments, InternalRow> {
+final class BatchNormStatsAggregate extends V2Aggregator<ExactMoments, Object> {
   private static final long serialVersionUID = 1L;
 
   BatchNormStatsAggregate(BatchNormStatsFunction function, Seq<Expression> children, int mutableOffset,
@@ -47,12 +46,12 @@ final class BatchNormStatsAggregate extends V2Aggregator<ExactMoments, InternalR
   }
 
   @Override
-  public V2Aggregator<ExactMoments, InternalRow> withNewMutableAggBufferOffset(int offset) {
+  public V2Aggregator<ExactMoments, Object> withNewMutableAggBufferOffset(int offset) {
     return new BatchNormStatsAggregate(function(), children(), offset, inputAggBufferOffset());
   }
 
   @Override
-  public V2Aggregator<ExactMoments, InternalRow> withNewInputAggBufferOffset(int offset) {
+  public V2Aggregator<ExactMoments, Object> withNewInputAggBufferOffset(int offset) {
     return new BatchNormStatsAggregate(function(), children(), mutableAggBufferOffset(), offset);
   }
 }

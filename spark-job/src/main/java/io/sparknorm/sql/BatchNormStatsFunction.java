@@ -6,6 +6,7 @@ import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * {@code batch_norm_stats(tensor, shape)}: batch norm's per-channel statistics as a Spark SQL
@@ -20,7 +21,7 @@ import org.apache.spark.sql.types.DataType;
  * and keep modes: such rows never feed the statistics). Null tensors are passed over, as SQL
  * aggregates pass over nulls, unless the caller counts them as invalid. No valid row gives NULL.
  */
-public final class BatchNormStatsFunction implements AggregateFunction<ExactMoments, InternalRow>, Serializable {
+public final class BatchNormStatsFunction implements AggregateFunction<ExactMoments, Object>, Serializable {
   private static final long serialVersionUID = 1L;
 
   /** The SQL name. */
@@ -33,10 +34,17 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
   private final boolean failOnInvalid;
   private final boolean nullIsInvalid;
   private final Serializable context;
+  private final boolean states;
 
   /** See {@link NormalizeFunction#NormalizeFunction} for the parameters. */
   public BatchNormStatsFunction(DataType[] inputTypes, String argument, TensorReader reader, Shape shape,
       boolean failOnInvalid, boolean nullIsInvalid, Serializable context) {
+    this(inputTypes, argument, reader, shape, failOnInvalid, nullIsInvalid, context, false);
+  }
+
+  private BatchNormStatsFunction(DataType[] inputTypes, String argument, TensorReader reader, Shape shape,
+      boolean failOnInvalid, boolean nullIsInvalid, Serializable context, boolean states) {
+    this.states = states;
     this.inputTypes = inputTypes.clone();
     this.argument = argument;
     this.reader = reader;
@@ -44,6 +52,15 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
     this.failOnInvalid = failOnInvalid;
     this.nullIsInvalid = nullIsInvalid;
     this.context = context;
+  }
+
+  /**
+   * The same aggregate returning its exact state as bytes ({@link ExactMoments#toBytes()}) instead
+   * of statistics: for a caller that merges states further on the driver, exactly (the library's
+   * per-key statistics and their global total in one pass). Not a SQL function.
+   */
+  public BatchNormStatsFunction states() {
+    return new BatchNormStatsFunction(inputTypes, argument, reader, shape, failOnInvalid, nullIsInvalid, context, true);
   }
 
   @Override
@@ -86,9 +103,12 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
   }
 
   @Override
-  public InternalRow produceResult(ExactMoments state) {
+  public Object produceResult(ExactMoments state) {
     if (state.count() == 0) {
       return null;
+    }
+    if (states) {
+      return state.toBytes();
     }
     if (state.count() == 1 && context != null) {
       // The library's caller says PyTorch's rule itself, of its column: hand it the count alone.
@@ -108,7 +128,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
 
   @Override
   public DataType resultType() {
-    return StatisticsStruct.TYPE;
+    return states ? DataTypes.BinaryType : StatisticsStruct.TYPE;
   }
 
   @Override

@@ -1,10 +1,12 @@
 package io.sparknorm.sql;
 
+import io.sparknorm.core.Affine;
 import io.sparknorm.core.Normalizer;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * One normalization as a Spark SQL scalar function over the tensor in argument 0: layer, instance
@@ -32,6 +34,11 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
 
     static Normalizers fixed(Normalizer normalizer) {
       return (arguments, length) -> normalizer;
+    }
+
+    /** Batch norm with the statistics struct of argument {@code ordinal} ({@code type}), row by row. */
+    static Normalizers perRowStatistics(int ordinal, StructType type, double eps, Affine affine) {
+      return new StatisticsArgument(ordinal, type, eps, affine);
     }
   }
 

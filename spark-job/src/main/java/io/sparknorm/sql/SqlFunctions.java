@@ -179,6 +179,11 @@ public final class SqlFunctions {
   }
 
   /** A Catalyst aggregate function over these arguments. */
+  public static Expression aggregate(ChannelSketchesFunction function, List<Expression> args) {
+    return new ChannelSketchesAggregate(function, CollectionConverters.asScala(args).toSeq(), 0, 0);
+  }
+
+  /** A Catalyst aggregate function over these arguments. */
   public static Expression aggregate(BatchNormStatsFunction function, List<Expression> args) {
     return new BatchNormStatsAggregate(function, CollectionConverters.asScala(args).toSeq(), 0, 0);
   }

@@ -72,6 +72,45 @@ class PlanTest {
     }
   }
 
+  /**
+   * Statistics per key: the fit is one aggregation whose shuffle carries exact states (partial
+   * aggregation first), and the rows reach their key's statistics through a broadcast join: no
+   * exchange of rows.
+   */
+  @Test
+  void statisticsPerKeyShuffleStatesAndBroadcastThemNeverRows() throws Exception {
+    NormalizeSpec spec = new NormalizeSpec(NormMethod.BATCH).shape(Shape.of(4)).by(List.of("label"));
+    List<String> fitPlans = new ArrayList<>();
+    org.apache.spark.sql.util.QueryExecutionListener listener = new org.apache.spark.sql.util.QueryExecutionListener() {
+      @Override
+      public void onSuccess(String funcName, org.apache.spark.sql.execution.QueryExecution qe, long durationNs) {
+        fitPlans.add(qe.executedPlan().toString());
+      }
+
+      @Override
+      public void onFailure(String funcName, org.apache.spark.sql.execution.QueryExecution qe, Exception exception) {}
+    };
+    spark.listenerManager().register(listener);
+    NormalizationResult result;
+    try {
+      result = TensorNormalization.normalize(parquet, spec);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+    } finally {
+      spark.listenerManager().unregister(listener);
+    }
+    assertEquals(5, result.keyedStatistics().entries().size());
+    assertEquals(1, fitPlans.size(), fitPlans.toString());
+    String fit = fitPlans.get(0);
+    assertTrue(fit.contains("partial_batch_norm_stats"), fit);
+    assertTrue(fit.contains("Exchange hashpartitioning(label"), fit);
+
+    Dataset<Row> normalized = result.frame();
+    assertEquals(200, normalized.collectAsList().size());
+    String plan = normalized.queryExecution().executedPlan().toString();
+    assertTrue(plan.contains("BroadcastHashJoin"), plan);
+    assertFalse(plan.contains("Exchange hashpartitioning") || plan.contains("SortMergeJoin"), plan);
+  }
+
   @Test
   void aFilterOnAPassthroughColumnIsPushedToParquet() {
     Dataset<Row> filtered = TensorNormalization.normalize(parquet, new NormalizeSpec(NormMethod.LAYER)

@@ -1,0 +1,191 @@
+package io.sparknorm.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.datasketches.kll.KllDoublesSketch;
+import org.apache.datasketches.quantilescommon.DoublesSortedView;
+
+/**
+ * The clear peaks of a channel's distribution, for {@link ChannelFlags}' MULTIMODAL: looked for in
+ * the counts of a discrete channel's values, or in a smoothed histogram of the sketch; a peak is
+ * clear when it holds enough of the values and a deep and significant dip parts it from every
+ * higher neighbour ({@link #clearPeaks}). The thresholds were checked on simulated channels
+ * (20 to 300 seeds each): uniform, normal, exponential, binomial, integers uniform on 0..16 and
+ * geometric channels of 100 to 1e6 values never showed two clear peaks; an equal mixture of two
+ * normals 6 standard deviations apart did every time from 500 values, a 10% minor bump 6 apart
+ * from 2,000 values, a 7% one from 1e5; bumps 4 apart with a 20% minor one (dip at 0.6 of the
+ * lower peak) did not: "clear" is meant literally.
+ */
+public final class Peaks {
+  /**
+   * Bins of the histogram the peaks are looked for in (over the 1% to 99% quantiles): 64, fewer
+   * for few values ({@link #PEAK_VALUES_PER_BIN}).
+   */
+  public static final int PEAK_BINS = 64;
+  /**
+   * Values a bin at least (bins = n / 32, at least 8): with fewer, the counts' own noise makes
+   * dips (100 uniform values in 64 bins showed two "clear" peaks 98% of the time).
+   */
+  public static final int PEAK_VALUES_PER_BIN = 32;
+  /**
+   * The histogram is smoothed with a Gaussian of this many bins' standard deviation: the sketch's
+   * histogram is a weighted sample of a few hundred values, whose noise would make peaks of single
+   * bins; and integer-valued data (bins every 4th filled) must not look like many modes.
+   */
+  public static final double SMOOTHING_BINS = 1.5;
+  /**
+   * A channel with at most this many distinct values (in its sketch) is judged on the masses of its
+   * values in order, not on a histogram: integers 0..16 are 17 spikes, not 17 modes.
+   */
+  public static final int DISCRETE_VALUES = 64;
+  /**
+   * A peak needs at least this fraction of the values in its basin: 5% is 3 times KLL's rank error
+   * at k = 200 (1.65%), so the sketch's noise cannot make one, and a smaller group of values is a
+   * tail or outlier group rather than a mode that one mean and variance misdescribe.
+   */
+  public static final double PEAK_MASS = 0.05;
+  /**
+   * Two peaks are clearly apart when the lowest point between them is at most this fraction of
+   * the lower peak: a shoulder or a skewed tail makes no dip that deep, and the sketch's and the
+   * counts' noise is kept apart by {@link #PEAK_SIGNIFICANCE}.
+   */
+  public static final double PEAK_DIP = 0.5;
+  /**
+   * A dip must also be this many standard deviations of the counts' noise below the peak: with few
+   * values a discrete channel's masses are bumpy by chance (500 values uniform on 0..16 showed two
+   * "clear" peaks one time in five without it, none with it). The noise of a count h is taken as
+   * sqrt(h w f): w the mean weight of the sketch's retained values (1 while KLL is exact; n over the
+   * retained count once it compacts), f the smoothing's variance factor (1 for a discrete channel).
+   */
+  public static final double PEAK_SIGNIFICANCE = 3;
+
+  private Peaks() {}
+
+  /**
+   * The clear peaks of channel c: of a discrete channel's (at most {@value #DISCRETE_VALUES}
+   * distinct values in its sketch) counts per value in order; else of the histogram over [q1%, q99%]
+   * (so outliers do not squeeze the bulk into a few bins) in n / {@value #PEAK_VALUES_PER_BIN}
+   * bins, 8 to {@value #PEAK_BINS}, smoothed.
+   */
+  static int count(ChannelSketches sketches, int c, ChannelSummary s) {
+    KllDoublesSketch sketch = sketches.sketch(c);
+    double weight = (double) sketch.getN() / sketch.getNumRetained();
+    DoublesSortedView view = sketch.getSortedView();
+    double[] values = view.getQuantiles();
+    long[] cumulative = view.getCumulativeWeights();
+    List<Double> counts = new ArrayList<>();
+    for (int i = 0; i < values.length && counts.size() <= DISCRETE_VALUES; i++) {
+      double count = cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]);
+      if (i > 0 && values[i] == values[i - 1]) {
+        counts.set(counts.size() - 1, counts.get(counts.size() - 1) + count);
+      } else {
+        counts.add(count);
+      }
+    }
+    if (counts.size() <= DISCRETE_VALUES) {
+      return clearPeaks(counts.stream().mapToDouble(Double::doubleValue).toArray(), weight);
+    }
+    if (!(s.q01() < s.q99())) {
+      return 1;
+    }
+    int bins = (int) Math.max(8, Math.min(PEAK_BINS, s.finite() / PEAK_VALUES_PER_BIN));
+    long[] histogram = sketches.histogram(c, bins, s.q01(), s.q99()).counts();
+    double[] h = new double[histogram.length];
+    for (int i = 0; i < h.length; i++) {
+      h[i] = histogram[i];
+    }
+    // Smoothing with normalized weights w_d divides a count's variance by 1 / sum w_d^2, about 2 sqrt(pi) sigma.
+    return clearPeaks(smooth(h, SMOOTHING_BINS), weight / (2 * Math.sqrt(Math.PI) * SMOOTHING_BINS));
+  }
+
+  /** Gaussian smoothing with standard deviation sigma bins, reflected at both ends (no mass lost). */
+  public static double[] smooth(double[] h, double sigma) {
+    int radius = (int) Math.ceil(3 * sigma);
+    double[] w = new double[radius + 1];
+    double norm = 0;
+    for (int d = 0; d <= radius; d++) {
+      w[d] = Math.exp(-0.5 * d * d / (sigma * sigma));
+      norm += d == 0 ? w[d] : 2 * w[d];
+    }
+    double[] out = new double[h.length];
+    for (int i = 0; i < h.length; i++) {
+      for (int d = -radius; d <= radius; d++) {
+        int j = i + d;
+        while (j < 0 || j >= h.length) { // reflect: -1 -> 0, n -> n - 1
+          j = j < 0 ? -j - 1 : 2 * h.length - j - 1;
+        }
+        out[j] += h[i] * w[Math.abs(d)] / norm;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The clear peaks of a sequence of counts (histogram bins, or a discrete channel's values in
+   * order) whose noise has variance {@code variance} times the count. Starts from its local maxima
+   * (a plateau is one), then drops, lowest first, every peak that is not clear, until all left are:
+   * a clear peak holds at least {@value #PEAK_MASS} of the total in its basin (from the lowest point
+   * towards the previous peak to the lowest point towards the next, half of each of those points),
+   * and the lowest point d between it and each higher neighbouring peak is at most
+   * {@value #PEAK_DIP} of its height h and below it by {@value #PEAK_SIGNIFICANCE} standard
+   * deviations of the noise, sqrt((h + d) variance). A dropped peak's basin joins its neighbours'.
+   */
+  public static int clearPeaks(double[] h, double variance) {
+    double total = 0;
+    for (double x : h) {
+      total += x;
+    }
+    if (!(total > 0)) {
+      return 0;
+    }
+    List<Integer> peaks = new ArrayList<>();
+    for (int i = 0; i < h.length; ) {
+      int j = i;
+      while (j + 1 < h.length && h[j + 1] == h[i]) {
+        j++;
+      }
+      if (h[i] > 0 && (i == 0 || h[i - 1] < h[i]) && (j == h.length - 1 || h[j + 1] < h[j])) {
+        peaks.add((i + j) >>> 1);
+      }
+      i = j + 1;
+    }
+    while (peaks.size() > 1) {
+      int weakest = -1;
+      for (int k = 0; k < peaks.size(); k++) {
+        int p = peaks.get(k);
+        int left = k == 0 ? -1 : lowest(h, peaks.get(k - 1), p);
+        int right = k == peaks.size() - 1 ? h.length : lowest(h, p, peaks.get(k + 1));
+        double mass = (left >= 0 ? h[left] / 2 : 0) + (right < h.length ? h[right] / 2 : 0);
+        for (int i = left + 1; i < right; i++) {
+          mass += h[i];
+        }
+        boolean weak = mass < PEAK_MASS * total
+            || (left >= 0 && h[peaks.get(k - 1)] >= h[p] && !clearDip(h[p], h[left], variance))
+            || (right < h.length && h[peaks.get(k + 1)] >= h[p] && !clearDip(h[p], h[right], variance));
+        if (weak && (weakest < 0 || h[p] < h[peaks.get(weakest)])) {
+          weakest = k;
+        }
+      }
+      if (weakest < 0) {
+        break;
+      }
+      peaks.remove(weakest);
+    }
+    return peaks.size();
+  }
+
+  private static boolean clearDip(double peak, double dip, double variance) {
+    return dip <= PEAK_DIP * peak && peak - dip > PEAK_SIGNIFICANCE * Math.sqrt((peak + dip) * variance);
+  }
+
+  /** The index of the lowest of h(from, to) (the first of equals). */
+  private static int lowest(double[] h, int from, int to) {
+    int best = from + 1;
+    for (int i = from + 2; i < to; i++) {
+      if (h[i] < h[best]) {
+        best = i;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,223 @@
+package io.sparknorm.job;
+
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Shape;
+import io.sparknorm.spark.HandleInvalid;
+import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.UnseenKey;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/**
+ * The job's command line ({@code CONTRACT.md}), and every check that needs no data: which options
+ * go together. {@link #spec()} turns them into the library's {@link NormalizeSpec}.
+ */
+final class JobOptions {
+
+  @Option(names = "--input", required = true, paramLabel = "PATH",
+      description = "File or folder on any Hadoop file system (file:, hdfs:, s3a:).")
+  String input;
+
+  @Option(names = "--input-format", paramLabel = "F",
+      description = "parquet, json (JSON lines), csv (with header), orc, image. Default: from the extension, else parquet.")
+  String inputFormat;
+
+  @Option(names = "--output", paramLabel = "PATH",
+      description = "Where the result goes; an existing path is an error unless --overwrite. Required unless --stats-only.")
+  String output;
+
+  @Option(names = "--output-format", paramLabel = "F", defaultValue = "parquet",
+      description = "parquet, json, csv, orc (default: ${DEFAULT-VALUE}). CSV holds the tensor as JSON array text.")
+  String outputFormat;
+
+  @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
+      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE}).")
+  String inputCol;
+
+  @Option(names = "--input-cols", paramLabel = "A,B,..", split = ",",
+      description = "Instead: scalar numeric columns assembled into the tensor, in that order.")
+  List<String> inputCols;
+
+  @Option(names = "--output-col", paramLabel = "NAME",
+      description = "The normalized column (default: the input column, replaced).")
+  String outputCol;
+
+  @Option(names = "--method", required = true, paramLabel = "M", description = "batch, layer, instance or group.")
+  String method;
+
+  @Option(names = "--shape", paramLabel = "C[,D1,..]",
+      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,).")
+  String shape;
+
+  @Option(names = "--groups", paramLabel = "G", description = "Group count for group norm (required there).")
+  Integer groups;
+
+  @Option(names = "--eps", paramLabel = "E", defaultValue = "1e-5",
+      description = "Added to the variance inside the square root (default: ${DEFAULT-VALUE}).")
+  double eps;
+
+  @Option(names = "--affine", paramLabel = "FILE",
+      description = "JSON {\"weight\": [...], \"bias\": [...]}: C values (batch, instance, group) or the sample size (layer).")
+  String affine;
+
+  @Option(names = "--stats-out", paramLabel = "FILE", description = "Batch: write the fitted statistics here.")
+  String statsOut;
+
+  @Option(names = "--stats-in", paramLabel = "FILE",
+      description = "Batch: normalize with these statistics (mean, var) instead of fitting; with --batch-size, start"
+          + " the running statistics from them.")
+  String statsIn;
+
+  @Option(names = "--stats-only", description = "Batch: compute the statistics and write them to --stats-out; write"
+      + " no data (no --output).")
+  boolean statsOnly;
+
+  @Option(names = "--scale", paramLabel = "K", description = "With --stats-only: the statistics of the values divided by"
+      + " K, e.g. 255 for 8-bit pixels scaled to [0, 1] (exact, rounded once).")
+  Double scale;
+
+  @Option(names = "--by", paramLabel = "A,B,..", split = ",",
+      description = "Batch: statistics per value of these columns (string, integer, boolean), each row normalized"
+          + " with its key's.")
+  List<String> by;
+
+  @Option(names = "--unseen-key", paramLabel = "U",
+      description = "With --by and --stats-in: error (default) or global (the statistics over all rows) for a key"
+          + " the file has no statistics of.")
+  String unseenKey;
+
+  @Option(names = "--batch-size", paramLabel = "B",
+      description = "Batch: replay training mode over mini-batches of B rows in input order, each normalized with"
+          + " its own statistics, with running statistics updated batch after batch.")
+  Integer batchSize;
+
+  @Option(names = "--order-by", paramLabel = "COL",
+      description = "With --batch-size: form the mini-batches in this column's order (ties in input order).")
+  String orderBy;
+
+  @Option(names = "--momentum", paramLabel = "M",
+      description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: 0.1).")
+  Double momentum;
+
+  @Option(names = "--handle-invalid", paramLabel = "H", defaultValue = "error",
+      description = "error, skip or keep a row with a null tensor, a wrong length or a NaN/infinite value (default: ${DEFAULT-VALUE}).")
+  String handleInvalid;
+
+  @Option(names = "--id-col", paramLabel = "NAME", description = "A column whose value names a row in error messages.")
+  String idCol;
+
+  @Option(names = "--overwrite", description = "Replace an existing output (and --stats-out file).")
+  boolean overwrite;
+
+  @Option(names = "--verbose", description = "Keep Spark's INFO logging.")
+  boolean verbose;
+
+  @Option(names = "--report", paramLabel = "FILE.html",
+      description = "Write an HTML page of per-channel histograms (input and output), statistics and flags"
+          + " (multi-modal, constant, outliers, many zeros).")
+  String report;
+
+  @Option(names = "--quiet", description = "No progress lines on standard error.")
+  boolean quiet;
+
+  /** PyTorch's default momentum of the running statistics. */
+  static final double DEFAULT_MOMENTUM = 0.1;
+
+  /**
+   * The spec of the options that need no data, and every rule about which options go together.
+   *
+   * @throws IllegalArgumentException naming the option
+   */
+  NormalizeSpec spec() {
+    NormMethod normMethod = NormMethod.parse(method);
+    NormalizeSpec spec = new NormalizeSpec(normMethod)
+        .handleInvalid(HandleInvalid.parse(handleInvalid))
+        .eps(eps)
+        .outputCol(outputCol)
+        .idCol(idCol);
+    if (inputCols != null) {
+      if (!NormalizeSpec.DEFAULT_INPUT_COL.equals(inputCol)) {
+        throw new IllegalArgumentException("give either --input-col or --input-cols, not both");
+      }
+      spec.inputCols(inputCols.stream().map(String::strip).toList());
+    } else {
+      spec.inputCol(inputCol);
+    }
+    if (shape != null) {
+      spec.shape(Shape.parse(shape));
+    }
+    if (normMethod == NormMethod.GROUP) {
+      if (groups == null) {
+        throw new IllegalArgumentException("--groups is required for group norm");
+      }
+      spec.groups(groups);
+    } else if (groups != null) {
+      throw new IllegalArgumentException("--groups is only for group norm, not " + normMethod.id());
+    }
+    String batchOnly = statsOnly ? "--stats-only" : statsIn != null ? "--stats-in" : statsOut != null ? "--stats-out"
+        : by != null ? "--by" : batchSize != null ? "--batch-size" : null;
+    if (batchOnly != null && normMethod != NormMethod.BATCH) {
+      throw new IllegalArgumentException(batchOnly + " is only for batch norm, not " + normMethod.id());
+    }
+    checkCombinations();
+    if (by != null) {
+      spec.by(by.stream().map(String::strip).toList());
+      spec.unseenKey(unseenKey == null ? UnseenKey.ERROR : UnseenKey.parse(unseenKey));
+    }
+    if (scale != null) {
+      spec.statisticsScale(scale);
+    }
+    if (!statsOnly) {
+      Formats.formatOf(outputFormat, "output-format", false);
+    }
+    return spec;
+  }
+
+  private void checkCombinations() {
+    if (statsOnly) {
+      if (statsOut == null) {
+        throw new IllegalArgumentException("--stats-only writes the statistics to --stats-out: give it");
+      }
+      if (output != null) {
+        throw new IllegalArgumentException("--stats-only writes no data: leave out --output");
+      }
+      if (statsIn != null && batchSize == null) {
+        throw new IllegalArgumentException("--stats-only computes statistics: leave out --stats-in");
+      }
+    } else if (output == null) {
+      throw new IllegalArgumentException("Missing required option: '--output=PATH'");
+    }
+    if (scale != null && !statsOnly) {
+      throw new IllegalArgumentException("--scale is only for --stats-only: statistics of scaled values would not"
+          + " reproduce this run's normalization with --stats-in");
+    }
+    if (scale != null && batchSize != null) {
+      throw new IllegalArgumentException("--scale is not for --batch-size: running statistics are of the values"
+          + " the model sees");
+    }
+    if (report != null && statsOnly && by != null) {
+      throw new IllegalArgumentException("--report with --stats-only and --by: the outputs per key are not computed;"
+          + " leave out --stats-only");
+    }
+    if (unseenKey != null && by == null) {
+      throw new IllegalArgumentException("--unseen-key is only for --by");
+    }
+    if (by != null && batchSize != null) {
+      throw new IllegalArgumentException("--by and --batch-size do not go together: a mini-batch replay keeps one set"
+          + " of running statistics");
+    }
+    if (batchSize == null && (orderBy != null || momentum != null)) {
+      throw new IllegalArgumentException((orderBy != null ? "--order-by" : "--momentum") + " is only for --batch-size");
+    }
+    if (batchSize != null && batchSize < 1) {
+      throw new IllegalArgumentException("--batch-size is " + batchSize + ", must be at least 1");
+    }
+    if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
+      throw new IllegalArgumentException("--momentum is " + momentum + ", must be in [0, 1]");
+    }
+  }
+
+  double momentumOrDefault() {
+    return momentum == null ? DEFAULT_MOMENTUM : momentum;
+  }
+}

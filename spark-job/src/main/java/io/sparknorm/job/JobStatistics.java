@@ -1,0 +1,147 @@
+package io.sparknorm.job;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.RunningStatistics;
+import io.sparknorm.core.Shape;
+import io.sparknorm.spark.KeyedStatistics;
+import io.sparknorm.spark.NormalizationResult;
+import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.TensorNormalization;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
+
+/**
+ * What the job writes to {@code --stats-out}: the statistics over all rows, per key with
+ * {@code --by}, the running statistics of a mini-batch replay with {@code --batch-size}, and how
+ * they were made ({@code scale}, {@code channel_order} for images).
+ */
+final class JobStatistics {
+  private final BatchStatistics statistics;
+  private final KeyedStatistics keyed;
+  private final double scale;
+  private final Consumer<ObjectNode> replay;
+
+  private JobStatistics(BatchStatistics statistics, KeyedStatistics keyed, double scale, Consumer<ObjectNode> replay) {
+    this.statistics = statistics;
+    this.keyed = keyed;
+    this.scale = scale;
+    this.replay = replay;
+  }
+
+  /** Statistics and the row counts of the one pass that fitted them ({@code --stats-only}). */
+  record Fitted(JobStatistics statistics, NormalizationResult.Counts counts) {}
+
+  /**
+   * {@code --stats-only}: the statistics (per key with --by, scaled with --scale) in one pass over
+   * the data that also counts its rows; no data is written.
+   */
+  static Fitted fit(Dataset<Row> data, NormalizeSpec spec) {
+    // The shape first (one small job when not given), so that the pass below is the only one observed.
+    Shape shape = TensorNormalization.shapeOf(data, spec);
+    spec.shape(shape);
+    Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
+    Dataset<Row> observed = data.observe(rows, functions.count(functions.lit(1)).as("rows"));
+    JobStatistics statistics;
+    if (spec.by() != null) {
+      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(observed, spec);
+      statistics = new JobStatistics(keyed.global(), keyed, spec.statisticsScale(), null);
+    } else {
+      statistics = new JobStatistics(TensorNormalization.fitStatistics(observed, spec), null, spec.statisticsScale(),
+          null);
+    }
+    long rowsIn;
+    try {
+      rowsIn = ((Number) rows.getAsJava().get("rows")).longValue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the row count", e);
+    }
+    // Each valid row adds its spatial size of values to every channel; the other rows are left out.
+    long validRows = statistics.statistics.count() / (shape.size() / shape.channels());
+    return new Fitted(statistics, new NormalizationResult.Counts(rowsIn, rowsIn - validRows, 0));
+  }
+
+  /** The statistics a normalization used: fitted or given, per key when it had keys. */
+  static JobStatistics of(NormalizationResult result) {
+    return new JobStatistics(result.statistics(), result.keyedStatistics(), 1.0, null);
+  }
+
+  /**
+   * A mini-batch replay's: {@code mean} and {@code var} are the final running statistics (what
+   * {@code --stats-in} normalizes with, PyTorch's evaluation mode), also under PyTorch's state-dict
+   * names {@code running_mean}, {@code running_var} and {@code num_batches_tracked}.
+   */
+  static JobStatistics replayed(RunningStatistics running, long values, int batchSize, String orderBy,
+      double momentum) {
+    BatchStatistics final_ = running.toStatistics();
+    BatchStatistics statistics = new BatchStatistics(final_.shape(), values, final_.mean(), final_.meanResidual(),
+        final_.variance(), final_.unbiasedVariance(), "running-momentum");
+    return new JobStatistics(statistics, null, 1.0, root -> {
+      putArray(root, "running_mean", running.runningMean());
+      putArray(root, "running_var", running.runningVar());
+      root.put("num_batches_tracked", running.batches());
+      root.put("momentum", momentum);
+      root.put("batch_size", batchSize);
+      if (orderBy != null) {
+        root.put("order_by", orderBy);
+      }
+    });
+  }
+
+  /**
+   * Where a replay's running statistics start, from a --stats-in file that has PyTorch's
+   * {@code running_mean} and {@code running_var}.
+   */
+  static BatchStatistics startingPoint(StatisticsFiles.Contents file, String name) {
+    double[] mean = file.runningMean();
+    double[] variance = file.runningVar();
+    if (mean.length != variance.length || mean.length == 0) {
+      throw new IllegalArgumentException("stats-in file " + name + ": running_mean has " + mean.length
+          + " values and running_var " + variance.length + "; they must have one value per channel");
+    }
+    double[] unknown = new double[mean.length];
+    Arrays.fill(unknown, Double.NaN);
+    Shape shape = file.statistics() != null && file.statistics().shape().channels() == mean.length
+        ? file.statistics().shape() : Shape.of(mean.length);
+    return new BatchStatistics(shape, 0, mean, variance, unknown);
+  }
+
+  /** The statistics over all rows (per key: the global ones; a replay: the final running ones). */
+  BatchStatistics overAllRows() {
+    return statistics;
+  }
+
+  /** Writes the statistics file (the staging copy; the job moves it into place). */
+  void write(double eps, boolean image, Path file, Configuration conf) throws IOException {
+    StatisticsFiles.write(statistics, eps, keyed, root -> {
+      if (scale != 1.0) {
+        root.put("scale", scale);
+      }
+      if (image && statistics.shape().channels() >= 3) {
+        // Spark's image source keeps OpenCV's order; torchvision's Normalize wants RGB: reverse the lists.
+        root.put("channel_order", statistics.shape().channels() == 3 ? "BGR" : "BGRA");
+      }
+      if (replay != null) {
+        replay.accept(root);
+      }
+    }, file, conf);
+  }
+
+  private static void putArray(ObjectNode root, String key, double[] values) {
+    ArrayNode array = root.putArray(key);
+    for (double v : values) {
+      array.add(v);
+    }
+  }
+}

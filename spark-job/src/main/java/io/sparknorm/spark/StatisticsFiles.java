@@ -1,0 +1,226 @@
+package io.sparknorm.spark;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Shape;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Consumer;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Batch norm's statistics file, on any Hadoop file system:
+ * {@code {"method": "batch", "shape": [...], "eps": ..., "count": ..., "mean": [...], "var": [...],
+ * "var_unbiased": [...], "mean_residual": [...], "std": [...], "algorithm": "exact-sums"}}; with
+ * statistics per key also {@code "by": [columns], "keys": [{"key": {column: value}, "count": ...,
+ * "mean": [...], ...}]}, the top-level statistics being those over all rows. Unknown keys are
+ * ignored, so a file from a PyTorch model's {@code running_mean} and {@code running_var} put under
+ * {@code mean} and {@code var} will do.
+ */
+public final class StatisticsFiles {
+  private StatisticsFiles() {}
+
+  /**
+   * What a statistics file holds: the top-level statistics (null when a per-key file has none),
+   * the eps it was written with (or null), the statistics per key (or null), and PyTorch's
+   * {@code running_mean} and {@code running_var} (or null).
+   */
+  public record Contents(BatchStatistics statistics, Double eps, KeyedStatistics keyed, double[] runningMean,
+      double[] runningVar) {}
+
+  /**
+   * The top-level statistics of a file: mean and var are required; shape, count, var_unbiased and
+   * mean_residual are read when present.
+   */
+  public static BatchStatistics readStatistics(String file, Configuration conf, String what) {
+    BatchStatistics statistics = read(file, conf, what).statistics();
+    if (statistics == null) {
+      throw new IllegalArgumentException(what + " " + file + ": the key 'mean' is missing");
+    }
+    return statistics;
+  }
+
+  /** Everything the file holds; see {@link Contents}. */
+  public static Contents read(String file, Configuration conf, String what) {
+    JsonNode root = JsonFiles.read(file, conf, what);
+    if (!root.isObject()) {
+      throw new IllegalArgumentException(what + " " + file + ": expected a JSON object with mean and var");
+    }
+    if (root.has("method") && !NormMethod.BATCH.id().equals(root.get("method").asText())) {
+      throw new IllegalArgumentException(what + " " + file + ": method is '" + root.get("method").asText()
+          + "', expected 'batch'");
+    }
+    KeyedStatistics keyed = root.has("keys") ? keyed(root, file, what) : null;
+    // A per-key file may have no statistics over all rows, a replay's starting point only running_mean/running_var.
+    BatchStatistics statistics = root.has("mean") || root.has("var") ? statistics(root, file, what, "") : null;
+    if (keyed != null && statistics != null) {
+      keyed = new KeyedStatistics(keyed.keyColumns(), keyed.entries(), statistics);
+    }
+    Double eps = root.path("eps").isNumber() ? root.get("eps").asDouble() : null;
+    double[] runningMean = JsonFiles.numbers(root, "running_mean", file, what, false, false);
+    double[] runningVar = JsonFiles.numbers(root, "running_var", file, what, false, false);
+    return new Contents(statistics, eps, keyed, runningMean, runningVar);
+  }
+
+  /** One set of statistics from an object of the file (the root, or a key's entry named by {@code where}). */
+  private static BatchStatistics statistics(JsonNode node, String fileName, String what, String where) {
+    String file = where.isEmpty() ? fileName : fileName + ", " + where;
+    double[] mean = JsonFiles.numbers(node, "mean", file, what, true, false);
+    double[] variance = JsonFiles.numbers(node, "var", file, what, true, false);
+    String prefix = what + " " + file + ": ";
+    if (mean.length != variance.length || mean.length == 0) {
+      throw new IllegalArgumentException(prefix + "mean has " + mean.length + " values and var "
+          + variance.length + "; they must have one value per channel");
+    }
+    Shape shape = Shape.of(mean.length);
+    JsonNode shapeNode = node.get("shape");
+    if (shapeNode != null && shapeNode.isArray() && shapeNode.size() > 0) {
+      int[] dims = new int[shapeNode.size()];
+      for (int i = 0; i < dims.length; i++) {
+        dims[i] = shapeNode.get(i).asInt();
+      }
+      shape = Shape.of(dims);
+      if (shape.channels() != mean.length) {
+        throw new IllegalArgumentException(prefix + "shape " + shape + " has " + shape.channels()
+            + " channels but mean has " + mean.length + " values");
+      }
+    }
+    // NaN (unknown) is what the writer writes for statistics given without var_unbiased.
+    double[] unbiased = node.has("var_unbiased") ? JsonFiles.numbers(node, "var_unbiased", file, what, true, true)
+        : null;
+    if (unbiased == null || unbiased.length != mean.length) {
+      unbiased = new double[mean.length];
+      Arrays.fill(unbiased, Double.NaN);
+    }
+    double[] residual = node.has("mean_residual") ? JsonFiles.numbers(node, "mean_residual", file, what, true, false)
+        : null;
+    if (residual == null || residual.length != mean.length) {
+      residual = new double[mean.length];
+    }
+    long count = node.has("count") ? node.get("count").asLong() : 0;
+    try {
+      String algorithm = node.path("algorithm").isTextual() ? node.get("algorithm").asText() : null;
+      return new BatchStatistics(shape, count, mean, residual, variance, unbiased, algorithm);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(prefix + e.getMessage());
+    }
+  }
+
+  /** The per-key part: {@code "by"} and {@code "keys"}; the shape of the root applies to keys without one. */
+  private static KeyedStatistics keyed(JsonNode root, String file, String what) {
+    String prefix = what + " " + file + ": ";
+    JsonNode by = root.get("by");
+    JsonNode keys = root.get("keys");
+    if (by == null || !by.isArray() || by.isEmpty() || !keys.isArray()) {
+      throw new IllegalArgumentException(prefix + "'keys' must be an array, with 'by' the array of key columns");
+    }
+    List<String> columns = new ArrayList<>();
+    by.forEach(c -> columns.add(c.asText()));
+    List<KeyedStatistics.Entry> entries = new ArrayList<>();
+    for (int i = 0; i < keys.size(); i++) {
+      JsonNode entry = keys.get(i);
+      JsonNode key = entry.get("key");
+      if (key == null || !key.isObject() || key.size() != columns.size()) {
+        throw new IllegalArgumentException(prefix + "keys[" + i + "] needs \"key\": an object of the " + columns.size()
+            + " column(s) " + columns);
+      }
+      List<Object> values = new ArrayList<>();
+      for (String column : columns) {
+        JsonNode value = key.get(column);
+        if (value == null) {
+          throw new IllegalArgumentException(prefix + "keys[" + i + "].key has no value for column '" + column + "'");
+        }
+        if (!(value.isNull() || value.isTextual() || value.isBoolean() || value.isIntegralNumber() && value.canConvertToLong())) {
+          throw new IllegalArgumentException(prefix + "keys[" + i + "].key." + column + " is " + value
+              + "; a key value is a string, an integer, a boolean or null");
+        }
+        values.add(value.isNull() ? null : value.isTextual() ? value.asText() : value.isBoolean()
+            ? (Object) value.asBoolean() : (Object) value.asLong());
+      }
+      ObjectNode withShape = ((ObjectNode) entry).deepCopy();
+      if (!withShape.has("shape") && root.has("shape")) {
+        withShape.set("shape", root.get("shape"));
+      }
+      entries.add(new KeyedStatistics.Entry(values, statistics(withShape, file, what, "keys[" + i + "]")));
+    }
+    try {
+      return new KeyedStatistics(columns, entries, null);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(prefix + e.getMessage());
+    }
+  }
+
+  /**
+   * Writes the file: the top-level statistics, the statistics per key when {@code keyed} is not
+   * null, and what {@code more} adds (e.g. the running statistics of a mini-batch replay).
+   */
+  public static void write(BatchStatistics statistics, double eps, KeyedStatistics keyed, Consumer<ObjectNode> more,
+      Path file, Configuration conf) throws IOException {
+    ObjectNode root = JsonFiles.JSON.createObjectNode();
+    root.put("method", NormMethod.BATCH.id());
+    ArrayNode shape = root.putArray("shape");
+    Arrays.stream(statistics.shape().dims()).forEach(shape::add);
+    root.put("eps", eps);
+    put(root, statistics);
+    if (keyed != null) {
+      ArrayNode by = root.putArray("by");
+      keyed.keyColumns().forEach(by::add);
+      ArrayNode keys = root.putArray("keys");
+      for (KeyedStatistics.Entry entry : keyed.entries()) {
+        ObjectNode node = keys.addObject();
+        ObjectNode key = node.putObject("key");
+        for (int i = 0; i < keyed.keyColumns().size(); i++) {
+          Object value = entry.key().get(i);
+          String column = keyed.keyColumns().get(i);
+          if (value == null) {
+            key.putNull(column);
+          } else if (value instanceof String text) {
+            key.put(column, text);
+          } else if (value instanceof Boolean flag) {
+            key.put(column, flag);
+          } else {
+            key.put(column, (Long) value);
+          }
+        }
+        put(node, entry.statistics());
+      }
+    }
+    if (more != null) {
+      more.accept(root);
+    }
+    FileSystem fs = file.getFileSystem(conf);
+    try (OutputStream out = fs.create(file, false)) {
+      JsonFiles.JSON.writerWithDefaultPrettyPrinter().writeValue(out, root);
+    }
+  }
+
+  /** The statistics file of one set of statistics. */
+  public static void write(BatchStatistics statistics, double eps, Path file, Configuration conf) throws IOException {
+    write(statistics, eps, null, null, file, conf);
+  }
+
+  /**
+   * count, mean, var, var_unbiased, mean_residual (what rounding the mean to a double lost: a later
+   * {@code --stats-in} run reproduces this one to the last digit on data far from zero), std (the
+   * square root of var, what {@code torchvision.transforms.Normalize} takes) and the algorithm.
+   */
+  private static void put(ObjectNode node, BatchStatistics statistics) {
+    node.put("count", statistics.count());
+    JsonFiles.putArray(node, "mean", statistics.mean());
+    JsonFiles.putArray(node, "var", statistics.variance());
+    JsonFiles.putArray(node, "var_unbiased", statistics.unbiasedVariance());
+    JsonFiles.putArray(node, "mean_residual", statistics.meanResidual());
+    JsonFiles.putArray(node, "std", Arrays.stream(statistics.variance()).map(Math::sqrt).toArray());
+    if (statistics.algorithm() != null) {
+      node.put("algorithm", statistics.algorithm());
+    }
+  }
+}

@@ -1,0 +1,97 @@
+package io.sparknorm.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code --stats-only}: a dataset's per-channel mean and std for an input pipeline
+ * ({@code torchvision.transforms.Normalize(mean, std)}), with {@code --scale} for pixels in [0, 1],
+ * on the committed PNG digits whose answer {@code data/README.md} gives (exact rationals, rounded
+ * once). No data is written.
+ */
+class StatsOnlyJobTest extends JobTestSupport {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String PNG = Path.of("..", "data", "digits-png").toString();
+  private static final String WINE = Path.of("..", "data", "wine.csv").toString();
+
+  @Test
+  void imageFolderMeanAndStdAreTheKnownAnswer() throws IOException {
+    Path stats = results.resolve("stats.json");
+    JobRun run = JobRun.of("--input", PNG, "--input-format", "image", "--method", "batch", "--stats-only",
+        "--stats-out", stats.toString());
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().startsWith("sparknorm: method=batch rows_in=100 rows_out=0 rows_skipped=0 invalid_kept=0 "),
+        run.out());
+    assertEquals(List.of("stats.json"), JobRun.listing(results).stream().filter(f -> !f.startsWith(".")).toList());
+    JsonNode file = JSON.readTree(stats.toFile());
+    assertEquals(6400, file.get("count").asLong());
+    assertEquals(List.of(1, 8, 8), List.of(file.get("shape").get(0).asInt(), file.get("shape").get(1).asInt(),
+        file.get("shape").get(2).asInt()));
+    assertEquals(73.000781250000003, file.get("mean").get(0).asDouble(), 0.0);
+    assertEquals(8264.8585931396483, file.get("var").get(0).asDouble(), 0.0);
+    assertEquals(90.911267690752439, file.get("std").get(0).asDouble(), 0.0);
+    assertTrue(file.get("scale") == null && file.get("channel_order") == null, file.toString());
+
+    Path scaled = results.resolve("scaled.json");
+    JobRun run255 = JobRun.of("--input", PNG, "--input-format", "image", "--method", "batch", "--stats-only",
+        "--stats-out", scaled.toString(), "--scale", "255");
+    assertEquals(0, run255.exit(), run255.err());
+    JsonNode file255 = JSON.readTree(scaled.toFile());
+    assertEquals(255.0, file255.get("scale").asDouble());
+    assertEquals(0.28627757352941174, file255.get("mean").get(0).asDouble(), 0.0);
+    assertEquals(0.12710278497715721, file255.get("var").get(0).asDouble(), 0.0);
+    assertEquals(0.35651477525785269, file255.get("std").get(0).asDouble(), 0.0);
+  }
+
+  @Test
+  void statisticsOnlyEqualThoseOfANormalizingRun() throws IOException {
+    String columns = "alcohol,malic_acid,ash,alcalinity_of_ash,magnesium,total_phenols,flavanoids,"
+        + "nonflavanoid_phenols,proanthocyanins,color_intensity,hue,od280_od315,proline";
+    Path only = dir.resolve("only.json");
+    JobRun statsOnly = JobRun.of("--input", WINE, "--input-cols", columns, "--method", "batch", "--by", "cultivar",
+        "--stats-only", "--stats-out", only.toString());
+    assertEquals(0, statsOnly.exit(), statsOnly.err());
+    assertTrue(statsOnly.out().startsWith("sparknorm: method=batch rows_in=178 rows_out=0 "), statsOnly.out());
+    Path normalized = dir.resolve("normalized.json");
+    JobRun full = JobRun.of("--input", WINE, "--input-cols", columns, "--method", "batch", "--by", "cultivar",
+        "--output", dir.resolve("out").toString(), "--stats-out", normalized.toString());
+    assertEquals(0, full.exit(), full.err());
+    assertEquals(JSON.readTree(normalized.toFile()), JSON.readTree(only.toFile()));
+    JsonNode file = JSON.readTree(only.toFile());
+    for (int c = 0; c < 13; c++) {
+      assertEquals(Math.sqrt(file.get("var").get(c).asDouble()), file.get("std").get(c).asDouble(), 0.0);
+    }
+  }
+
+  @Test
+  void optionsThatDoNotGoWithStatsOnlyAreRefused() {
+    String out = results.resolve("out").toString();
+    String stats = results.resolve("stats.json").toString();
+    assertRefused("error: --stats-only writes the statistics to --stats-out: give it",
+        "--input", PNG, "--method", "batch", "--stats-only");
+    assertRefused("error: --stats-only writes no data: leave out --output",
+        "--input", PNG, "--method", "batch", "--stats-only", "--stats-out", stats, "--output", out);
+    assertRefused("error: --scale is only for --stats-only: statistics of scaled values would not reproduce this"
+        + " run's normalization with --stats-in",
+        "--input", PNG, "--method", "batch", "--output", out, "--scale", "255");
+    assertRefused("error: scale is 0.0, must be a finite number > 0",
+        "--input", PNG, "--method", "batch", "--stats-only", "--stats-out", stats, "--scale", "0");
+    assertRefused("error: --stats-only is only for batch norm, not layer",
+        "--input", PNG, "--method", "layer", "--stats-only", "--stats-out", stats);
+    assertRefused("error: Missing required option: '--output=PATH'", "--input", PNG, "--method", "batch");
+  }
+
+  private void assertRefused(String errorLine, String... args) {
+    JobRun run = JobRun.of(args);
+    assertEquals(2, run.exit(), run.err());
+    assertEquals(List.of(errorLine), run.errorLines());
+    assertEquals("", run.out());
+  }
+}
