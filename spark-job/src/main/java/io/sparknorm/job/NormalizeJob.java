@@ -6,6 +6,7 @@ import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.MiniBatchReplay;
 import io.sparknorm.spark.ReplayResult;
 import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
@@ -209,7 +210,7 @@ public final class NormalizeJob implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       if (report != null) {
-        report.write(new JobReport.Run(o.input, o.output, o.statsOut, counts, seconds, spec.inputCols()),
+        report.write(new StatisticsReport.Run(o.input, o.output, o.statsOut, counts, seconds), spec.inputCols(),
             o.batchSize != null ? null : statistics.overAllRows(), stagedReport.staging(), conf);
       }
       commit(stagedOutput, stagedStats, stagedReport);

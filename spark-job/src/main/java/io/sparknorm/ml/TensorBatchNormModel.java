@@ -5,6 +5,8 @@ import io.sparknorm.core.NormMethod;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.StatisticsReport;
+import io.sparknorm.report.Report;
 import io.sparknorm.spark.StatisticsRows;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
@@ -120,6 +122,20 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the statistics file " + path, e);
     }
+  }
+
+  /**
+   * The statistics report of normalizing this data with the model: per channel the histograms of
+   * the input and of the output, the model's statistics, quantiles and flags (one Spark job; see
+   * {@link StatisticsReport#of}). {@code HtmlReport.render} draws it.
+   */
+  public Report report(Dataset<?> dataset) {
+    return StatisticsReport.of(dataset.toDF(), spec(dataset.schema()));
+  }
+
+  /** Writes {@link #report} as a self-contained HTML page to any Hadoop path (an existing file is an error). */
+  public void writeReport(Dataset<?> dataset, String path) {
+    StatisticsReport.write(report(dataset), new Path(path), dataset.sparkSession().sparkContext().hadoopConfiguration());
   }
 
   @Override

@@ -273,11 +273,32 @@ public final class TensorNormalization {
    */
   private static BatchStatistics fitStatistics(Dataset<Row> frame, TensorColumn tensor, Shape shape,
       boolean failOnInvalid, FailureLocator.Context context, double scale) {
+    Row result = frame.agg(statesColumn(tensor, shape, failOnInvalid, context)).first();
+    return statisticsOf(result.isNullAt(0) ? null : result.getAs(0), shape, scale);
+  }
+
+  /** The aggregate of the exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows. */
+  private static Column statesColumn(TensorColumn tensor, Shape shape, boolean failOnInvalid,
+      FailureLocator.Context context) {
     BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},
         tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context).states();
-    Row result = frame.agg(Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column()))))
-        .first();
-    ExactMoments moments = result.isNullAt(0) ? new ExactMoments(shape) : ExactMoments.fromBytes(result.getAs(0));
+    return Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column())));
+  }
+
+  /** {@link #statesColumn} for a spec whose shape is set: for a caller that aggregates more in the same pass. */
+  static Column statesColumn(Dataset<Row> input, NormalizeSpec spec) {
+    Resolved resolved = resolve(input.schema(), spec);
+    return statesColumn(resolved.tensor(), resolved.shape(), spec.handleInvalid() == HandleInvalid.ERROR,
+        resolved.context(resolved.shape()));
+  }
+
+  /** The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value. */
+  static BatchStatistics statisticsOf(byte[] states, NormalizeSpec spec) {
+    return statisticsOf(states, spec.shape(), spec.statisticsScale());
+  }
+
+  private static BatchStatistics statisticsOf(byte[] states, Shape shape, double scale) {
+    ExactMoments moments = states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states);
     long count = moments.count();
     if (count <= 1) {
       throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
@@ -288,6 +309,15 @@ public final class TensorNormalization {
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A copy of the spec writing its result to another column (the input column is then kept). */
+  static NormalizeSpec copyWithOutputCol(NormalizeSpec spec, String outputCol) {
+    NormalizeSpec copy = new NormalizeSpec(spec.method()).handleInvalid(spec.handleInvalid()).eps(spec.eps())
+        .affine(spec.affine()).idCol(spec.idCol()).shape(spec.shape()).groups(spec.groups())
+        .statistics(spec.statistics()).by(spec.by()).unseenKey(spec.unseenKey())
+        .keyedStatistics(spec.keyedStatistics()).outputCol(outputCol);
+    return spec.inputCols() != null ? copy.inputCols(spec.inputCols()) : copy.inputCol(spec.inputCol());
   }
 
   /** The method's normalizer, with PyTorch's rules checked; statistics only for batch norm. */

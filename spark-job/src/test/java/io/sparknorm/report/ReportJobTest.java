@@ -111,6 +111,49 @@ class ReportJobTest {
     assertEquals("(1,8,8)", page.summary.get("shape")[0]);
   }
 
+  /** The library call and the ML model's method: the same report in one Spark job, without the job. */
+  @Test
+  void theLibraryAndTheModelMakeTheSameReport() throws IOException {
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> digits = spark.read().json(DIGITS.toString());
+    io.sparknorm.spark.NormalizeSpec spec = new io.sparknorm.spark.NormalizeSpec(io.sparknorm.core.NormMethod.BATCH)
+        .shape(io.sparknorm.core.Shape.of(64));
+    Report library = io.sparknorm.spark.StatisticsReport.of(digits, spec);
+    io.sparknorm.core.BatchStatistics fitted = io.sparknorm.spark.TensorNormalization.fitStatistics(digits,
+        new io.sparknorm.spark.NormalizeSpec(io.sparknorm.core.NormMethod.BATCH).shape(io.sparknorm.core.Shape.of(64)));
+    assertEquals(64, library.channels().size());
+    assertEquals(1797, library.rowsIn());
+    Set<Integer> constant = new TreeSet<>();
+    for (ChannelReport channel : library.channels()) {
+      assertEquals(fitted.mean()[channel.index()], channel.mean(), 0.0);
+      assertEquals(fitted.variance()[channel.index()], channel.var(), 0.0);
+      if (channel.has(Flag.CONSTANT)) {
+        constant.add(channel.index());
+      }
+    }
+    assertEquals(alwaysZero(pixels()), constant);
+
+    io.sparknorm.ml.TensorBatchNormModel model = new io.sparknorm.ml.TensorBatchNorm().setInputCol("features")
+        .setOutputCol("normalized").setShape("64").fit(digits);
+    Path page = dir.resolve("model-report.html");
+    model.writeReport(digits, page.toString());
+    ReportPage written = new ReportPage(Files.readString(page));
+    assertEquals(64, written.rows.size());
+    for (ReportPage.Row row : written.rows) {
+      assertEquals(model.mean()[row.channel()], Double.parseDouble(row.attr("data-mean")), 0.0);
+      assertEquals(2, row.svgs().size());
+    }
+
+    // Per sample: the output is sketched as normalized (layer norm over each digit: mean 0, variance about 1).
+    Report layer = io.sparknorm.spark.StatisticsReport.of(digits,
+        new io.sparknorm.spark.NormalizeSpec(io.sparknorm.core.NormMethod.LAYER).shape(io.sparknorm.core.Shape.of(1, 8, 8)));
+    assertEquals(1, layer.channels().size());
+    ChannelReport pixelsChannel = layer.channels().get(0);
+    assertEquals(1797 * 64, pixelsChannel.count());
+    Histogram output = pixelsChannel.output();
+    assertTrue(output.lo() < -0.5 && output.hi() > 1, output.toString());
+    assertEquals(1797 * 64, output.total(), 0.0);
+  }
+
   private static String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
