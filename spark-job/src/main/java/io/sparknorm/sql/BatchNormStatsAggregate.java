@@ -1,7 +1,10 @@
 package io.sparknorm.sql;
 
 import io.sparknorm.core.ExactMoments;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.BoundReference;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.aggregate.V2Aggregator;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
@@ -28,6 +31,20 @@ final class BatchNormStatsAggregate extends V2Aggregator<ExactMoments, Object> {
   @Override
   public String prettyName() {
     return aggrFunc().name();
+  }
+
+  /**
+   * Reads the tensor straight from Spark's input row. Spark's own update first copies every
+   * argument into a new row (the tensor's bytes once more, and the constant shape text), which the
+   * function reads only to copy the tensor again into a primitive array.
+   */
+  @Override
+  public ExactMoments update(ExactMoments state, InternalRow input) {
+    Expression tensor = children().head();
+    if (tensor instanceof BoundReference bound) {
+      return function().update(state, input, bound.ordinal());
+    }
+    return function().update(state, new GenericInternalRow(new Object[] {tensor.eval(input)}), 0);
   }
 
   @Override

@@ -4,6 +4,7 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -70,7 +71,12 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
 
   @Override
   public ExactMoments update(ExactMoments state, InternalRow arguments) {
-    if (arguments.isNullAt(0)) {
+    return update(state, arguments, 0);
+  }
+
+  /** {@link #update} with the tensor at {@code ordinal} of {@code row}: Spark's input row, not copied. */
+  ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
+    if (row.isNullAt(ordinal)) {
       if (nullIsInvalid) {
         invalid(TensorReader.NULL_TENSOR);
       }
@@ -78,7 +84,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
     }
     Object values;
     try {
-      values = reader.read(arguments, 0);
+      values = reader.read(row, ordinal);
     } catch (TensorReader.InvalidValueException e) {
       invalid(e.getMessage());
       return state;

@@ -14,6 +14,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 
 /**
  * Reads one tensor value of a given Spark type as a primitive array, checks it against the
@@ -176,10 +177,12 @@ public final class TensorReader implements Serializable {
 
   private Object readArray(ArrayData array) {
     int n = array.numElements();
-    for (int i = 0; i < n; i++) {
-      if (array.isNullAt(i)) {
-        throw new InvalidValueException("null value at index " + i
-            + (elementNames != null && i < elementNames.length ? " (column '" + elementNames[i] + "')" : ""));
+    if (!hasNoNull(array, n)) {
+      for (int i = 0; i < n; i++) {
+        if (array.isNullAt(i)) {
+          throw new InvalidValueException("null value at index " + i
+              + (elementNames != null && i < elementNames.length ? " (column '" + elementNames[i] + "')" : ""));
+        }
       }
     }
     if (element.equals(DataTypes.DoubleType)) {
@@ -214,6 +217,21 @@ public final class TensorReader implements Serializable {
       }
     }
     return values;
+  }
+
+  /** True when a binary array's null bits (after its 8-byte count, 64 a word) are all 0; else search. */
+  private static boolean hasNoNull(ArrayData array, int n) {
+    if (!(array instanceof UnsafeArrayData unsafe)) {
+      return false;
+    }
+    Object base = unsafe.getBaseObject();
+    long bits = unsafe.getBaseOffset() + 8;
+    for (int word = 0, words = (n + 63) / 64; word < words; word++) {
+      if (Platform.getLong(base, bits + 8L * word) != 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Spark ML's vector struct: type (0 sparse, 1 dense), size, indices, values. */
