@@ -188,4 +188,12 @@ public final class NormalizeSpec implements Serializable {
   public KeyedStatistics keyedStatistics() {
     return keyedStatistics;
   }
+
+  /** A copy writing its result to another column (the input column is then kept). */
+  NormalizeSpec copyWithOutputCol(String outputCol) {
+    NormalizeSpec copy = new NormalizeSpec(method()).handleInvalid(handleInvalid()).eps(eps()).affine(affine())
+        .idCol(idCol()).shape(shape()).groups(groups()).statistics(statistics()).by(by()).unseenKey(unseenKey())
+        .keyedStatistics(keyedStatistics()).outputCol(outputCol);
+    return inputCols() != null ? copy.inputCols(inputCols()) : copy.inputCol(inputCol());
+  }
 }

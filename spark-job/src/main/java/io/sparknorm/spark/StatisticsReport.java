@@ -60,7 +60,7 @@ public final class StatisticsReport {
       row = input.agg(inputSketches).first();
       statistics = spec.statistics();
     } else {
-      NormalizeSpec separate = TensorNormalization.copyWithOutputCol(spec, "__sparknorm_report_output");
+      NormalizeSpec separate = spec.copyWithOutputCol("__sparknorm_report_output");
       Dataset<Row> normalized = TensorNormalization.normalize(input, separate).frame();
       row = normalized.agg(SketchColumns.ofInput(normalized.schema(), spec, shape).as("input"),
           SketchColumns.of(normalized.schema(), "__sparknorm_report_output", shape).as("output")).first();

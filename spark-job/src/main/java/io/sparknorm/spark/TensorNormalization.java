@@ -1,12 +1,10 @@
 package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
-import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
-import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.NormalizeFunction;
 import io.sparknorm.sql.SqlFunctions;
 import io.sparknorm.sql.StatisticsStruct;
@@ -62,7 +60,7 @@ public final class TensorNormalization {
       BatchStatistics statistics = null;
       if (spec.method() == NormMethod.BATCH) {
         statistics = spec.statistics() != null ? spec.statistics()
-            : fitStatistics(input, tensor, shape, error, context, 1.0);
+            : StatisticsFit.fit(input, tensor, shape, error, context, 1.0);
       }
       NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
           new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
@@ -111,7 +109,7 @@ public final class TensorNormalization {
     TensorColumn tensor = resolved.tensor();
     return withColumnName(tensor, () -> {
       Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
-      return fitStatistics(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR, resolved.context(shape),
+      return StatisticsFit.fit(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR, resolved.context(shape),
           spec.statisticsScale());
     });
   }
@@ -264,60 +262,16 @@ public final class TensorNormalization {
     }
   }
 
-  /**
-   * Batch norm's statistics over every valid row of the frame, with the {@code batch_norm_stats}
-   * aggregate: one Spark job. With {@code failOnInvalid} an invalid row (null included) fails it;
-   * else invalid rows are passed over (they never feed the statistics).
-   *
-   * @throws IllegalArgumentException when no channel has more than one value (PyTorch's rule)
-   */
-  private static BatchStatistics fitStatistics(Dataset<Row> frame, TensorColumn tensor, Shape shape,
-      boolean failOnInvalid, FailureLocator.Context context, double scale) {
-    Row result = frame.agg(statesColumn(tensor, shape, failOnInvalid, context)).first();
-    return statisticsOf(result.isNullAt(0) ? null : result.getAs(0), shape, scale);
-  }
-
-  /** The aggregate of the exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows. */
-  private static Column statesColumn(TensorColumn tensor, Shape shape, boolean failOnInvalid,
-      FailureLocator.Context context) {
-    BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},
-        tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context).states();
-    return Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column())));
-  }
-
-  /** {@link #statesColumn} for a spec whose shape is set: for a caller that aggregates more in the same pass. */
+  /** The aggregate of exact states for a spec whose shape is set: for a caller that aggregates more in the same pass. */
   static Column statesColumn(Dataset<Row> input, NormalizeSpec spec) {
     Resolved resolved = resolve(input.schema(), spec);
-    return statesColumn(resolved.tensor(), resolved.shape(), spec.handleInvalid() == HandleInvalid.ERROR,
+    return StatisticsFit.statesColumn(resolved.tensor(), resolved.shape(), spec.handleInvalid() == HandleInvalid.ERROR,
         resolved.context(resolved.shape()));
   }
 
   /** The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value. */
   static BatchStatistics statisticsOf(byte[] states, NormalizeSpec spec) {
-    return statisticsOf(states, spec.shape(), spec.statisticsScale());
-  }
-
-  private static BatchStatistics statisticsOf(byte[] states, Shape shape, double scale) {
-    ExactMoments moments = states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states);
-    long count = moments.count();
-    if (count <= 1) {
-      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
-          + (count == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
-    }
-    try {
-      return moments.statistics(scale);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A copy of the spec writing its result to another column (the input column is then kept). */
-  static NormalizeSpec copyWithOutputCol(NormalizeSpec spec, String outputCol) {
-    NormalizeSpec copy = new NormalizeSpec(spec.method()).handleInvalid(spec.handleInvalid()).eps(spec.eps())
-        .affine(spec.affine()).idCol(spec.idCol()).shape(spec.shape()).groups(spec.groups())
-        .statistics(spec.statistics()).by(spec.by()).unseenKey(spec.unseenKey())
-        .keyedStatistics(spec.keyedStatistics()).outputCol(outputCol);
-    return spec.inputCols() != null ? copy.inputCols(spec.inputCols()) : copy.inputCol(spec.inputCol());
+    return StatisticsFit.statisticsOf(states, spec.shape(), spec.statisticsScale());
   }
 
   /** The method's normalizer, with PyTorch's rules checked; statistics only for batch norm. */

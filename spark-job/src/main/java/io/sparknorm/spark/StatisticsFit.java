@@ -1,0 +1,52 @@
+package io.sparknorm.spark;
+
+import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ExactMoments;
+import io.sparknorm.core.Shape;
+import io.sparknorm.sql.BatchNormStatsFunction;
+import io.sparknorm.sql.SqlFunctions;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataType;
+
+/** Batch norm's statistics with the {@code batch_norm_stats} aggregate: the column, the pass, the result. */
+final class StatisticsFit {
+  private StatisticsFit() {}
+
+  /**
+   * Batch norm's statistics over every valid row of the frame, with the {@code batch_norm_stats}
+   * aggregate: one Spark job. With {@code failOnInvalid} an invalid row (null included) fails it;
+   * else invalid rows are passed over (they never feed the statistics).
+   *
+   * @throws IllegalArgumentException when no channel has more than one value (PyTorch's rule)
+   */
+  static BatchStatistics fit(Dataset<Row> frame, TensorColumn tensor, Shape shape,
+      boolean failOnInvalid, FailureLocator.Context context, double scale) {
+    Row result = frame.agg(statesColumn(tensor, shape, failOnInvalid, context)).first();
+    return statisticsOf(result.isNullAt(0) ? null : result.getAs(0), shape, scale);
+  }
+
+  /** The aggregate of the exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows. */
+  static Column statesColumn(TensorColumn tensor, Shape shape, boolean failOnInvalid,
+      FailureLocator.Context context) {
+    BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},
+        tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context).states();
+    return Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column())));
+  }
+
+  /** The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value. */
+  static BatchStatistics statisticsOf(byte[] states, Shape shape, double scale) {
+    ExactMoments moments = states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states);
+    long count = moments.count();
+    if (count <= 1) {
+      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
+          + (count == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
+    }
+    try {
+      return moments.statistics(scale);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
+    }
+  }
+}
