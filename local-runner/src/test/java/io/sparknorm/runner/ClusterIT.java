@@ -52,8 +52,9 @@ import org.junit.jupiter.api.Timeout;
  * output value bit for bit ({@link Double#doubleToRawLongBits}); the statistics file number for number.
  *
  * <p>Executor loss. Batch norm runs twice more on the cluster with the driver's status API on a loopback port; the
- * test polls it and, 0.4 s after the statistics phase (the SQL execution {@code first at
- * StatisticsFit}) and, in the second run, the write phase ({@code save at NormalizeJob}) have running tasks,
+ * test polls it and, 0.4 s after the statistics phase (the SQL execution {@code batch_norm_stats at
+ * ColumnarStatistics.java}, the pass over the Parquet scan's columnar batches) and, in the second run, the write
+ * phase ({@code save at NormalizeJob}) have running tasks,
  * kills the executor JVM with SIGKILL: the Worker's child process running {@code CoarseGrainedExecutorBackend},
  * found by the Worker's pid. The job must still succeed with the undisturbed numbers and exact counts. That the kill
  * really landed mid-phase is read from the application's event log afterwards: tasks of that phase's stages ended
@@ -222,7 +223,7 @@ class ClusterIT {
   @Order(5)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void executorKilledDuringTheStatisticsPass() throws Exception {
-    killRun("statistics", "first at StatisticsFit");
+    killRun("statistics", "batch_norm_stats at ColumnarStatistics");
   }
 
   @Test

@@ -155,7 +155,7 @@ final class Progress implements AutoCloseable {
       stageStart = System.nanoTime();
     }
     // Labels of this run's jobs, in private local properties: not the job description, which would
-    // replace the call site ("first at StatisticsFit.java:..") that names Spark's SQL executions.
+    // replace the call site ("save at NormalizeJob.java:..") that names Spark's SQL executions.
     context.setLocalProperty(RUN_PROPERTY, run);
     context.setLocalProperty(STAGE_PROPERTY, name);
   }

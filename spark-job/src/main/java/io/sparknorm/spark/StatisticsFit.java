@@ -15,24 +15,48 @@ final class StatisticsFit {
   private StatisticsFit() {}
 
   /**
-   * Batch norm's statistics over every valid row of the frame, with the {@code batch_norm_stats}
-   * aggregate: one Spark job. With {@code failOnInvalid} an invalid row (null included) fails it;
-   * else invalid rows are passed over (they never feed the statistics).
+   * Batch norm's statistics over every valid row of the frame: one Spark job. With
+   * {@code failOnInvalid} an invalid row (null included) fails it; else invalid rows are passed
+   * over (they never feed the statistics).
    *
    * @throws IllegalArgumentException when no channel has more than one value (PyTorch's rule)
    */
   static BatchStatistics fit(Dataset<Row> frame, TensorColumn tensor, Shape shape,
       boolean failOnInvalid, FailureLocator.Context context, double scale) {
-    Row result = frame.agg(statesColumn(tensor, shape, failOnInvalid, context)).first();
-    return statisticsOf(result.isNullAt(0) ? null : result.getAs(0), shape, scale);
+    return statisticsOf(states(frame, tensor, shape, failOnInvalid, context), shape, scale);
+  }
+
+  /**
+   * The merged exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows, or null
+   * for none: from the scan's columnar batches when the tensor comes straight from one
+   * ({@link ColumnarStatistics}), else with the {@code batch_norm_stats} aggregate. The same bits
+   * either way.
+   */
+  static byte[] states(Dataset<Row> frame, TensorColumn tensor, Shape shape, boolean failOnInvalid,
+      FailureLocator.Context context) {
+    BatchNormStatsFunction function = function(tensor, shape, failOnInvalid, context);
+    byte[] columnar = ColumnarStatistics.states(frame.select(tensor.column()), function);
+    if (columnar != null) {
+      return columnar;
+    }
+    Row result = frame.agg(aggregate(function, tensor)).first();
+    return result.isNullAt(0) ? null : result.getAs(0);
   }
 
   /** The aggregate of the exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows. */
   static Column statesColumn(TensorColumn tensor, Shape shape, boolean failOnInvalid,
       FailureLocator.Context context) {
-    BatchNormStatsFunction function = new BatchNormStatsFunction(new DataType[] {tensor.reader().type()},
-        tensor.name(), tensor.reader(), shape, failOnInvalid, failOnInvalid, context).states();
+    return aggregate(function(tensor, shape, failOnInvalid, context), tensor);
+  }
+
+  private static Column aggregate(BatchNormStatsFunction function, TensorColumn tensor) {
     return Columns.column(SqlFunctions.aggregate(function, Columns.expressions(tensor.column())));
+  }
+
+  static BatchNormStatsFunction function(TensorColumn tensor, Shape shape, boolean failOnInvalid,
+      FailureLocator.Context context) {
+    return new BatchNormStatsFunction(new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(), shape,
+        failOnInvalid, failOnInvalid, context).states();
   }
 
   /** The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value. */

@@ -75,7 +75,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
   }
 
   /** {@link #update} with the tensor at {@code ordinal} of {@code row}: Spark's input row, not copied. */
-  ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
+  public ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
     if (row.isNullAt(ordinal)) {
       if (nullIsInvalid) {
         invalid(TensorReader.NULL_TENSOR);
