@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.ExactMoments;
+import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
+import io.sparknorm.sql.GoldenFrames;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +29,13 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Batch norm's statistics pass over the scan's columnar batches gives the aggregate's states bit
- * for bit, applies the same rules with the same messages, and steps aside for plans without
- * columnar batches.
+ * for bit and PyTorch's statistics for every batch golden case, applies the same rules with the
+ * same messages, and steps aside for plans without columnar batches.
  */
 class ColumnarStatisticsTest {
   private static final Shape SHAPE = Shape.of(3, 2);
@@ -129,6 +133,29 @@ class ColumnarStatisticsTest {
       spark.sparkContext().removeSparkListener(listener);
     }
     assertEquals(List.of(ColumnarStatistics.DESCRIPTION), callSites, "the fit's Spark jobs");
+  }
+
+  static List<GoldenFiles.Case> batchCases() {
+    return GoldenFiles.cases().stream().filter(c -> c.method() == NormMethod.BATCH).toList();
+  }
+
+  /** Every batch golden case written to Parquet and fitted by the library over its columnar batches. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("batchCases")
+  void goldenCasesFromParquetMatchPyTorch(GoldenFiles.Case c) {
+    Dataset<Row> frame = spark.read().parquet(write(GoldenFrames.frame(spark, c).repartition(3), "golden-" + c.name()));
+    assertNotNull(ColumnarStatistics.states(frame.select("features"),
+        StatisticsFit.function(tensor(frame), c.shape(), true, null)), "columnar batches");
+    BatchStatistics fitted = TensorNormalization.fitStatistics(frame, new NormalizeSpec(NormMethod.BATCH).shape(c.shape()));
+    assertEquals(c.count(), fitted.count());
+    GoldenFrames.assertStatistic(c.mean(), c.exactMean(), boxed(fitted.mean()), "mean");
+    GoldenFrames.assertStatistic(c.variance(), c.exactVariance(), boxed(fitted.variance()), "var");
+    GoldenFrames.assertStatistic(c.unbiasedVariance(), c.exactUnbiasedVariance(), boxed(fitted.unbiasedVariance()),
+        "var_unbiased");
+  }
+
+  private static List<Double> boxed(double[] values) {
+    return java.util.Arrays.stream(values).boxed().toList();
   }
 
   @Test
