@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.RunningStatistics;
 import io.sparknorm.core.Shape;
+import io.sparknorm.spark.CountedStatistics;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
@@ -47,25 +48,26 @@ final class JobStatistics {
    * the data that also counts its rows; no data is written.
    */
   static Fitted fit(Dataset<Row> data, NormalizeSpec spec) {
-    // The shape first (one small job when not given), so that the pass below is the only one observed.
+    // The shape first (one small job when not given), so that the pass below is the only one counted.
     Shape shape = TensorNormalization.shapeOf(data, spec);
     spec.shape(shape);
-    Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
-    Dataset<Row> observed = data.observe(rows, functions.count(functions.lit(1)).as("rows"));
     JobStatistics statistics;
-    if (spec.by() != null) {
-      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(observed, spec);
-      statistics = new JobStatistics(keyed.global(), keyed, spec.statisticsScale(), null);
-    } else {
-      statistics = new JobStatistics(TensorNormalization.fitStatistics(observed, spec), null, spec.statisticsScale(),
-          null);
-    }
     long rowsIn;
-    try {
-      rowsIn = ((Number) rows.getAsJava().get("rows")).longValue();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the row count", e);
+    if (spec.by() != null) {
+      Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
+      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(
+          data.observe(rows, functions.count(functions.lit(1)).as("rows")), spec);
+      statistics = new JobStatistics(keyed.global(), keyed, spec.statisticsScale(), null);
+      try {
+        rowsIn = ((Number) rows.getAsJava().get("rows")).longValue();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the row count", e);
+      }
+    } else {
+      CountedStatistics fitted = TensorNormalization.fitStatisticsCountingRows(data, spec);
+      statistics = new JobStatistics(fitted.statistics(), null, spec.statisticsScale(), null);
+      rowsIn = fitted.rows();
     }
     // Each valid row adds its spatial size of values to every channel; the other rows are left out.
     long validRows = statistics.statistics.count() / (shape.size() / shape.channels());

@@ -2,6 +2,7 @@ package io.sparknorm.spark;
 
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.sql.BatchNormStatsFunction;
+import java.io.Serializable;
 import java.util.Collections;
 import java.util.Iterator;
 import org.apache.spark.SparkContext;
@@ -17,8 +18,8 @@ import scala.Option;
 
 /**
  * Batch norm's statistics pass over Spark's columnar batches: when the tensor column comes
- * straight from a columnar scan (Parquet, ORC, an in-memory cache), the states are updated from
- * the scan's batches themselves. The row plan would first copy every tensor into an
+ * straight from a columnar scan (Parquet, ORC, a V2 source with columnar reads), the states are
+ * updated from the scan's batches themselves. The row plan would first copy every tensor into an
  * {@code UnsafeRow} (element by element, generated code compiled for the query) and then run
  * Spark's object aggregate over those rows; here each tensor is read from the batch's column
  * vectors by the same {@link BatchNormStatsFunction#update} the aggregate uses, so the rules, the
@@ -36,17 +37,27 @@ final class ColumnarStatistics {
 
   private ColumnarStatistics() {}
 
+  /** What a pass gives: the rows it read (valid or not) and their merged states ({@link ExactMoments#toBytes()}). */
+  record Pass(long rows, byte[] states) implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    Pass merge(Pass other) {
+      return new Pass(rows + other.rows,
+          ExactMoments.fromBytes(states).merge(ExactMoments.fromBytes(other.states)).toBytes());
+    }
+  }
+
   /**
-   * The merged states ({@link ExactMoments#toBytes()}) of the tensor column of {@code projected}
-   * (a frame of that one column) read from columnar batches, or null when its plan has none.
+   * The pass over the tensor column of {@code projected} (a frame of that one column) read from
+   * columnar batches, or null when its plan has none.
    */
-  static byte[] states(Dataset<Row> projected, BatchNormStatsFunction function) {
+  static Pass read(Dataset<Row> projected, BatchNormStatsFunction function) {
     QueryExecution execution = ((org.apache.spark.sql.classic.Dataset<Row>) projected).queryExecution();
     SparkPlan scan = columnarScan(execution.executedPlan());
     if (scan == null) {
       return null;
     }
-    byte[] empty = function.newAggregationState().toBytes();
+    Pass empty = new Pass(0, function.newAggregationState().toBytes());
     // One SQL execution, as the aggregate would be: the pass shows in Spark's SQL tab and event log
     // with the scan's metrics, described by a call site that says what it is.
     SparkContext context = projected.sparkSession().sparkContext();
@@ -56,7 +67,7 @@ final class ColumnarStatistics {
       return SQLExecution$.MODULE$.withNewExecutionId(execution, Option.empty(), () -> scan.executeColumnar()
           .toJavaRDD()
           .mapPartitions(batches -> partitionState(batches, function))
-          .fold(empty, (left, right) -> ExactMoments.fromBytes(left).merge(ExactMoments.fromBytes(right)).toBytes()));
+          .fold(empty, Pass::merge));
     } finally {
       if (callSite == null) {
         context.clearCallSite();
@@ -76,15 +87,17 @@ final class ColumnarStatistics {
     return child.supportsColumnar() ? child : null;
   }
 
-  private static Iterator<byte[]> partitionState(Iterator<ColumnarBatch> batches, BatchNormStatsFunction function) {
+  private static Iterator<Pass> partitionState(Iterator<ColumnarBatch> batches, BatchNormStatsFunction function) {
     ExactMoments state = function.newAggregationState();
+    long read = 0;
     while (batches.hasNext()) {
       ColumnarBatch batch = batches.next();
       int rows = batch.numRows();
       for (int i = 0; i < rows; i++) {
         state = function.update(state, batch.getRow(i), 0);
       }
+      read += rows;
     }
-    return Collections.singletonList(state.toBytes()).iterator();
+    return Collections.singletonList(new Pass(read, state.toBytes())).iterator();
   }
 }

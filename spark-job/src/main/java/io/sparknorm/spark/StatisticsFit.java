@@ -5,12 +5,18 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.SqlFunctions;
+import java.util.UUID;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 
-/** Batch norm's statistics with the {@code batch_norm_stats} aggregate: the column, the pass, the result. */
+/**
+ * Batch norm's statistics in one pass: over the scan's columnar batches ({@link ColumnarStatistics})
+ * or with the {@code batch_norm_stats} aggregate, the exact states merged, the result rounded.
+ */
 final class StatisticsFit {
   private StatisticsFit() {}
 
@@ -27,6 +33,29 @@ final class StatisticsFit {
   }
 
   /**
+   * {@link #fit} that also counts the rows its one pass read, valid or not: the columnar pass counts
+   * them; the aggregate's plan gets a Spark {@link Observation} of its row count (its metrics come
+   * from the successful attempt of each task, so a retried task counts once).
+   */
+  static CountedStatistics fitCountingRows(Dataset<Row> frame, TensorColumn tensor, Shape shape,
+      boolean failOnInvalid, FailureLocator.Context context, double scale) {
+    BatchNormStatsFunction function = function(tensor, shape, failOnInvalid, context);
+    ColumnarStatistics.Pass columnar = ColumnarStatistics.read(frame.select(tensor.column()), function);
+    if (columnar != null) {
+      return new CountedStatistics(statisticsOf(columnar.states(), shape, scale), columnar.rows());
+    }
+    Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
+    byte[] states = aggregated(frame.observe(rows, functions.count(functions.lit(1)).as("rows")), function, tensor);
+    BatchStatistics statistics = statisticsOf(states, shape, scale);
+    try {
+      return new CountedStatistics(statistics, ((Number) rows.getAsJava().get("rows")).longValue());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the row count", e);
+    }
+  }
+
+  /**
    * The merged exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows, or null
    * for none: from the scan's columnar batches when the tensor comes straight from one
    * ({@link ColumnarStatistics}), else with the {@code batch_norm_stats} aggregate. The same bits
@@ -35,10 +64,11 @@ final class StatisticsFit {
   static byte[] states(Dataset<Row> frame, TensorColumn tensor, Shape shape, boolean failOnInvalid,
       FailureLocator.Context context) {
     BatchNormStatsFunction function = function(tensor, shape, failOnInvalid, context);
-    byte[] columnar = ColumnarStatistics.states(frame.select(tensor.column()), function);
-    if (columnar != null) {
-      return columnar;
-    }
+    ColumnarStatistics.Pass columnar = ColumnarStatistics.read(frame.select(tensor.column()), function);
+    return columnar != null ? columnar.states() : aggregated(frame, function, tensor);
+  }
+
+  private static byte[] aggregated(Dataset<Row> frame, BatchNormStatsFunction function, TensorColumn tensor) {
     Row result = frame.agg(aggregate(function, tensor)).first();
     return result.isNullAt(0) ? null : result.getAs(0);
   }

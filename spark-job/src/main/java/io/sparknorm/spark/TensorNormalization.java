@@ -115,6 +115,20 @@ public final class TensorNormalization {
   }
 
   /**
+   * {@link #fitStatistics}, also counting the rows its one pass read, valid or not (the job's
+   * {@code --stats-only} reports them).
+   */
+  public static CountedStatistics fitStatisticsCountingRows(Dataset<Row> input, NormalizeSpec spec) {
+    Resolved resolved = resolve(input.schema(), spec);
+    TensorColumn tensor = resolved.tensor();
+    return withColumnName(tensor, () -> {
+      Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
+      return StatisticsFit.fitCountingRows(input, tensor, shape, spec.handleInvalid() == HandleInvalid.ERROR,
+          resolved.context(shape), spec.statisticsScale());
+    });
+  }
+
+  /**
    * Batch norm's statistics per key ({@link NormalizeSpec#by}) as {@link #normalize} would fit them:
    * one Spark job, one exact state per key and task shuffled, the global statistics merged from them.
    *

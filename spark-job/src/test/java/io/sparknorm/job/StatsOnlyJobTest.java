@@ -7,7 +7,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,6 +73,43 @@ class StatsOnlyJobTest extends JobTestSupport {
     JsonNode file = JSON.readTree(only.toFile());
     for (int c = 0; c < 13; c++) {
       assertEquals(Math.sqrt(file.get("var").get(c).asDouble()), file.get("std").get(c).asDouble(), 0.0);
+    }
+  }
+
+  /**
+   * Over Parquet the statistics pass reads columnar batches and counts the rows itself; over JSON
+   * lines the aggregate's plan counts them: the same counts, the same statistics as a normalizing run.
+   */
+  @Test
+  void parquetAndJsonStatsOnlyCountEveryRowInTheirOnePass() throws IOException {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 300; i++) {
+      Double[] values = {i * 0.5, -i * 1e-3, 1e6 + i, i % 7 * 1.0, Math.sqrt(i), 2.0};
+      if (i == 17) {
+        values[3] = null;
+      } else if (i == 170) {
+        values = new Double[] {1.0, 2.0, 3.0, 4.0, 5.0};
+      }
+      rows.add(RowFactory.create(i, i == 250 ? null : values));
+    }
+    Dataset<Row> frame = spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
+        .add("features", DataTypes.createArrayType(DataTypes.DoubleType)));
+    Path parquet = dir.resolve("rows.parquet");
+    Path json = dir.resolve("rows.jsonl");
+    frame.repartition(3).write().parquet(parquet.toString());
+    frame.repartition(2).write().json(json.toString());
+    Path normalized = dir.resolve("normalized.json");
+    JobRun full = JobRun.of("--input", json.toString(), "--method", "batch", "--shape", "3,2", "--handle-invalid",
+        "skip", "--output", dir.resolve("out").toString(), "--stats-out", normalized.toString());
+    assertEquals(0, full.exit(), full.err());
+    for (Path input : List.of(parquet, json)) {
+      Path stats = dir.resolve("stats-" + input.getFileName() + ".json");
+      JobRun run = JobRun.of("--input", input.toString(), "--method", "batch", "--shape", "3,2", "--handle-invalid",
+          "skip", "--stats-only", "--stats-out", stats.toString());
+      assertEquals(0, run.exit(), run.err());
+      assertTrue(run.out().startsWith("sparknorm: method=batch rows_in=300 rows_out=0 rows_skipped=3 invalid_kept=0 "),
+          input + ": " + run.out());
+      assertEquals(JSON.readTree(normalized.toFile()), JSON.readTree(stats.toFile()), input.toString());
     }
   }
 

@@ -25,9 +25,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -37,20 +36,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  * for bit and PyTorch's statistics for every batch golden case, applies the same rules with the
  * same messages, and steps aside for plans without columnar batches.
  */
+@ExtendWith(LocalSpark.class)
 class ColumnarStatisticsTest {
   private static final Shape SHAPE = Shape.of(3, 2);
   private static SparkSession spark;
   @TempDir static Path dir;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   /** 500 rows of 6 values over many magnitudes, with a few invalid rows when asked, in 3 Parquet files. */
   private static Dataset<Row> parquet(String name, DataType element, boolean withInvalid) {
@@ -80,8 +70,9 @@ class ColumnarStatisticsTest {
   }
 
   private static byte[] columnar(Dataset<Row> frame, boolean failOnInvalid) {
-    return ColumnarStatistics.states(frame.select("features"),
+    ColumnarStatistics.Pass pass = ColumnarStatistics.read(frame.select("features"),
         StatisticsFit.function(tensor(frame), SHAPE, failOnInvalid, null));
+    return pass == null ? null : pass.states();
   }
 
   private static byte[] aggregated(Dataset<Row> frame, boolean failOnInvalid) {
@@ -144,7 +135,7 @@ class ColumnarStatisticsTest {
   @MethodSource("batchCases")
   void goldenCasesFromParquetMatchPyTorch(GoldenFiles.Case c) {
     Dataset<Row> frame = spark.read().parquet(write(GoldenFrames.frame(spark, c).repartition(3), "golden-" + c.name()));
-    assertNotNull(ColumnarStatistics.states(frame.select("features"),
+    assertNotNull(ColumnarStatistics.read(frame.select("features"),
         StatisticsFit.function(tensor(frame), c.shape(), true, null)), "columnar batches");
     BatchStatistics fitted = TensorNormalization.fitStatistics(frame, new NormalizeSpec(NormMethod.BATCH).shape(c.shape()));
     assertEquals(c.count(), fitted.count());
@@ -193,6 +184,33 @@ class ColumnarStatisticsTest {
     String path = dir.resolve(name).toString();
     frame.write().parquet(path);
     return path;
+  }
+
+  @Test
+  void orcIsReadInColumnarBatchesToo() {
+    Dataset<Row> parquet = parquet("orc-source", DataTypes.DoubleType, true);
+    String orc = dir.resolve("orc").toString();
+    parquet.write().orc(orc);
+    Dataset<Row> fromOrc = spark.read().orc(orc);
+    byte[] columnar = columnar(fromOrc, false);
+    assertNotNull(columnar, fromOrc.queryExecution().executedPlan().toString());
+    assertSameStatistics(aggregated(parquet, false), columnar);
+  }
+
+  @Test
+  void theCountingFitCountsEveryRowReadOnBothRoutes() {
+    Dataset<Row> parquet = parquet("counting", DataTypes.FloatType, true);
+    NormalizeSpec spec = new NormalizeSpec(NormMethod.BATCH).shape(SHAPE).handleInvalid(HandleInvalid.SKIP);
+    BatchStatistics plain = TensorNormalization.fitStatistics(parquet, spec);
+    for (Dataset<Row> frame : List.of(parquet, parquet.filter("id >= 0"))) {
+      CountedStatistics counted = TensorNormalization.fitStatisticsCountingRows(frame, spec);
+      assertEquals(500, counted.rows(), "rows read, the 3 invalid ones included");
+      assertEquals(497L * 2, counted.statistics().count());
+      for (int c = 0; c < SHAPE.channels(); c++) {
+        assertEquals(Double.doubleToRawLongBits(plain.mean()[c]),
+            Double.doubleToRawLongBits(counted.statistics().mean()[c]));
+      }
+    }
   }
 
   @Test
