@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.GoldenFiles;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,8 +22,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -35,22 +34,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * case per method with JSON in; this covers the JSON reading path for all of them, at a fraction
  * of the cost of a spark-submit per case.
  */
+@ExtendWith(LocalSpark.class)
 class GoldenJobTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static SparkSession spark;
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   static Stream<GoldenFiles.Case> doubleCases() {
     return GoldenFiles.cases().stream().filter(GoldenFiles.Case::isDouble);

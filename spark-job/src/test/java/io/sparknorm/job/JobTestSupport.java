@@ -1,13 +1,12 @@
 package io.sparknorm.job;
 
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -15,22 +14,13 @@ import org.junit.jupiter.api.io.TempDir;
  * it), a temporary folder per test, and in it an empty {@code results} folder for the output and statistics, which a
  * failed run must leave empty ({@link JobRun}).
  */
+@ExtendWith(LocalSpark.class)
 abstract class JobTestSupport {
   static SparkSession spark;
 
   @TempDir
   Path dir;
   Path results;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   @BeforeEach
   void makeResultsFolder() throws IOException {

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.NormMethod;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import io.sparknorm.sql.GoldenFrames;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,15 +26,16 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The Spark ML stages: goldens through each, persistence, schema checks before data, handleInvalid. */
+@ExtendWith(LocalSpark.class)
 class MlStagesTest {
   private static SparkSession spark;
   /** The job group of every Spark job started, in order (null: no group). */
@@ -44,19 +45,13 @@ class MlStagesTest {
   Path dir;
 
   @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
+  static void prepareData() {
     spark.sparkContext().addSparkListener(new SparkListener() {
       @Override
       public void onJobStart(SparkListenerJobStart jobStart) {
         JOB_GROUPS.add(jobStart.properties() == null ? null : jobStart.properties().getProperty("spark.jobGroup.id"));
       }
     });
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
   }
 
   static List<GoldenFiles.Case> goldenCases() {

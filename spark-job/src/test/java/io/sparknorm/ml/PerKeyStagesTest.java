@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.spark.KeyedStatistics;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +33,9 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +44,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the model saves and loads, writes and reads the statistics file, and refuses bad key columns from
  * the schema.
  */
+@ExtendWith(LocalSpark.class)
 class PerKeyStagesTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String COLUMNS = "alcohol,malic_acid,ash,alcalinity_of_ash,magnesium,total_phenols,flavanoids,"
@@ -60,8 +61,7 @@ class PerKeyStagesTest {
   Path dir;
 
   @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
+  static void prepareData() {
     String folder = shared.resolve("wine.parquet").toString();
     spark.read().option("header", "true").option("inferSchema", "true")
         .csv(GoldenFiles.dataDir().resolve("wine.csv").toString())
@@ -70,11 +70,6 @@ class PerKeyStagesTest {
         .withColumn("raw", functions.expr("array(" + COLUMNS + ")"))
         .orderBy(functions.rand(7)).repartition(3).write().parquet(folder);
     wine = spark.read().parquet(folder);
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
   }
 
   private static TensorBatchNorm perKey() {

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.job.NormalizeJob;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -18,9 +18,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,6 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * are multi-modal), the numbers on the page those of the statistics file, and group norm over
  * (1, 8, 8). Screenshots go to {@code target/report-screenshots/} for people to look at.
  */
+@ExtendWith(LocalSpark.class)
 class ReportJobTest {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final Path DIGITS = Path.of("..", "data", "digits.jsonl");
@@ -37,16 +37,6 @@ class ReportJobTest {
 
   @TempDir
   Path dir;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   @Test
   void digitsPerPixelReportFlagsConstantAndMultimodalPixels() throws IOException {

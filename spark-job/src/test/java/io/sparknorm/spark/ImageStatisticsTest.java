@@ -24,9 +24,8 @@ import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Spark's image source reads {@code data/digits-png} (100 8x8 grayscale PNGs of the first 100 rows of
@@ -34,6 +33,7 @@ import org.junit.jupiter.api.Test;
  * statistics over it are the exact mean and variance correctly rounded (the known answer of
  * {@code data/README.md}), computed here from {@code digits.jsonl} with BigInteger/BigDecimal.
  */
+@ExtendWith(LocalSpark.class)
 class ImageStatisticsTest {
   private static final int IMAGES = 100;
   private static final int FACTOR = 15;
@@ -41,16 +41,6 @@ class ImageStatisticsTest {
   private static final Pattern NAME = Pattern.compile("digit-(\\d{4})-label-(\\d)\\.png$");
 
   private static SparkSession spark;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   /** The first 100 rows of digits.jsonl: {label, 64 features 0..16} each. */
   private static int[][] digits() throws IOException {

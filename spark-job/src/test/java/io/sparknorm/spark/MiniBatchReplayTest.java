@@ -31,9 +31,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -43,18 +42,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * row, running statistics, batch counts; the same bits for 1, 2, 3 and 7 partitions; order-by;
  * PyTorch's refusal of a batch with one value per channel; skip and keep; option errors.
  */
+@ExtendWith(LocalSpark.class)
 class MiniBatchReplayTest {
   private static SparkSession spark;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   static List<Replay> replays() {
     return GoldenFiles.replay().stream().filter(r -> r.torchError() == null).toList();

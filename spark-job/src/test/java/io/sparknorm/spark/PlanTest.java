@@ -22,23 +22,23 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The library's frame is one logical plan that Spark's optimizer sees through, and its counts are
  * exact when a task fails and is retried.
  */
+@ExtendWith(LocalSpark.class)
 class PlanTest {
   private static SparkSession spark;
   @TempDir static Path dir;
   private static Dataset<Row> parquet;
 
   @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
+  static void prepareData() {
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
       rows.add(RowFactory.create(i, "label" + (i % 5), new Double[] {i * 1.0, i * 2.0 + 1, -i * 0.5, 3.0}));
@@ -47,11 +47,6 @@ class PlanTest {
         .add("features", DataTypes.createArrayType(DataTypes.DoubleType))).repartition(2)
         .write().parquet(dir.resolve("data").toString());
     parquet = spark.read().parquet(dir.resolve("data").toString());
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
   }
 
   private static String scanOf(Dataset<Row> frame) {

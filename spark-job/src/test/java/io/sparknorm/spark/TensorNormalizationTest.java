@@ -31,25 +31,15 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /** The Spark layer in-process: every column kind, batch statistics over partitions, invalid rows, goldens. */
+@ExtendWith(LocalSpark.class)
 class TensorNormalizationTest {
   private static SparkSession spark;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   private static final double[][] SAMPLES = {
       {1, 2, 3, 4, 5, 6}, {-3, 0, 3, 10, 20, 31}, {7, 7, 8, 8, 9, 9}, {0, 1, 0, 1, 0, 1}};

@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -23,23 +23,13 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The SQL functions' contract: documentation, registration, errors, try_ and NULL, GROUP BY, determinism. */
+@ExtendWith(LocalSpark.class)
 class SqlFunctionsTest {
   private static SparkSession spark;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   private static final Pattern EXAMPLE = Pattern.compile("> (SELECT .*?);\\n((?:       .*\\n)+)");
 

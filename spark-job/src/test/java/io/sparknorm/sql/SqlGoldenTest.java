@@ -6,14 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.NormMethod;
-import io.sparknorm.spark.SparkTestSession;
+import io.sparknorm.spark.LocalSpark;
 import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -22,18 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * ({@link functions}), in-process; batch norm as {@code batch_norm_stats} then {@code batch_norm},
  * its statistics against the goldens'. The same tolerances as the core's golden test.
  */
+@ExtendWith(LocalSpark.class)
 class SqlGoldenTest {
   private static SparkSession spark;
-
-  @BeforeAll
-  static void startSpark() {
-    spark = SparkTestSession.start();
-  }
-
-  @AfterAll
-  static void stopSpark() {
-    spark.stop();
-  }
 
   static List<GoldenFiles.Case> cases() {
     return GoldenFiles.cases();
