@@ -201,7 +201,9 @@ public final class NormalizeJob implements Callable<Integer> {
         if (o.statsOnly) {
           frame.write().format("noop").mode("overwrite").save();
         } else {
-          write(frame, result.outputCol(), stagedOutput);
+          // Rows mapped by their own statistics hardly repeat a value: no dictionary for them.
+          boolean ownStatistics = spec.method() != io.sparknorm.core.NormMethod.BATCH || o.batchSize != null;
+          write(frame, result.outputCol(), ownStatistics, stagedOutput);
         }
         counts = result.counts();
       }
@@ -298,8 +300,11 @@ public final class NormalizeJob implements Callable<Integer> {
     return shape;
   }
 
-  /** Writes the (counted) normalized frame to the staging folder; the counts come from the write itself. */
-  private void write(Dataset<Row> counted, String outputCol, StagedOutput staged) {
+  /**
+   * Writes the (counted) normalized frame to the staging folder; the counts come from the write
+   * itself. {@code plainValues}: Parquet writes the tensor's values without a dictionary.
+   */
+  private void write(Dataset<Row> counted, String outputCol, boolean plainValues, StagedOutput staged) {
     String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
     Dataset<Row> frame = counted;
     if (outFormat.equals("csv")) {
@@ -308,6 +313,9 @@ public final class NormalizeJob implements Callable<Integer> {
     var writer = frame.write().format(outFormat);
     if (outFormat.equals("csv")) {
       writer = writer.option("header", "true");
+    }
+    if (outFormat.equals("parquet") && plainValues) {
+      writer = writer.options(Formats.plainTensorValues(outputCol));
     }
     writer.save(staged.staging().toString());
   }
