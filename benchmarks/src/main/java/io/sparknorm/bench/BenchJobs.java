@@ -30,6 +30,16 @@ final class BenchJobs {
     spark.read().parquet(input).write().mode(SaveMode.Overwrite).parquet(output);
   }
 
+  /**
+   * The identity with the job's writer setting for per-sample outputs: the tensor's values written
+   * without a dictionary ({@code parquet.enable.dictionary#features.list.element=false}). Times
+   * what the job's writer setting alone is worth, beside the plain identity.
+   */
+  static void identityPlain(SparkSession spark, String input, String output) {
+    spark.read().parquet(input).write().mode(SaveMode.Overwrite)
+        .option("parquet.enable.dictionary#" + TENSOR + ".list.element", "false").parquet(output);
+  }
+
   /** Spark ML's nearest thing to batch norm: StandardScaler with mean and std (fit, transform, write). */
   static void standardScaler(SparkSession spark, String input, String output) {
     Dataset<Row> data = spark.read().parquet(input).withColumn(TENSOR,

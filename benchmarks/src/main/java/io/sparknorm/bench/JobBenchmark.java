@@ -87,7 +87,8 @@ public final class JobBenchmark implements Callable<Integer> {
       description = "Only write the dataset (DIR/input-ROWSxSHAPE-TYPE.parquet, kept if already there) and stop.")
   boolean generateOnly;
 
-  private static final List<String> KNOWN_JOBS = List.of("identity", "scaler", "batch", "layer", "instance", "group",
+  private static final List<String> KNOWN_JOBS = List.of("identity", "identity-plain", "scaler", "batch", "layer",
+      "instance", "group",
       "sql", "api");
 
   private SparkSession spark;
@@ -167,6 +168,7 @@ public final class JobBenchmark implements Callable<Integer> {
         long start = System.nanoTime();
         switch (job) {
           case "identity" -> BenchJobs.identity(spark, input, output);
+          case "identity-plain" -> BenchJobs.identityPlain(spark, input, output);
           case "scaler" -> BenchJobs.standardScaler(spark, input, output);
           case "sql" -> BenchJobs.layerNormSql(spark, input, output, shapeArg);
           case "api" -> BenchJobs.layerNormApi(spark, input, output, shapeArg);

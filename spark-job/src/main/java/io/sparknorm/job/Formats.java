@@ -3,7 +3,6 @@ package io.sparknorm.job;
 import io.sparknorm.spark.NormalizeSpec;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -77,28 +76,6 @@ final class Formats {
       }
       throw e;
     }
-  }
-
-  /**
-   * Parquet writer options that switch dictionary encoding off for the normalized tensor's values,
-   * under every name Spark gives that column's leaf: a list ({@code col.list.element}, or
-   * {@code col.array} and {@code col.bag.array} in the legacy format) or an ML vector's values.
-   *
-   * <p>Why: a per-sample normalization (or a mini-batch replay) maps every row by its own
-   * statistics, so the output's values hardly repeat and Parquet's dictionary always falls back to
-   * plain encoding, after building a dictionary of a megabyte per column chunk first; that attempt
-   * cost about 10% of a whole write in the session benchmark. Batch norm keeps the default: its
-   * output has as many distinct values per channel as its input, and pixel data (256 levels) gains
-   * from a dictionary.
-   */
-  static Map<String, String> plainTensorValues(String tensorCol) {
-    Map<String, String> options = new java.util.LinkedHashMap<>();
-    for (String parent : List.of(tensorCol, tensorCol + ".values")) {
-      for (String leaf : List.of(".list.element", ".array", ".bag.array")) {
-        options.put("parquet.enable.dictionary#" + parent + leaf, "false");
-      }
-    }
-    return options;
   }
 
   static String formatOf(String format, String option, boolean input) {

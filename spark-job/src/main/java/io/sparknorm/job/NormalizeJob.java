@@ -201,9 +201,10 @@ public final class NormalizeJob implements Callable<Integer> {
         if (o.statsOnly) {
           frame.write().format("noop").mode("overwrite").save();
         } else {
-          // Rows mapped by their own statistics hardly repeat a value: no dictionary for them.
-          boolean ownStatistics = spec.method() != io.sparknorm.core.NormMethod.BATCH || o.batchSize != null;
-          write(frame, result.outputCol(), ownStatistics, stagedOutput);
+          boolean plainValues = spec.method() != io.sparknorm.core.NormMethod.BATCH || o.batchSize != null
+              || inFormat.equals("parquet") && spec.inputCols() == null
+                  && TensorEncoding.inputValuesArePlain(o.input, spec.inputCol(), conf);
+          write(frame, result.outputCol(), plainValues, stagedOutput);
         }
         counts = result.counts();
       }
@@ -302,7 +303,7 @@ public final class NormalizeJob implements Callable<Integer> {
 
   /**
    * Writes the (counted) normalized frame to the staging folder; the counts come from the write
-   * itself. {@code plainValues}: Parquet writes the tensor's values without a dictionary.
+   * itself. {@code plainValues}: Parquet writes the tensor's values without a dictionary ({@link TensorEncoding}).
    */
   private void write(Dataset<Row> counted, String outputCol, boolean plainValues, StagedOutput staged) {
     String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
@@ -315,7 +316,7 @@ public final class NormalizeJob implements Callable<Integer> {
       writer = writer.option("header", "true");
     }
     if (outFormat.equals("parquet") && plainValues) {
-      writer = writer.options(Formats.plainTensorValues(outputCol));
+      writer = writer.options(TensorEncoding.plainValues(outputCol));
     }
     writer.save(staged.staging().toString());
   }

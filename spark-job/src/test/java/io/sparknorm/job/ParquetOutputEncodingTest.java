@@ -33,8 +33,9 @@ import org.junit.jupiter.api.Test;
 /**
  * How the job writes the normalized tensor to Parquet: per-sample methods and the mini-batch
  * replay without a dictionary for its values (a row mapped by its own statistics hardly repeats a
- * value, and the dictionary attempt costs time: {@link Formats#plainTensorValues}), batch norm with
- * Parquet's default (its output repeats values as often as its input does). Rows that all hold the
+ * value, and the dictionary attempt costs time: {@link TensorEncoding}), batch norm as its
+ * Parquet input's values are stored (its output repeats values as often as its input does), else
+ * with Parquet's default. Rows that all hold the
  * same tensor make the difference visible: by default Parquet would encode their one repeated
  * output with a dictionary.
  */
@@ -67,6 +68,31 @@ class ParquetOutputEncodingTest extends JobTestSupport {
         .assertSucceeded("batch", ROWS, ROWS, 0, 0);
     Set<String> batchEncodings = valueEncodings(batch, "features");
     assertTrue(batchEncodings.stream().anyMatch(e -> Encoding.valueOf(e).usesDictionary()), batchEncodings.toString());
+  }
+
+  /**
+   * Batch norm repeats values exactly as often as its input: over Parquet whose tensor values are
+   * stored plain (here written so on purpose, although they repeat) its output is plain too.
+   */
+  @Test
+  void batchOutputIsPlainWhenTheInputsValuesArePlain() throws IOException {
+    String dictionary = repeatedRows(false);
+    String plain = dir.resolve("plain.parquet").toString();
+    spark.read().parquet(dictionary).write().option("parquet.enable.dictionary#features.list.element", "false")
+        .parquet(plain);
+    assertEquals(Set.of("PLAIN"), valueEncodings(Path.of(plain), "features"));
+    Path out = dir.resolve("out-batch-plain");
+    JobRun.of("--input", plain, "--output", out.toString(), "--method", "batch", "--shape", "2,2")
+        .assertSucceeded("batch", ROWS, ROWS, 0, 0);
+    assertEquals(Set.of("PLAIN"), valueEncodings(out, "features"));
+    // JSON input tells nothing of its values' repeats: Parquet's default, a dictionary here.
+    String json = dir.resolve("rows.json").toString();
+    spark.read().parquet(plain).write().json(json);
+    Path fromJson = dir.resolve("out-batch-json");
+    JobRun.of("--input", json, "--output", fromJson.toString(), "--method", "batch", "--shape", "2,2")
+        .assertSucceeded("batch", ROWS, ROWS, 0, 0);
+    Set<String> jsonEncodings = valueEncodings(fromJson, "features");
+    assertTrue(jsonEncodings.stream().anyMatch(e -> Encoding.valueOf(e).usesDictionary()), jsonEncodings.toString());
   }
 
   @Test
