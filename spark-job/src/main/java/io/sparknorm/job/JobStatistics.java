@@ -9,18 +9,16 @@ import io.sparknorm.spark.CountedStatistics;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.RowCount;
 import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.UUID;
 import java.util.function.Consumer;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 
 /**
  * What the job writes to {@code --stats-out}: the statistics over all rows, per key with
@@ -54,16 +52,10 @@ final class JobStatistics {
     JobStatistics statistics;
     long rowsIn;
     if (spec.by() != null) {
-      Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
-      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(
-          data.observe(rows, functions.count(functions.lit(1)).as("rows")), spec);
+      RowCount rows = new RowCount(data);
+      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(rows.frame(), spec);
       statistics = new JobStatistics(keyed.global(), keyed, spec.statisticsScale(), null);
-      try {
-        rowsIn = ((Number) rows.getAsJava().get("rows")).longValue();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("interrupted while waiting for the row count", e);
-      }
+      rowsIn = rows.rows();
     } else {
       CountedStatistics fitted = TensorNormalization.fitStatisticsCountingRows(data, spec);
       statistics = new JobStatistics(fitted.statistics(), null, spec.statisticsScale(), null);

@@ -5,12 +5,10 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.SqlFunctions;
-import java.util.UUID;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Observation;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 
 /**
@@ -44,15 +42,9 @@ final class StatisticsFit {
     if (columnar != null) {
       return new CountedStatistics(statisticsOf(columnar.states(), shape, scale), columnar.rows());
     }
-    Observation rows = new Observation("sparknorm-rows-" + UUID.randomUUID());
-    byte[] states = aggregated(frame.observe(rows, functions.count(functions.lit(1)).as("rows")), function, tensor);
-    BatchStatistics statistics = statisticsOf(states, shape, scale);
-    try {
-      return new CountedStatistics(statistics, ((Number) rows.getAsJava().get("rows")).longValue());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the row count", e);
-    }
+    RowCount rows = new RowCount(frame);
+    byte[] states = aggregated(rows.frame(), function, tensor);
+    return new CountedStatistics(statisticsOf(states, shape, scale), rows.rows());
   }
 
   /**
