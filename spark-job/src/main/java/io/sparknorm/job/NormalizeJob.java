@@ -201,10 +201,8 @@ public final class NormalizeJob implements Callable<Integer> {
         if (o.statsOnly) {
           frame.write().format("noop").mode("overwrite").save();
         } else {
-          boolean plainValues = spec.method() != io.sparknorm.core.NormMethod.BATCH || o.batchSize != null
-              || inFormat.equals("parquet") && spec.inputCols() == null
-                  && TensorEncoding.inputValuesArePlain(o.input, spec.inputCol(), conf);
-          write(frame, result.outputCol(), plainValues, stagedOutput);
+          write(frame, result.outputCol(), TensorEncoding.plainValues(spec, o.batchSize != null, inFormat, o.input, conf),
+              stagedOutput);
         }
         counts = result.counts();
       }

@@ -1,5 +1,7 @@
 package io.sparknorm.job;
 
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.spark.NormalizeSpec;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -49,11 +51,24 @@ final class TensorEncoding {
   }
 
   /**
-   * Whether batch norm's output should be written plain: the input is Parquet and, in its first
-   * data file, no chunk of {@code inputCol}'s values is dictionary-encoded. False when that cannot
-   * be told (no data file, an unreadable footer, no such column).
+   * Whether the job writes the normalized values plain (see the class comment): always for a
+   * per-sample method or a replay, for batch norm as its Parquet input's values are stored.
    */
-  static boolean inputValuesArePlain(String input, String inputCol, Configuration conf) {
+  static boolean plainValues(NormalizeSpec spec, boolean replay, String inputFormat, String input,
+      Configuration conf) {
+    if (spec.method() != NormMethod.BATCH || replay) {
+      return true;
+    }
+    return inputFormat.equals("parquet") && spec.inputCols() == null
+        && inputValuesArePlain(input, spec.inputCol(), conf);
+  }
+
+  /**
+   * Whether, in the first data file of Parquet {@code input}, no chunk of {@code inputCol}'s values
+   * is dictionary-encoded. False when that cannot be told (no data file, an unreadable footer, no
+   * such column).
+   */
+  private static boolean inputValuesArePlain(String input, String inputCol, Configuration conf) {
     try {
       Path file = firstDataFile(new Path(input), conf);
       if (file == null) {
