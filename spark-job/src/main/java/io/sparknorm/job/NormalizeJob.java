@@ -201,8 +201,9 @@ public final class NormalizeJob implements Callable<Integer> {
         if (o.statsOnly) {
           frame.write().format("noop").mode("overwrite").save();
         } else {
-          write(frame, result.outputCol(), TensorEncoding.plainValues(spec, o.batchSize != null, inFormat, o.input, conf),
-              stagedOutput);
+          NormalizeSpec resolvedSpec = spec;
+          write(frame, result.outputCol(), stagedOutput,
+              () -> TensorEncoding.plainValues(resolvedSpec, o.batchSize != null, inFormat, o.input, conf));
         }
         counts = result.counts();
       }
@@ -301,9 +302,11 @@ public final class NormalizeJob implements Callable<Integer> {
 
   /**
    * Writes the (counted) normalized frame to the staging folder; the counts come from the write
-   * itself. {@code plainValues}: Parquet writes the tensor's values without a dictionary ({@link TensorEncoding}).
+   * itself. {@code plainValues}, asked only for Parquet output: whether Parquet writes the tensor's values without a
+   * dictionary ({@link TensorEncoding}).
    */
-  private void write(Dataset<Row> counted, String outputCol, boolean plainValues, StagedOutput staged) {
+  private void write(Dataset<Row> counted, String outputCol, StagedOutput staged,
+      java.util.function.BooleanSupplier plainValues) {
     String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
     Dataset<Row> frame = counted;
     if (outFormat.equals("csv")) {
@@ -313,7 +316,7 @@ public final class NormalizeJob implements Callable<Integer> {
     if (outFormat.equals("csv")) {
       writer = writer.option("header", "true");
     }
-    if (outFormat.equals("parquet") && plainValues) {
+    if (outFormat.equals("parquet") && plainValues.getAsBoolean()) {
       writer = writer.options(TensorEncoding.plainValues(outputCol));
     }
     writer.save(staged.staging().toString());

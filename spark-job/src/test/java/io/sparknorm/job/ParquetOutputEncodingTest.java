@@ -58,16 +58,8 @@ class ParquetOutputEncodingTest extends JobTestSupport {
           .collectAsList();
       assertEquals(expected, spark.read().parquet(out.toString()).orderBy("id").collectAsList(), method);
     }
-    Path replay = dir.resolve("out-replay");
-    JobRun.of("--input", input, "--output", replay.toString(), "--method", "batch", "--shape", "2,2",
-        "--batch-size", "64").assertSucceeded("batch", ROWS, ROWS, 0, 0);
-    assertEquals(Set.of("PLAIN"), valueEncodings(replay, "features"));
-
-    Path batch = dir.resolve("out-batch");
-    JobRun.of("--input", input, "--output", batch.toString(), "--method", "batch", "--shape", "2,2")
-        .assertSucceeded("batch", ROWS, ROWS, 0, 0);
-    Set<String> batchEncodings = valueEncodings(batch, "features");
-    assertTrue(batchEncodings.stream().anyMatch(e -> Encoding.valueOf(e).usesDictionary()), batchEncodings.toString());
+    assertEquals(Set.of("PLAIN"), batchNormEncodings(input, "replay", "--batch-size", "64"));
+    assertUsesDictionary(batchNormEncodings(input, "batch"));
   }
 
   /**
@@ -81,18 +73,25 @@ class ParquetOutputEncodingTest extends JobTestSupport {
     spark.read().parquet(dictionary).write().option("parquet.enable.dictionary#features.list.element", "false")
         .parquet(plain);
     assertEquals(Set.of("PLAIN"), valueEncodings(Path.of(plain), "features"));
-    Path out = dir.resolve("out-batch-plain");
-    JobRun.of("--input", plain, "--output", out.toString(), "--method", "batch", "--shape", "2,2")
-        .assertSucceeded("batch", ROWS, ROWS, 0, 0);
-    assertEquals(Set.of("PLAIN"), valueEncodings(out, "features"));
+    assertEquals(Set.of("PLAIN"), batchNormEncodings(plain, "batch-plain"));
     // JSON input tells nothing of its values' repeats: Parquet's default, a dictionary here.
     String json = dir.resolve("rows.json").toString();
     spark.read().parquet(plain).write().json(json);
-    Path fromJson = dir.resolve("out-batch-json");
-    JobRun.of("--input", json, "--output", fromJson.toString(), "--method", "batch", "--shape", "2,2")
-        .assertSucceeded("batch", ROWS, ROWS, 0, 0);
-    Set<String> jsonEncodings = valueEncodings(fromJson, "features");
-    assertTrue(jsonEncodings.stream().anyMatch(e -> Encoding.valueOf(e).usesDictionary()), jsonEncodings.toString());
+    assertUsesDictionary(batchNormEncodings(json, "batch-json"));
+  }
+
+  /** Runs batch norm (shape 2,2, and {@code more}) from {@code input} into out-NAME: the encodings of its values. */
+  private Set<String> batchNormEncodings(String input, String name, String... more) throws IOException {
+    Path out = dir.resolve("out-" + name);
+    List<String> args = new ArrayList<>(List.of("--input", input, "--output", out.toString(), "--method", "batch",
+        "--shape", "2,2"));
+    args.addAll(List.of(more));
+    JobRun.of(args.toArray(new String[0])).assertSucceeded("batch", ROWS, ROWS, 0, 0);
+    return valueEncodings(out, "features");
+  }
+
+  private static void assertUsesDictionary(Set<String> encodings) {
+    assertTrue(encodings.stream().anyMatch(e -> Encoding.valueOf(e).usesDictionary()), encodings.toString());
   }
 
   @Test
