@@ -252,7 +252,7 @@ public final class TensorNormalization {
     Dataset<Row> joined = PerKeyStatistics.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.perRowStatistics(1, StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        NormalizeFunction.Normalizers.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
         error, error, context);
     Column normalized = Columns.column(SqlFunctions.apply(function,
         Columns.expressions(tensor.column(), PerKeyStatistics.statisticsColumn())));

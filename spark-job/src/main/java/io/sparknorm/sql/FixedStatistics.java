@@ -26,7 +26,7 @@ final class FixedStatistics implements NormalizeFunction.Normalizers {
   }
 
   @Override
-  public Normalizer forRow(InternalRow arguments, int length) {
+  public Normalizer forRow(InternalRow row, int length) {
     if (length == channelsOnly.shape().size()) {
       return channelsOnly;
     }

@@ -25,20 +25,26 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
   /** Where the normalizer of a row comes from: fixed at analysis, or from a statistics argument. */
   public interface Normalizers extends Serializable {
     /**
-     * The normalizer for this row's arguments and tensor length; null when an argument it needs
-     * is null (the result is then null).
+     * The normalizer for a tensor of this length; null when it reads statistics and the row's are
+     * null (the result is then null).
      *
+     * @param statistics the row's statistics struct (argument 1) when {@link #readsStatistics()}
      * @throws TensorReader.InvalidValueException when the tensor cannot fit it
      */
-    Normalizer forRow(InternalRow arguments, int length);
+    Normalizer forRow(InternalRow statistics, int length);
 
-    static Normalizers fixed(Normalizer normalizer) {
-      return (arguments, length) -> normalizer;
+    /** True when argument 1 is a statistics struct read row by row. */
+    default boolean readsStatistics() {
+      return false;
     }
 
-    /** Batch norm with the statistics struct of argument {@code ordinal} ({@code type}), row by row. */
-    static Normalizers perRowStatistics(int ordinal, StructType type, double eps, Affine affine) {
-      return new StatisticsArgument(ordinal, type, eps, affine);
+    static Normalizers fixed(Normalizer normalizer) {
+      return (statistics, length) -> normalizer;
+    }
+
+    /** Batch norm with the statistics struct of argument 1 (of {@code type}), row by row. */
+    static Normalizers perRowStatistics(StructType type, double eps, Affine affine) {
+      return new StatisticsArgument(type, eps, affine);
     }
   }
 
@@ -72,16 +78,30 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
     this.context = context;
   }
 
-  @Override
-  public Object produceResult(InternalRow arguments) {
-    if (arguments.isNullAt(0)) {
+  /** The normalized tensor for a row whose only per-row argument is the tensor (Spark's generated code calls this). */
+  public Object invoke(Object tensor) {
+    return normalize(tensor, null);
+  }
+
+  /** The normalized tensor for a row whose statistics struct is argument 1 (a column or a subquery). */
+  public Object invoke(Object tensor, Object statistics) {
+    return normalize(tensor, (InternalRow) statistics);
+  }
+
+  /** How many leading arguments the function reads per row (through {@code invoke}): 1 or 2. */
+  public int perRowArguments() {
+    return normalizers.readsStatistics() ? 2 : 1;
+  }
+
+  private Object normalize(Object tensor, InternalRow statistics) {
+    if (tensor == null) {
       return nullIsInvalid ? invalid(TensorReader.NULL_TENSOR) : null;
     }
     Object values;
     Normalizer normalizer;
     try {
-      values = reader.read(arguments, 0);
-      normalizer = normalizers.forRow(arguments, values instanceof double[] d ? d.length : ((float[]) values).length);
+      values = reader.read(tensor);
+      normalizer = normalizers.forRow(statistics, values instanceof double[] d ? d.length : ((float[]) values).length);
     } catch (TensorReader.InvalidValueException e) {
       return invalid(e.getMessage());
     }

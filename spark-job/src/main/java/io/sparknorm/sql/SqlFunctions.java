@@ -153,7 +153,7 @@ public final class SqlFunctions {
           normalizers = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
               : NormalizeFunction.Normalizers.fixed(whole);
         } else {
-          normalizers = new StatisticsArgument(1, a.statisticsType(1), eps, affine);
+          normalizers = new StatisticsArgument(a.statisticsType(1), eps, affine);
         }
       } catch (IllegalArgumentException e) {
         throw e.getMessage().startsWith(name) ? e : new IllegalArgumentException(name + ": " + e.getMessage(), e);
@@ -170,12 +170,12 @@ public final class SqlFunctions {
 
   /** A Catalyst expression applying a scalar function to these arguments. */
   public static Expression apply(NormalizeFunction function, List<Expression> args) {
-    return new NamedFunctionExpression(function, CollectionConverters.asScala(args).toSeq());
+    return new FunctionCall(function, args, function.perRowArguments());
   }
 
   /** A Catalyst expression applying a scalar function to these arguments. */
   public static Expression apply(TensorCheckFunction function, List<Expression> args) {
-    return new NamedFunctionExpression(function, CollectionConverters.asScala(args).toSeq());
+    return new FunctionCall(function, args, 1);
   }
 
   /** A Catalyst aggregate function over these arguments. */

@@ -17,7 +17,6 @@ import org.apache.spark.sql.types.StructType;
 final class StatisticsArgument implements NormalizeFunction.Normalizers {
   private static final long serialVersionUID = 1L;
 
-  private final int ordinal;
   private final StructType type;
   private final double eps;
   private final Affine affine;
@@ -25,19 +24,18 @@ final class StatisticsArgument implements NormalizeFunction.Normalizers {
   private transient int lastLength;
   private transient Normalizer lastNormalizer;
 
-  StatisticsArgument(int ordinal, StructType type, double eps, Affine affine) {
-    this.ordinal = ordinal;
+  StatisticsArgument(StructType type, double eps, Affine affine) {
     this.type = type;
     this.eps = eps;
     this.affine = affine;
   }
 
   @Override
-  public Normalizer forRow(InternalRow arguments, int length) {
-    if (arguments.isNullAt(ordinal)) {
+  public Normalizer forRow(InternalRow row, int length) {
+    if (row == null) {
       return null;
     }
-    BatchStatistics statistics = StatisticsStruct.fromRow(arguments.getStruct(ordinal, type.size()), type);
+    BatchStatistics statistics = StatisticsStruct.fromRow(row, type);
     if (lastNormalizer != null && length == lastLength && same(statistics, last)) {
       return lastNormalizer;
     }
@@ -45,6 +43,11 @@ final class StatisticsArgument implements NormalizeFunction.Normalizers {
     last = statistics;
     lastLength = length;
     return lastNormalizer;
+  }
+
+  @Override
+  public boolean readsStatistics() {
+    return true;
   }
 
   /**

@@ -2,11 +2,11 @@ package io.sparknorm.sql;
 
 import io.sparknorm.core.Shape;
 import java.io.Serializable;
-import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * What the library asks of a tensor without normalizing it: the rule it breaks (a string, NULL
@@ -39,28 +39,28 @@ public final class TensorCheckFunction implements ScalarFunction<Object>, Serial
     return new TensorCheckFunction(reader.type(), reader, null, true);
   }
 
-  @Override
-  public Object produceResult(InternalRow arguments) {
+  /** The rule the tensor breaks, or its natural shape (Spark's generated code calls this). */
+  public Object invoke(Object tensor) {
     String problem;
     Object values = null;
-    if (arguments.isNullAt(0)) {
+    if (tensor == null) {
       problem = TensorReader.NULL_TENSOR;
     } else {
       try {
-        values = reader.read(arguments, 0);
+        values = reader.read(tensor);
         problem = TensorReader.problem(values, shape);
       } catch (TensorReader.InvalidValueException e) {
         problem = e.getMessage();
       }
     }
     if (!naturalShape) {
-      return problem == null ? null : org.apache.spark.unsafe.types.UTF8String.fromString(problem);
+      return problem == null ? null : UTF8String.fromString(problem);
     }
     if (problem != null) {
       return null;
     }
     int length = values instanceof double[] d ? d.length : ((float[]) values).length;
-    return UnsafeArrayData.fromPrimitiveArray(reader.naturalShape(arguments, 0, length));
+    return UnsafeArrayData.fromPrimitiveArray(reader.naturalShape(tensor, length));
   }
 
   @Override

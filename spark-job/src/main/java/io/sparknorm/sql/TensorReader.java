@@ -14,6 +14,8 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnVector;
+import org.apache.spark.sql.vectorized.ColumnarArray;
 import org.apache.spark.unsafe.Platform;
 
 /**
@@ -113,16 +115,27 @@ public final class TensorReader implements Serializable {
    * @throws InvalidValueException for a null element or text that is not a JSON array of numbers
    */
   public Object read(SpecializedGetters row, int ordinal) {
-    switch (kind) {
-      case ARRAY:
-        return readArray(row.getArray(ordinal));
-      case VECTOR:
-        return readVector(row.getStruct(ordinal, 4));
-      case IMAGE:
-        return readImage(row.getStruct(ordinal, 6));
-      default:
-        return parseJsonArray(row.getUTF8String(ordinal).toString());
-    }
+    return read(switch (kind) {
+      case ARRAY -> row.getArray(ordinal);
+      case VECTOR -> row.getStruct(ordinal, 4);
+      case IMAGE -> row.getStruct(ordinal, 6);
+      case TEXT -> row.getUTF8String(ordinal);
+    });
+  }
+
+  /**
+   * A tensor value as Spark holds it internally (not null) as a new {@code double[]} (when
+   * {@link #isDouble()}) or {@code float[]}.
+   *
+   * @throws InvalidValueException for a null element or text that is not a JSON array of numbers
+   */
+  public Object read(Object value) {
+    return switch (kind) {
+      case ARRAY -> readArray((ArrayData) value);
+      case VECTOR -> readVector((InternalRow) value);
+      case IMAGE -> readImage((InternalRow) value);
+      case TEXT -> parseJsonArray(value.toString());
+    };
   }
 
   /**
@@ -160,7 +173,7 @@ public final class TensorReader implements Serializable {
    * @throws InvalidValueException for a null element
    */
   public static double[] readDoubles(ArrayData array, DataType arrayType) {
-    Object values = forType(arrayType).read(new GenericInternalRow(new Object[] {array}), 0);
+    Object values = forType(arrayType).read(array);
     if (values instanceof double[] d) {
       return d;
     }
@@ -219,8 +232,16 @@ public final class TensorReader implements Serializable {
     return values;
   }
 
-  /** True when a binary array's null bits (after its 8-byte count, 64 a word) are all 0; else search. */
+  /**
+   * True when the array surely holds no null: a binary array's null bits (after its 8-byte count,
+   * 64 a word) are all 0, or a column batch's array comes from an element vector without nulls.
+   * False means "search": the caller checks each element.
+   */
   private static boolean hasNoNull(ArrayData array, int n) {
+    if (array instanceof ColumnarArray columnar) {
+      ColumnVector elements = ColumnarArrays.elements(columnar);
+      return elements != null && !elements.hasNull();
+    }
     if (!(array instanceof UnsafeArrayData unsafe)) {
       return false;
     }
@@ -268,12 +289,12 @@ public final class TensorReader implements Serializable {
   }
 
   /**
-   * The shape a valid tensor suggests when none is given: (channels, height, width) for an image,
+   * The shape a valid tensor value suggests when none is given: (channels, height, width) for an image,
    * else the contract's (length,).
    */
-  public int[] naturalShape(SpecializedGetters row, int ordinal, int length) {
+  public int[] naturalShape(Object value, int length) {
     if (kind == Kind.IMAGE) {
-      InternalRow image = row.getStruct(ordinal, 6);
+      InternalRow image = (InternalRow) value;
       return new int[] {image.getInt(3), image.getInt(1), image.getInt(2)};
     }
     return new int[] {length};
