@@ -85,7 +85,10 @@ class GeneratedCodeTest {
     spark.conf().set("spark.sql.codegen.wholeStage", "false");
     spark.conf().set("spark.sql.codegen.factoryMode", "NO_CODEGEN");
     try {
-      interpreted = spark.sql(sql).collectAsList();
+      Dataset<Row> query = spark.sql(sql);
+      interpreted = query.collectAsList();
+      String plan = query.queryExecution().executedPlan().toString();
+      assertTrue(plan.contains("Project [") && !plan.contains("*("), "no generated stage: " + plan);
     } finally {
       spark.conf().unset("spark.sql.codegen.wholeStage");
       spark.conf().unset("spark.sql.codegen.factoryMode");
