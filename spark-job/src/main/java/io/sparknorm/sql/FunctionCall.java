@@ -26,7 +26,6 @@ import scala.jdk.javaapi.CollectionConverters;
 final class FunctionCall extends Invoke {
   private static final long serialVersionUID = 1L;
 
-  private final String name;
   private final List<Expression> constants;
 
   /**
@@ -34,15 +33,14 @@ final class FunctionCall extends Invoke {
    * @param arguments every argument as written; the first {@code perRow} are read per row
    */
   FunctionCall(ScalarFunction<?> function, List<Expression> arguments, int perRow) {
-    this(function.name(), Literal.create(function, new ObjectType(function.getClass())), function,
-        arguments.subList(0, perRow), arguments.subList(perRow, arguments.size()));
+    this(Literal.create(function, new ObjectType(function.getClass())), function, arguments.subList(0, perRow),
+        arguments.subList(perRow, arguments.size()));
   }
 
-  private FunctionCall(String name, Expression target, ScalarFunction<?> function, List<Expression> perRow,
+  private FunctionCall(Expression target, ScalarFunction<?> function, List<Expression> perRow,
       List<Expression> constants) {
     super(target, "invoke", function.resultType(), seq(perRow), seq(List.<AbstractDataType>of()), false,
         function.isResultNullable(), function.isDeterministic());
-    this.name = name;
     this.constants = List.copyOf(constants);
   }
 
@@ -56,7 +54,7 @@ final class FunctionCall extends Invoke {
 
   @Override
   public String prettyName() {
-    return name;
+    return function().name();
   }
 
   /** The call as written; Spark also names an unaliased column by it. */
@@ -65,12 +63,12 @@ final class FunctionCall extends Invoke {
     List<String> shown = new ArrayList<>();
     CollectionConverters.asJava(arguments()).forEach(a -> shown.add(a.toString()));
     constants.forEach(c -> shown.add(c.toString()));
-    return name + "(" + String.join(", ", shown) + ")";
+    return prettyName() + "(" + String.join(", ", shown) + ")";
   }
 
   @Override
   public Invoke withNewChildrenInternal(IndexedSeq<Expression> newChildren) {
     List<Expression> children = CollectionConverters.asJava(newChildren);
-    return new FunctionCall(name, children.get(0), function(), children.subList(1, children.size()), constants);
+    return new FunctionCall(children.get(0), function(), children.subList(1, children.size()), constants);
   }
 }
