@@ -27,7 +27,7 @@ import java.util.Arrays;
  *
  * <p>Not thread-safe; the owner reads its sums only after {@link #flushAll()}.
  */
-final class MomentsStage {
+final class MomentsStage implements SampleStage {
   private static final int WINDOW = 16;
   private static final int SLOTS = 3;
   /** The window's top is this many exponents above the largest value's when it moves. */
@@ -48,8 +48,10 @@ final class MomentsStage {
   private int[] lowest;
   /** NONE, DOUBLE or FLOAT: the encoding of what is staged. */
   private int kind;
-  /** Values per channel in the buckets since the last flush. */
+  /** Values per channel in the buckets since the last flush (whole samples). */
   private int staged;
+  /** Per channel: values staged one at a time ({@link #add}) since the channel's last flush. */
+  private int[] single;
 
   MomentsStage(Shape shape, ExactSum[] sums, ExactSum[] squares) {
     this.shape = shape;
@@ -57,8 +59,8 @@ final class MomentsStage {
     this.squares = squares;
   }
 
-  /** Stages one flat sample of the shape (of the right length). */
-  void update(double[] sample) {
+  @Override
+  public void update(double[] sample) {
     prepare(DOUBLE);
     int spatial = shape.spatialSize();
     if (spatial == 1) {
@@ -89,8 +91,8 @@ final class MomentsStage {
     }
   }
 
-  /** Stages one flat sample of the shape (of the right length). */
-  void update(float[] sample) {
+  @Override
+  public void update(float[] sample) {
     prepare(FLOAT);
     int spatial = shape.spatialSize();
     if (spatial == 1) {
@@ -117,6 +119,27 @@ final class MomentsStage {
         after = p;
       }
       staged = after;
+    }
+  }
+
+  /**
+   * Stages one value of channel c, any double. For {@link VectorMomentsStage}, which hands on what
+   * its grids do not hold; a stage is fed either this way or whole samples, never both.
+   */
+  void add(int c, double x) {
+    prepare(DOUBLE);
+    if (single == null) {
+      single = new int[sums.length];
+    }
+    long bits = Double.doubleToRawLongBits(x);
+    int j = ((int) (bits >>> 52) & 0x7FF) - lowest[c];
+    if ((j & -WINDOW) != 0) {
+      missed(c, bits); // may flush the channel, which restarts its count
+    } else {
+      stageDouble(stage, (c * WINDOW + j) * SLOTS, bits);
+    }
+    if (++single[c] >= DOUBLE_CAPACITY) {
+      flush(c);
     }
   }
 
@@ -314,10 +337,13 @@ final class MomentsStage {
       st[o + 1] = 0;
       st[o + 2] = 0;
     }
+    if (single != null) {
+      single[c] = 0;
+    }
   }
 
-  /** Moves every bucket into the exact sums. */
-  void flushAll() {
+  @Override
+  public void flushAll() {
     if (kind == NONE) {
       return;
     }

@@ -1,0 +1,212 @@
+package io.sparknorm.core;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.File;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The SIMD staging step ({@link VectorMomentsStage}) leaves exactly the state the integer buckets
+ * leave: the same bytes, on data that fills its grids to the bounds, moves them, misses them and
+ * reaches the ends of the double range; and a JVM without the Vector API gets the same state.
+ */
+class ExactMomentsVectorTest {
+
+  /** The test JVM has the Vector API (surefire passes Spark's module flags): else nothing here would test it. */
+  @Test
+  void theVectorApiIsThere() {
+    assertTrue(Simd.AVAILABLE, "jdk.incubator.vector is not in this JVM");
+    assertTrue(VectorMomentsStage.serves(Shape.of(64)));
+    assertTrue(VectorMomentsStage.serves(Shape.of(3, 32, 32)));
+    assertFalse(VectorMomentsStage.serves(Shape.of(13)), "13 channels do not fill vectors");
+  }
+
+  /** Data makers: each gives the value at (sample s, flat index i). */
+  interface Maker {
+    double value(Random random, int s, int i);
+  }
+
+  private static final Maker NORMAL = (r, s, i) -> r.nextGaussian();
+  private static final Maker OFFSET = (r, s, i) -> 1e8 + 0.1 * r.nextGaussian();
+  /** Lognormal over 20 binades either side of 1, either sign: most values off any one grid. */
+  private static final Maker WIDE = (r, s, i) -> (r.nextBoolean() ? 1 : -1) * Math.exp(7 * r.nextGaussian());
+  /** The scale drifts over 40 binades and back: grids move up and down. */
+  private static final Maker DRIFT = (r, s, i) -> Math.scalb(1 + r.nextDouble(), Math.abs((s / 40) % 80 - 40) - 20);
+  /** Zeros, subnormals, the smallest normal, and values near the ends of the double range among normal ones. */
+  private static final Maker SPECIAL = (r, s, i) -> {
+    switch (r.nextInt(12)) {
+      case 0: return r.nextBoolean() ? 0.0 : -0.0;
+      case 1: return Double.longBitsToDouble(r.nextLong() & 0x800F_FFFF_FFFF_FFFFL);
+      case 2: return Double.MIN_NORMAL;
+      case 3: return 1e150 * (1 + r.nextDouble());
+      case 4: return -1e200 * (1 + r.nextDouble());
+      case 5: return 1e-140 * r.nextGaussian();
+      case 6: return 1e-130 * r.nextGaussian();
+      default: return r.nextGaussian();
+    }
+  };
+  /**
+   * The grid's edges: the first block places a grid [2^-12, 4) (top E = 2); then, all of one sign
+   * per channel, values of full mantissas just under 4 (the largest parts of x and of its square),
+   * values whose squares round farthest from the squares' grid (the largest parts l2, two thirds
+   * of the values) and values just over 2^-12 (the finest grids), so every part's sum nears its
+   * bound between flushes: with 4 times as many values between flushes the sum of l2 rounds.
+   */
+  private static final Maker EDGES = (r, s, i) -> {
+    double sign = i % 2 == 0 ? 1 : -1;
+    if (s < 16) {
+      return sign * (1 + r.nextDouble());
+    }
+    long fraction = r.nextLong() & 0x000F_FFFF_FFFF_FFFFL;
+    switch ((s + i) % 6) {
+      case 0:
+        return sign * (Math.nextDown(4.0) - Math.ulp(2.0) * (fraction & 0xFFFF));
+      case 1:
+        return sign * Math.scalb(Double.longBitsToDouble(0x3FF0_0000_0000_0000L | fraction), -12);
+      default:
+        // x*x just under half a step of the squares' grid 2^-35 above a grid point in [8, 16).
+        return sign * Math.sqrt(8 + 0x1p-35 * (fraction & 0xFFFF_FFFFL) + 0x1p-36 - 0x1p-47);
+    }
+  };
+
+  private static List<double[]> samples(Shape shape, int count, Maker maker, long seed) {
+    Random random = new Random(seed);
+    List<double[]> samples = new ArrayList<>(count);
+    for (int s = 0; s < count; s++) {
+      double[] sample = new double[shape.size()];
+      for (int i = 0; i < sample.length; i++) {
+        sample[i] = maker.value(random, s, i);
+      }
+      samples.add(sample);
+    }
+    return samples;
+  }
+
+  /** SIMD and buckets fed the same samples (the SIMD one read back every readEvery samples, 0: never). */
+  private static void assertSameState(Shape shape, List<double[]> samples, int readEvery, String what) {
+    ExactMoments simd = new ExactMoments(shape);
+    ExactMoments buckets = new ExactMoments(shape, false);
+    for (int s = 0; s < samples.size(); s++) {
+      simd.update(samples.get(s));
+      buckets.update(samples.get(s));
+      if (readEvery > 0 && s % readEvery == readEvery - 1) {
+        simd.sum(0); // flushes mid-block
+      }
+    }
+    assertArrayEquals(buckets.toBytes(), simd.toBytes(), what + " " + shape);
+  }
+
+  @Test
+  void rowsGiveTheBucketsState() {
+    Maker[] makers = {NORMAL, OFFSET, WIDE, DRIFT, SPECIAL, EDGES};
+    String[] names = {"normal", "offset", "wide", "drift", "special", "edges"};
+    for (Shape shape : List.of(Shape.of(8), Shape.of(64), Shape.of(24))) {
+      for (int m = 0; m < makers.length; m++) {
+        List<double[]> samples = samples(shape, 10_000, makers[m], 31 * m + shape.size());
+        assertSameState(shape, samples, 0, names[m]);
+        assertSameState(shape, samples, 777, names[m] + " read every 777");
+      }
+    }
+  }
+
+  @Test
+  void spatialSamplesGiveTheBucketsState() {
+    Maker[] makers = {NORMAL, OFFSET, WIDE, DRIFT, SPECIAL, EDGES};
+    String[] names = {"normal", "offset", "wide", "drift", "special", "edges"};
+    for (int m = 0; m < makers.length; m++) {
+      // S = 49: one value a channel beyond the vectors; S = 40,000: more than a flush's worth a sample.
+      assertSameState(Shape.of(2, 7, 7), samples(Shape.of(2, 7, 7), 2_000, makers[m], m), 333, names[m]);
+      assertSameState(Shape.of(3, 8, 8), samples(Shape.of(3, 8, 8), 500, makers[m], 7 + m), 0, names[m]);
+      assertSameState(Shape.of(1, 40_000), samples(Shape.of(1, 40_000), 12, makers[m], 13 + m), 5, names[m]);
+    }
+  }
+
+  /** The sums at the grid's bounds against an independent reference (BigInteger), not only against the buckets. */
+  @Test
+  void edgeSumsAreExact() {
+    Shape shape = Shape.of(8);
+    List<double[]> samples = samples(shape, 40_000, EDGES, 5);
+    ExactMoments simd = new ExactMoments(shape);
+    samples.forEach(simd::update);
+    for (int c = 0; c < 8; c++) {
+      ExactReference.Sums reference = new ExactReference.Sums();
+      for (double[] sample : samples) {
+        reference.add(sample[c]);
+      }
+      assertEquals(reference.sum, scaled(simd.sum(c)), "sum, channel " + c);
+      assertEquals(reference.squares, scaled(simd.sumOfSquares(c)), "sum of squares, channel " + c);
+    }
+  }
+
+  private static BigInteger scaled(ExactSum sum) {
+    return sum.toBigDecimal().multiply(new java.math.BigDecimal(BigInteger.ONE.shiftLeft(ExactReference.SCALE)))
+        .toBigIntegerExact();
+  }
+
+  @Test
+  void floatSamplesGiveTheBucketsState() {
+    for (Shape shape : List.of(Shape.of(16), Shape.of(2, 5, 5))) {
+      Random random = new Random(shape.size());
+      ExactMoments simd = new ExactMoments(shape);
+      ExactMoments buckets = new ExactMoments(shape, false);
+      for (int s = 0; s < 20_000; s++) {
+        float[] sample = new float[shape.size()];
+        for (int i = 0; i < sample.length; i++) {
+          int kind = random.nextInt(8);
+          sample[i] = kind == 0 ? Float.intBitsToFloat(random.nextInt() & 0x807F_FFFF) // subnormal or zero
+              : kind == 1 ? (float) Math.scalb(random.nextGaussian(), random.nextInt(200) - 100)
+              : (float) random.nextGaussian();
+        }
+        simd.update(sample);
+        buckets.update(sample);
+      }
+      assertArrayEquals(buckets.toBytes(), simd.toBytes(), "float " + shape);
+    }
+  }
+
+  @Test
+  void nonFiniteValuesAreRecordedAlike() {
+    Shape shape = Shape.of(8);
+    List<double[]> samples = samples(shape, 100, NORMAL, 3);
+    samples.get(40)[2] = Double.NaN;
+    samples.get(70)[5] = Double.NEGATIVE_INFINITY;
+    assertSameState(shape, samples, 0, "NaN and -Infinity");
+  }
+
+  /** A JVM without the Vector API module stages with the buckets alone and reaches the same state. */
+  @Test
+  void aJvmWithoutTheVectorApiGetsTheSameState() throws Exception {
+    String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
+    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
+        ExactMomentsVectorTest.class.getName())
+        .redirectErrorStream(true)
+        .start();
+    try {
+      assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
+      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+      assertEquals(0, child.exitValue(), output);
+      ExactMoments buckets = new ExactMoments(Shape.of(64), false);
+      samples(Shape.of(64), 3_000, WIDE, 99).forEach(buckets::update);
+      assertEquals("simd=false " + HexFormat.of().formatHex(buckets.toBytes()), output);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /** The child of {@link #aJvmWithoutTheVectorApiGetsTheSameState}: no module flags, default moments. */
+  public static void main(String[] args) {
+    ExactMoments moments = new ExactMoments(Shape.of(64));
+    samples(Shape.of(64), 3_000, WIDE, 99).forEach(moments::update);
+    System.out.println("simd=" + Simd.AVAILABLE + " " + HexFormat.of().formatHex(moments.toBytes()));
+  }
+}
