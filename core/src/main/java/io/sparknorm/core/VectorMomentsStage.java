@@ -1,5 +1,6 @@
 package io.sparknorm.core;
 
+import java.util.function.IntConsumer;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -41,12 +42,6 @@ final class VectorMomentsStage implements SampleStage {
   private static final int CAPACITY = 4096;
   private static final int BLOCK = 16;
   private static final int PARTS = 6;
-  /** Binades a grid holds below its top. */
-  private static final int WINDOW = 14;
-  /** Tops whose grids and constants stay within the double range (2^(2E-132) >= 2^-1074, 2^(2E+14) finite). */
-  private static final int MIN_TOP = -460;
-  private static final int MAX_TOP = 500;
-  private static final int NO_GRID = Integer.MIN_VALUE;
 
   private final int channels;
   private final int spatial;
@@ -54,25 +49,11 @@ final class VectorMomentsStage implements SampleStage {
   private final ExactSum[] sums;
   private final ExactSum[] squares;
   private final MomentsStage misses;
-
-  /** Per lane of each slot (a slot: a vector of channels for S = 1, a channel for S > 1): the grid constants. */
-  private final double[] split1;
-  private final double[] split2;
-  private final double[] split3;
-  private final double[] lowest;
-  private final double[] highest;
-  /** Per slot, part, lane: the six exact partial sums. */
+  private final ChannelGrids grids;
+  /** Takes a channel's parts before its grid moves. */
+  private final IntConsumer beforeMove = this::flushChannel;
+  /** Per slot (a vector of channels for S = 1, a channel for S > 1), part, lane: the six exact partial sums. */
   private final double[] parts;
-  /** Per channel: the grid's top E, or NO_GRID. */
-  private final int[] top;
-  /** Per channel, since the last placement: misses above and below the grid, and their largest magnitudes. */
-  private final int[] above;
-  private final int[] below;
-  private final double[] aboveMax;
-  private final double[] belowMax;
-  /** Channels with misses since the last placement. */
-  private final int[] missedChannels;
-  private int missedCount;
 
   /** S = 1: rows staged (BLOCK x channels) and per-lane adds since the last flush. */
   private double[] block;
@@ -94,22 +75,8 @@ final class VectorMomentsStage implements SampleStage {
     this.sums = sums;
     this.squares = squares;
     this.misses = new MomentsStage(shape, sums, squares);
-    int lanes = rows ? channels : channels * LANES;
-    split1 = new double[lanes];
-    split2 = new double[lanes];
-    split3 = new double[lanes];
-    lowest = new double[lanes];
-    highest = new double[lanes];
-    parts = new double[lanes * PARTS];
-    top = new int[channels];
-    above = new int[channels];
-    below = new int[channels];
-    aboveMax = new double[channels];
-    belowMax = new double[channels];
-    missedChannels = new int[channels];
-    for (int c = 0; c < channels; c++) {
-      setGrid(c, NO_GRID);
-    }
+    this.grids = new ChannelGrids(channels, rows, LANES);
+    this.parts = new double[(rows ? channels : channels * LANES) * PARTS];
     if (rows) {
       block = new double[BLOCK * channels];
     } else {
@@ -128,7 +95,7 @@ final class VectorMomentsStage implements SampleStage {
     }
     for (int c = 0, start = 0; c < channels; c++, start += spatial) {
       stageChannel(c, sample, start, spatial);
-      placeGrids(spatial);
+      grids.place(spatial, beforeMove);
     }
   }
 
@@ -156,14 +123,14 @@ final class VectorMomentsStage implements SampleStage {
         }
         stageChannel(c, s, 0, n);
       }
-      placeGrids(spatial);
+      grids.place(spatial, beforeMove);
     }
   }
 
   /** S > 1: values[from, from + n) of channel c, whole vectors in place and the tail one by one. */
   private void stageChannel(int c, double[] values, int from, int n) {
-    if (top[c] == NO_GRID) {
-      placeFirst(c, values, from, 1, Math.min(n, 64));
+    if (!grids.placed(c)) {
+      grids.placeFirst(c, values, from, 1, Math.min(n, 64));
     }
     int vectors = n / LANES;
     for (int i = 0; i < vectors; ) {
@@ -186,8 +153,8 @@ final class VectorMomentsStage implements SampleStage {
   private void runBlock() {
     int n = blockRows;
     for (int c = 0; c < channels; c++) {
-      if (top[c] == NO_GRID) {
-        placeFirst(c, block, c, channels, n);
+      if (!grids.placed(c)) {
+        grids.placeFirst(c, block, c, channels, n);
       }
     }
     if (adds + n > CAPACITY) {
@@ -198,7 +165,7 @@ final class VectorMomentsStage implements SampleStage {
     }
     adds += n;
     blockRows = 0;
-    placeGrids(n);
+    grids.place(n, beforeMove);
   }
 
   /**
@@ -207,11 +174,12 @@ final class VectorMomentsStage implements SampleStage {
    */
   private void accumulate(double[] data, int offset, int stride, int count, int slot) {
     int g = slot * LANES;
-    DoubleVector m1 = DoubleVector.fromArray(SPECIES, split1, g);
-    DoubleVector m2 = DoubleVector.fromArray(SPECIES, split2, g);
-    DoubleVector m3 = DoubleVector.fromArray(SPECIES, split3, g);
-    DoubleVector low = DoubleVector.fromArray(SPECIES, lowest, g);
-    DoubleVector high = DoubleVector.fromArray(SPECIES, highest, g);
+    ChannelGrids gr = grids;
+    DoubleVector m1 = DoubleVector.fromArray(SPECIES, gr.split1, g);
+    DoubleVector m2 = DoubleVector.fromArray(SPECIES, gr.split2, g);
+    DoubleVector m3 = DoubleVector.fromArray(SPECIES, gr.split3, g);
+    DoubleVector low = DoubleVector.fromArray(SPECIES, gr.lowest, g);
+    DoubleVector high = DoubleVector.fromArray(SPECIES, gr.highest, g);
     int p = g * PARTS;
     DoubleVector a1 = DoubleVector.fromArray(SPECIES, parts, p);
     DoubleVector a2 = DoubleVector.fromArray(SPECIES, parts, p + LANES);
@@ -250,93 +218,15 @@ final class VectorMomentsStage implements SampleStage {
     b4.intoArray(parts, p + 5 * LANES);
   }
 
-  /** The lanes of data[o, o + LANES) not set in fits: to the misses, noted for the grids' placement. */
+  /** The lanes of data[o, o + LANES) not set in fits: to the buckets, noted for the grids' placement. */
   private void missed(double[] data, int o, int slot, long fits) {
     for (int lane = 0; lane < LANES; lane++) {
-      if ((fits & (1L << lane)) != 0) {
-        continue;
+      if ((fits & (1L << lane)) == 0) {
+        int c = rows ? slot * LANES + lane : slot;
+        double x = data[o + lane];
+        misses.add(c, x);
+        grids.missed(c, x);
       }
-      int c = rows ? slot * LANES + lane : slot;
-      double x = data[o + lane];
-      misses.add(c, x);
-      double magnitude = Math.abs(x);
-      if (magnitude < Double.MIN_NORMAL || magnitude == Double.POSITIVE_INFINITY || magnitude != magnitude) {
-        continue; // subnormal, infinite or NaN: no grid holds it
-      }
-      if (above[c] + below[c] == 0) {
-        missedChannels[missedCount++] = c;
-      }
-      if (top[c] == NO_GRID || magnitude >= Math.scalb(1.0, top[c])) {
-        above[c]++;
-        aboveMax[c] = Math.max(aboveMax[c], magnitude);
-      } else {
-        below[c]++;
-        belowMax[c] = Math.max(belowMax[c], magnitude);
-      }
-    }
-  }
-
-  /**
-   * Moves the grid of each channel that missed since the last call: up to the largest value above
-   * it when most misses were above, down to the largest below it when more than an eighth of the
-   * values (n a channel) were below.
-   */
-  private void placeGrids(int n) {
-    for (int i = 0; i < missedCount; i++) {
-      int c = missedChannels[i];
-      int wanted = NO_GRID;
-      if (above[c] > 0 && above[c] >= below[c]) {
-        wanted = Math.getExponent(aboveMax[c]) + 2;
-      } else if (below[c] > n / 8) {
-        wanted = Math.getExponent(belowMax[c]) + 2;
-      }
-      if (wanted != NO_GRID) {
-        flushChannel(c);
-        setGrid(c, wanted >= MIN_TOP && wanted <= MAX_TOP ? wanted : NO_GRID);
-      }
-      above[c] = 0;
-      below[c] = 0;
-      aboveMax[c] = 0;
-      belowMax[c] = 0;
-    }
-    missedCount = 0;
-  }
-
-  /**
-   * Places channel c's first grid from n of its values, values[from + i * stride], just above the
-   * largest finite one, so that its first values fit rather than miss.
-   */
-  private void placeFirst(int c, double[] values, int from, int stride, int n) {
-    double largest = 0;
-    for (int i = 0, o = from; i < n; i++, o += stride) {
-      double magnitude = Math.abs(values[o]);
-      if (magnitude > largest && magnitude < Double.POSITIVE_INFINITY) {
-        largest = magnitude;
-      }
-    }
-    int wanted = Math.getExponent(largest) + 2;
-    if (largest >= Double.MIN_NORMAL && wanted >= MIN_TOP && wanted <= MAX_TOP) {
-      setGrid(c, wanted);
-    }
-  }
-
-  /** Sets channel c's grid constants for top E (NO_GRID: nothing but zero fits). */
-  private void setGrid(int c, int e) {
-    top[c] = e;
-    boolean none = e == NO_GRID;
-    double m1 = none ? 0 : Math.scalb(1.5, e + 13);
-    double m2 = none ? 0 : Math.scalb(1.5, 2 * e + 13);
-    double m3 = none ? 0 : Math.scalb(1.5, 2 * e - 40);
-    double low = none ? Double.POSITIVE_INFINITY : Math.scalb(1.0, e - WINDOW);
-    double high = none ? Double.POSITIVE_INFINITY : Math.scalb(1.0, e);
-    int from = rows ? c : c * LANES;
-    int to = rows ? c + 1 : from + LANES;
-    for (int i = from; i < to; i++) {
-      split1[i] = m1;
-      split2[i] = m2;
-      split3[i] = m3;
-      lowest[i] = low;
-      highest[i] = high;
     }
   }
 
