@@ -66,7 +66,8 @@ public final class JobBenchmark implements Callable<Integer> {
 
   @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group,sql,api",
       description = "Which jobs to time (default ${DEFAULT-VALUE}). sql and api are layer norm as"
-          + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet.")
+          + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet; stats is batch norm's"
+          + " statistics pass alone (--stats-only).")
   List<String> jobs;
 
   @Option(names = "--instance-shape", paramLabel = "C,D1[,..]",
@@ -88,7 +89,7 @@ public final class JobBenchmark implements Callable<Integer> {
   boolean generateOnly;
 
   private static final List<String> KNOWN_JOBS = List.of("identity", "identity-plain", "scaler", "batch", "layer",
-      "instance", "group",
+      "instance", "group", "stats",
       "sql", "api");
 
   private SparkSession spark;
@@ -173,8 +174,11 @@ public final class JobBenchmark implements Callable<Integer> {
           case "sql" -> BenchJobs.layerNormSql(spark, input, output, shapeArg);
           case "api" -> BenchJobs.layerNormApi(spark, input, output, shapeArg);
           default -> {
-            List<String> args = new ArrayList<>(List.of("--input", input, "--output", output, "--overwrite",
-                "--method", job, "--shape", job.equals("instance") ? shapeString(instanceDims) : shapeArg));
+            List<String> args = new ArrayList<>(List.of("--input", input, "--overwrite",
+                "--method", job.equals("stats") ? "batch" : job,
+                "--shape", job.equals("instance") ? shapeString(instanceDims) : shapeArg));
+            // stats: batch norm's statistics pass alone (--stats-only), the part of batch that identity has not.
+            args.addAll(job.equals("stats") ? List.of("--stats-only", "--stats-out", output + ".json") : List.of("--output", output));
             if (job.equals("group")) {
               args.addAll(List.of("--groups", String.valueOf(g)));
             }
