@@ -75,10 +75,16 @@ public final class NormalizationResult {
   public synchronized Dataset<Row> countedFrame() {
     if (counted == null) {
       observation = new Observation("sparknorm-" + UUID.randomUUID());
-      Column invalid = problem == null ? functions.lit(0L)
-          : functions.count_if(problem.isNotNull());
-      counted = build(input.observe(observation, functions.count(functions.lit(1)).as("rows_in"),
-          invalid.as("invalid")));
+      Column rowsIn = functions.count(functions.lit(1)).as("rows_in");
+      if (problem == null) {
+        // error: every row read is normalized (an invalid one fails the action), so the rows are
+        // counted above the projection. Spark's observation is not generated code: below the
+        // projection it would make Spark copy every input row out of Parquet's column batches first.
+        counted = frame.observe(observation, rowsIn, functions.lit(0L).as("invalid"));
+      } else {
+        // skip and keep count the invalid rows by the input's check, before any is dropped.
+        counted = build(input.observe(observation, rowsIn, functions.count_if(problem.isNotNull()).as("invalid")));
+      }
     }
     return counted;
   }

@@ -68,6 +68,37 @@ class PlanTest {
   }
 
   /**
+   * The job's counted frame (error mode) counts its rows above the projection: the projection stays
+   * in the generated stage right over the Parquet scan's column batches, and Spark's observation,
+   * which is not generated code, comes after it (below it, Spark would copy every input row out of
+   * the batches first). The counts are those of the rows read.
+   */
+  @Test
+  void countingLeavesTheProjectionOverTheColumnBatches() {
+    for (NormMethod method : List.of(NormMethod.LAYER, NormMethod.BATCH)) {
+      NormalizationResult result = TensorNormalization.normalize(parquet, new NormalizeSpec(method).shape(Shape.of(4)));
+      Dataset<Row> counted = result.countedFrame();
+      assertEquals(200, counted.collectAsList().size());
+      assertEquals(200, result.counts().rowsIn());
+      assertEquals(0, result.counts().rowsSkipped());
+      String text = counted.queryExecution().executedPlan().toString();
+      List<String> plan = text.lines().toList();
+      String function = method == NormMethod.LAYER ? "layer_norm(" : "batch_norm(";
+      int project = 0;
+      while (project < plan.size() && !(plan.get(project).contains("Project [") && plan.get(project).contains(function))) {
+        project++;
+      }
+      assertTrue(project < plan.size(), method + ": no projection in " + text);
+      java.util.regex.Matcher stage = java.util.regex.Pattern.compile("\\*\\((\\d+)\\) Project \\[").matcher(plan.get(project));
+      assertTrue(stage.find(), method + ": projection not in generated code: " + text);
+      assertTrue(plan.get(project + 1).contains("*(" + stage.group(1) + ") ColumnarToRow"),
+          method + ": the projection's input is not the scan's batches: " + text);
+      int metrics = text.indexOf("CollectMetrics");
+      assertTrue(metrics >= 0 && metrics < text.indexOf(plan.get(project)), method + ": " + text);
+    }
+  }
+
+  /**
    * Statistics per key: the fit is one aggregation whose shuffle carries exact states (partial
    * aggregation first), and the rows reach their key's statistics through a broadcast join: no
    * exchange of rows.
@@ -166,6 +197,20 @@ class PlanTest {
         assertEquals(-1.0, y.get(1), 1e-4);
         assertEquals(1.0, y.get(0), 1e-4);
       }
+      // error, the default: the rows are counted above the projection, as exactly.
+      failedTasks.set(0);
+      NormalizationResult clean = TensorNormalization.normalize(input.filter(col("id").mod(10).notEqual(7)),
+          new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(2)));
+      String cleanOut = dir.resolve("retried-error").toString();
+      clean.countedFrame().withColumn("id", org.apache.spark.sql.functions.callUDF("fail_once", col("id")))
+          .write().parquet(cleanOut);
+      spark.sparkContext().listenerBus().waitUntilEmpty();
+      assertEquals(1, failedTasks.get(), "error mode: one task failed and was retried");
+      assertEquals(90, clean.counts().rowsIn());
+      assertEquals(0, clean.counts().rowsSkipped());
+      List<Row> cleanWritten = spark.read().parquet(cleanOut).collectAsList();
+      assertEquals(90, cleanWritten.size());
+      assertEquals(90, cleanWritten.stream().map(r -> r.getInt(0)).distinct().count(), "no row doubled");
     } finally {
       spark.sparkContext().removeSparkListener(listener);
     }
