@@ -31,7 +31,8 @@ import java.io.UncheckedIOException;
  * doubles without rounding, a vector of values at a time ({@link VectorMomentsStage}: 0.6 to 1.1
  * ns a value); elsewhere, and for what the grids do not hold, each value is added, as integers, to a
  * bucket for its binary exponent (its signed mantissa, and its squared mantissa: {@link
- * MomentsStage}, 3 to 5 ns). Both go into the exact sums every few thousand values and whenever
+ * MomentsStage}, 3 to 5 ns; also a JVM's first 2^26 values, while SIMD would still be warming up:
+ * {@link Simd}). Both go into the exact sums every few thousand values and whenever
  * the state is read, merged or written. The rational arithmetic (BigInteger) is per channel, in
  * {@link #statistics()}, never per value.
  *
@@ -62,19 +63,24 @@ public final class ExactMoments implements Serializable {
   /** Per channel: the exact sum of the squares of the values (apart from what is staged). */
   private final ExactSum[] squares;
 
+  /** Values the buckets stage between reports to {@link Simd}. */
+  private static final int REPORT_EVERY = 1 << 16;
+
   /** The staging step in front of the sums, made on the first update; null when not updating. */
   private transient SampleStage stage;
-  /** True: the integer buckets stage every sample, also where SIMD could (tests compare the two). */
-  private transient boolean bucketsOnly;
+  /** Which staging step; null (as after deserialization) is ADAPTIVE. */
+  private transient SampleStage.Choice choice;
+  /** Values the buckets staged since the last report to {@link Simd}. */
+  private transient int bucketed;
 
   /** Empty moments for samples of this shape. */
   public ExactMoments(Shape shape) {
-    this(shape, true);
+    this(shape, SampleStage.Choice.ADAPTIVE);
   }
 
-  /** Empty moments; {@code simd} false keeps the SIMD staging step out (tests). */
-  ExactMoments(Shape shape, boolean simd) {
-    this.bucketsOnly = !simd;
+  /** Empty moments staging their samples as chosen (tests compare SIMD and buckets). */
+  ExactMoments(Shape shape, SampleStage.Choice choice) {
+    this.choice = choice;
     this.shape = shape;
     int channels = shape.channels();
     this.sums = new ExactSum[channels];
@@ -110,24 +116,61 @@ public final class ExactMoments implements Serializable {
   /** Folds one flat sample of {@link #shape()} in. */
   public ExactMoments update(double[] sample) {
     shape.checkLength(sample.length);
-    stage().update(sample);
+    SampleStage st = stage();
+    st.update(sample);
     count += shape.spatialSize();
+    if (st instanceof MomentsStage) {
+      bucketed(sample.length);
+    }
     return this;
   }
 
   /** Folds one flat sample of {@link #shape()} in; the values and their squares are exact. */
   public ExactMoments update(float[] sample) {
     shape.checkLength(sample.length);
-    stage().update(sample);
+    SampleStage st = stage();
+    st.update(sample);
     count += shape.spatialSize();
+    if (st instanceof MomentsStage) {
+      bucketed(sample.length);
+    }
     return this;
   }
 
   private SampleStage stage() {
     if (stage == null) {
-      stage = SampleStage.of(shape, sums, squares, !bucketsOnly);
+      stage = SampleStage.of(shape, sums, squares, choice());
     }
     return stage;
+  }
+
+  /** Whether samples are now staged with SIMD (tests). */
+  boolean stagesWithSimd() {
+    return stage != null && !(stage instanceof MomentsStage);
+  }
+
+  private SampleStage.Choice choice() {
+    return choice == null ? SampleStage.Choice.ADAPTIVE : choice;
+  }
+
+  /** Counts values the buckets staged for an adaptive state, which moves to SIMD once it pays in this JVM. */
+  private void bucketed(int values) {
+    if (choice() != SampleStage.Choice.ADAPTIVE) {
+      return;
+    }
+    bucketed += values;
+    if (bucketed < REPORT_EVERY) {
+      return;
+    }
+    Simd.bucketed(bucketed);
+    bucketed = 0;
+    if (Simd.pays()) {
+      SampleStage next = SampleStage.of(shape, sums, squares, SampleStage.Choice.ADAPTIVE);
+      if (next instanceof VectorMomentsStage) {
+        stage.flushAll(); // the sums are shared: the new stage starts from what the buckets held
+        stage = next;
+      }
+    }
   }
 
   /** Moves whatever is staged into the exact sums. */

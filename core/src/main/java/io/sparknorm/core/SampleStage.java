@@ -6,6 +6,9 @@ package io.sparknorm.core;
  * buckets) serves everywhere; {@link VectorMomentsStage} (SIMD) where the JVM has the Vector API.
  */
 interface SampleStage {
+  /** Which stage to use: SIMD once it pays in this JVM ({@link Simd}), or one of the two always (tests). */
+  enum Choice { ADAPTIVE, SIMD, BUCKETS }
+
   /** Stages one flat sample of the shape (of the right length). */
   void update(double[] sample);
 
@@ -15,12 +18,10 @@ interface SampleStage {
   /** Moves everything staged into the exact sums. */
   void flushAll();
 
-  /**
-   * The stage for samples of the shape: the SIMD one when {@code simd} is asked for, the JVM has the
-   * Vector API and the shape suits it, else the integer buckets.
-   */
-  static SampleStage of(Shape shape, ExactSum[] sums, ExactSum[] squares, boolean simd) {
-    if (simd && Simd.AVAILABLE && VectorMomentsStage.serves(shape)) {
+  /** The stage for samples of the shape: SIMD when chosen or paying, the JVM can and the shape suits it; else buckets. */
+  static SampleStage of(Shape shape, ExactSum[] sums, ExactSum[] squares, Choice choice) {
+    boolean simd = choice == Choice.SIMD ? Simd.AVAILABLE : choice == Choice.ADAPTIVE && Simd.pays();
+    if (simd && VectorMomentsStage.serves(shape)) {
       return new VectorMomentsStage(shape, sums, squares);
     }
     return new MomentsStage(shape, sums, squares);

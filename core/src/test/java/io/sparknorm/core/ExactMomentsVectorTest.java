@@ -94,8 +94,8 @@ class ExactMomentsVectorTest {
 
   /** SIMD and buckets fed the same samples (the SIMD one read back every readEvery samples, 0: never). */
   private static void assertSameState(Shape shape, List<double[]> samples, int readEvery, String what) {
-    ExactMoments simd = new ExactMoments(shape);
-    ExactMoments buckets = new ExactMoments(shape, false);
+    ExactMoments simd = new ExactMoments(shape, SampleStage.Choice.SIMD);
+    ExactMoments buckets = new ExactMoments(shape, SampleStage.Choice.BUCKETS);
     for (int s = 0; s < samples.size(); s++) {
       simd.update(samples.get(s));
       buckets.update(samples.get(s));
@@ -136,7 +136,7 @@ class ExactMomentsVectorTest {
   void edgeSumsAreExact() {
     Shape shape = Shape.of(8);
     List<double[]> samples = samples(shape, 40_000, EDGES, 5);
-    ExactMoments simd = new ExactMoments(shape);
+    ExactMoments simd = new ExactMoments(shape, SampleStage.Choice.SIMD);
     samples.forEach(simd::update);
     for (int c = 0; c < 8; c++) {
       ExactReference.Sums reference = new ExactReference.Sums();
@@ -157,8 +157,8 @@ class ExactMomentsVectorTest {
   void floatSamplesGiveTheBucketsState() {
     for (Shape shape : List.of(Shape.of(16), Shape.of(2, 5, 5))) {
       Random random = new Random(shape.size());
-      ExactMoments simd = new ExactMoments(shape);
-      ExactMoments buckets = new ExactMoments(shape, false);
+      ExactMoments simd = new ExactMoments(shape, SampleStage.Choice.SIMD);
+      ExactMoments buckets = new ExactMoments(shape, SampleStage.Choice.BUCKETS);
       for (int s = 0; s < 20_000; s++) {
         float[] sample = new float[shape.size()];
         for (int i = 0; i < sample.length; i++) {
@@ -183,28 +183,93 @@ class ExactMomentsVectorTest {
     assertSameState(shape, samples, 0, "NaN and -Infinity");
   }
 
-  /** A JVM without the Vector API module stages with the buckets alone and reaches the same state. */
+  /**
+   * By default a state stages with the buckets until its JVM has staged {@link
+   * Simd#WARM_UP_VALUES} values with them (the SIMD kernel's warm-up would cost more), then moves
+   * to SIMD mid-stream, reaching the buckets' state. In a fresh JVM, so that no earlier test has
+   * counted values already.
+   */
   @Test
-  void aJvmWithoutTheVectorApiGetsTheSameState() throws Exception {
+  void aDefaultStateMovesToSimdOnceItPays() throws Exception {
+    String output = child("--add-modules=jdk.incubator.vector", "adaptive");
+    String[] words = output.split(" ");
+    assertEquals(3, words.length, output);
+    long switchedAt = Long.parseLong(words[0]);
+    long first = Simd.WARM_UP_VALUES / 64;
+    assertTrue(switchedAt >= first && switchedAt <= first + (1 << 16) / 64, "moved to SIMD at row " + switchedAt);
+    assertEquals(words[1], words[2], "adaptive and bucket states differ");
+  }
+
+  /** The adaptive scenario, in the child: rows until the state moves, 5,000 more; prints that row and both states. */
+  private static String adaptive() {
+    Shape shape = Shape.of(64);
+    ExactMoments adaptive = new ExactMoments(shape);
+    ExactMoments buckets = new ExactMoments(shape, SampleStage.Choice.BUCKETS);
+    Random random = new Random(17);
+    double[][] cycle = new double[1024][64];
+    for (double[] r : cycle) {
+      for (int c = 0; c < 64; c++) {
+        r[c] = c + random.nextGaussian();
+      }
+    }
+    double[] row = new double[64];
+    long rows = 0;
+    long limit = Simd.WARM_UP_VALUES / 64 + 10_000;
+    while (!adaptive.stagesWithSimd() && rows < limit) {
+      adaptive.update(cycle[(int) (rows & 1023)]);
+      buckets.update(cycle[(int) (rows & 1023)]);
+      rows++;
+    }
+    long switchedAt = adaptive.stagesWithSimd() ? rows : -1;
+    for (int i = 0; i < 5_000; i++) {
+      for (int c = 0; c < 64; c++) {
+        row[c] = c * random.nextGaussian();
+      }
+      adaptive.update(row);
+      buckets.update(row);
+    }
+    return switchedAt + " " + HexFormat.of().formatHex(adaptive.toBytes()) + " "
+        + HexFormat.of().formatHex(buckets.toBytes());
+  }
+
+  /** Runs this class's main in a new JVM with these JVM options and arguments; its output. */
+  private static String child(String... optionsAndArgs) throws Exception {
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-    Process child = new ProcessBuilder(java, "-Xmx256m", "-cp", System.getProperty("java.class.path"),
-        ExactMomentsVectorTest.class.getName())
-        .redirectErrorStream(true)
-        .start();
+    List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path")));
+    List<String> rest = List.of(optionsAndArgs);
+    command.addAll(rest.stream().filter(o -> o.startsWith("-")).toList());
+    command.add(ExactMomentsVectorTest.class.getName());
+    command.addAll(rest.stream().filter(o -> !o.startsWith("-")).toList());
+    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
     try {
-      assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child JVM did not finish in 60 s");
-      String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-      assertEquals(0, child.exitValue(), output);
-      ExactMoments buckets = new ExactMoments(Shape.of(64), false);
-      samples(Shape.of(64), 3_000, WIDE, 99).forEach(buckets::update);
-      assertEquals("simd=false " + HexFormat.of().formatHex(buckets.toBytes()), output);
+      assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the child JVM did not finish in 120 s");
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      assertEquals(0, process.exitValue(), output);
+      // The module's warning, when it is there, comes first.
+      return output.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", String::concat);
     } finally {
-      child.destroyForcibly();
+      process.destroyForcibly();
     }
   }
 
-  /** The child of {@link #aJvmWithoutTheVectorApiGetsTheSameState}: no module flags, default moments. */
+  /** A JVM without the Vector API module stages with the buckets alone and reaches the same state. */
+  @Test
+  void aJvmWithoutTheVectorApiGetsTheSameState() throws Exception {
+    String output = child();
+    ExactMoments buckets = new ExactMoments(Shape.of(64), SampleStage.Choice.BUCKETS);
+    samples(Shape.of(64), 3_000, WIDE, 99).forEach(buckets::update);
+    assertEquals("simd=false " + HexFormat.of().formatHex(buckets.toBytes()), output);
+  }
+
+  /**
+   * The child JVM: with "adaptive", {@link #adaptive()}; else, without the module flags, default
+   * moments of 3,000 rows and whether SIMD was there ({@link #aJvmWithoutTheVectorApiGetsTheSameState}).
+   */
   public static void main(String[] args) {
+    if (args.length == 1 && args[0].equals("adaptive")) {
+      System.out.println(adaptive());
+      return;
+    }
     ExactMoments moments = new ExactMoments(Shape.of(64));
     samples(Shape.of(64), 3_000, WIDE, 99).forEach(moments::update);
     System.out.println("simd=" + Simd.AVAILABLE + " " + HexFormat.of().formatHex(moments.toBytes()));
