@@ -29,10 +29,11 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Lanes: for samples with one value a channel (S = 1) a vector holds consecutive channels, and
  * rows are staged in blocks of {@value #BLOCK} so the sums stay in registers along a block; for S
- * &gt; 1 a vector holds consecutive values of one channel, read in place. Values off their grid
- * (too small, too large, subnormal, NaN, infinite), the tail of a channel shorter than a vector,
- * and the first values of a channel go to {@link MomentsStage} one by one, which takes any double
- * exactly. After each block a channel with misses has its grid moved to where most of them were.
+ * &gt; 1 a vector holds consecutive values of one channel, read in place. A channel's first grid
+ * is placed just above the largest of its first values ({@link ChannelGrids}). Values off their
+ * grid (too small, too large, subnormal, NaN, infinite) and the tail of a channel shorter than a
+ * vector go to {@link MomentsStage} one by one, which takes any double exactly. After each block
+ * a channel with misses has its grid moved to where most of them were.
  *
  * <p>Not thread-safe; the owner reads its sums only after {@link #flushAll()}.
  */
