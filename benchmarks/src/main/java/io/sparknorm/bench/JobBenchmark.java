@@ -178,7 +178,8 @@ public final class JobBenchmark implements Callable<Integer> {
                 "--method", job.equals("stats") ? "batch" : job,
                 "--shape", job.equals("instance") ? shapeString(instanceDims) : shapeArg));
             // stats: batch norm's statistics pass alone (--stats-only), the part of batch that identity has not.
-            args.addAll(job.equals("stats") ? List.of("--stats-only", "--stats-out", output + ".json") : List.of("--output", output));
+            args.addAll(job.equals("stats") ? List.of("--stats-only", "--stats-out", output + ".json")
+                : List.of("--output", output));
             if (job.equals("group")) {
               args.addAll(List.of("--groups", String.valueOf(g)));
             }

@@ -118,10 +118,7 @@ public final class ExactMoments implements Serializable {
     shape.checkLength(sample.length);
     SampleStage st = stage();
     st.update(sample);
-    count += shape.spatialSize();
-    if (st instanceof MomentsStage) {
-      bucketed(sample.length);
-    }
+    staged(st, sample.length);
     return this;
   }
 
@@ -130,10 +127,7 @@ public final class ExactMoments implements Serializable {
     shape.checkLength(sample.length);
     SampleStage st = stage();
     st.update(sample);
-    count += shape.spatialSize();
-    if (st instanceof MomentsStage) {
-      bucketed(sample.length);
-    }
+    staged(st, sample.length);
     return this;
   }
 
@@ -153,9 +147,10 @@ public final class ExactMoments implements Serializable {
     return choice == null ? SampleStage.Choice.ADAPTIVE : choice;
   }
 
-  /** Counts values the buckets staged for an adaptive state, which moves to SIMD once it pays in this JVM. */
-  private void bucketed(int values) {
-    if (choice() != SampleStage.Choice.ADAPTIVE) {
+  /** After a sample of {@code values} went into {@code st}: counts it; moves an adaptive state to SIMD once it pays. */
+  private void staged(SampleStage st, int values) {
+    count += shape.spatialSize();
+    if (!(st instanceof MomentsStage) || choice() != SampleStage.Choice.ADAPTIVE) {
       return;
     }
     bucketed += values;
