@@ -195,11 +195,22 @@ public class KernelBenchmark {
     @Param({"float", "double"})
     public String type;
 
+    /** The samples one after another, as a column batch's element vector holds them. */
+    double[] flatDouble;
+    float[] flatFloat;
+
     @Setup
     public void setup() {
       init(data);
       if (!type.equals("float") && !type.equals("double")) {
         throw new IllegalArgumentException("unknown type '" + type + "', expected float or double");
+      }
+      int size = shape.size();
+      flatDouble = new double[inDouble.length * size];
+      flatFloat = new float[in.length * size];
+      for (int s = 0; s < in.length; s++) {
+        System.arraycopy(inDouble[s], 0, flatDouble, s * size, size);
+        System.arraycopy(in[s], 0, flatFloat, s * size, size);
       }
     }
   }
@@ -265,6 +276,27 @@ public class KernelBenchmark {
     } else {
       for (float[] sample : d.in) {
         moments.update(sample);
+      }
+    }
+    return moments;
+  }
+
+  /**
+   * The same pass as the job's statistics read a column batch: samples one after another, handed
+   * over in chunks of 2,048 values (or one sample, if larger).
+   */
+  @Benchmark
+  public ExactMoments exactStatisticsBatched(StatisticsCases d) {
+    ExactMoments moments = new ExactMoments(d.shape);
+    int size = d.shape.size();
+    int chunk = Math.max(1, 2048 / size);
+    int samples = d.in.length;
+    for (int s = 0; s < samples; s += chunk) {
+      int n = Math.min(chunk, samples - s);
+      if (d.type.equals("double")) {
+        moments.update(d.flatDouble, s * size, n);
+      } else {
+        moments.update(d.flatFloat, s * size, n);
       }
     }
     return moments;

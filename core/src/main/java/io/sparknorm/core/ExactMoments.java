@@ -118,7 +118,7 @@ public final class ExactMoments implements Serializable {
     shape.checkLength(sample.length);
     SampleStage st = stage();
     st.update(sample);
-    staged(st, sample.length);
+    staged(st, 1, sample.length);
     return this;
   }
 
@@ -127,8 +127,40 @@ public final class ExactMoments implements Serializable {
     shape.checkLength(sample.length);
     SampleStage st = stage();
     st.update(sample);
-    staged(st, sample.length);
+    staged(st, 1, sample.length);
     return this;
+  }
+
+  /**
+   * Folds {@code samples} flat samples of {@link #shape()} in, laid out one after another from
+   * values[from] (a column batch's tensors, read at once): the same state as one update a sample,
+   * with no copy of each sample where the stage reads them in place.
+   */
+  public ExactMoments update(double[] values, int from, int samples) {
+    int size = checkRange(values.length, from, samples);
+    SampleStage st = stage();
+    st.update(values, from, samples, size);
+    staged(st, samples, samples * size);
+    return this;
+  }
+
+  /** {@link #update(double[], int, int)} for float values, each exactly as a double. */
+  public ExactMoments update(float[] values, int from, int samples) {
+    int size = checkRange(values.length, from, samples);
+    SampleStage st = stage();
+    st.update(values, from, samples, size);
+    staged(st, samples, samples * size);
+    return this;
+  }
+
+  /** The sample size, once samples of it from {@code from} are known to fit in {@code length} values. */
+  private int checkRange(int length, int from, int samples) {
+    int size = shape.size();
+    if (from < 0 || samples < 0 || (long) samples * size > length - from) {
+      throw new IllegalArgumentException(samples + " samples of " + size + " values from index " + from
+          + " do not fit in " + length + " values");
+    }
+    return size;
   }
 
   private SampleStage stage() {
@@ -147,9 +179,9 @@ public final class ExactMoments implements Serializable {
     return choice == null ? SampleStage.Choice.ADAPTIVE : choice;
   }
 
-  /** After a sample of {@code values} went into {@code st}: counts it; moves an adaptive state to SIMD once it pays. */
-  private void staged(SampleStage st, int values) {
-    count += shape.spatialSize();
+  /** After samples of {@code values} in all went into {@code st}: counts them; moves an adaptive state to SIMD once it pays. */
+  private void staged(SampleStage st, int samples, int values) {
+    count += (long) samples * shape.spatialSize();
     if (!(st instanceof MomentsStage) || choice() != SampleStage.Choice.ADAPTIVE) {
       return;
     }

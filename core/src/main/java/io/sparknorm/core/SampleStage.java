@@ -1,5 +1,7 @@
 package io.sparknorm.core;
 
+import java.util.Arrays;
+
 /**
  * What {@link ExactMoments} puts in front of its exact sums: samples go in cheaply, and {@link
  * #flushAll()} moves everything staged into the sums exactly. {@link MomentsStage} (integer
@@ -14,6 +16,20 @@ interface SampleStage {
 
   /** Stages one flat sample of the shape (of the right length); each float exactly as a double. */
   void update(float[] sample);
+
+  /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
+  default void update(double[] values, int from, int samples, int size) {
+    for (int s = 0, o = from; s < samples; s++, o += size) {
+      update(Arrays.copyOfRange(values, o, o + size));
+    }
+  }
+
+  /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
+  default void update(float[] values, int from, int samples, int size) {
+    for (int s = 0, o = from; s < samples; s++, o += size) {
+      update(Arrays.copyOfRange(values, o, o + size));
+    }
+  }
 
   /** Moves everything staged into the exact sums. */
   void flushAll();

@@ -42,6 +42,7 @@ final class VectorMomentsStage implements SampleStage {
   static final int LANES = SPECIES.length();
   private static final int CAPACITY = 4096;
   private static final int BLOCK = 16;
+  private static final int RUN = 32;
   private static final int PARTS = 6;
 
   private final int channels;
@@ -87,25 +88,59 @@ final class VectorMomentsStage implements SampleStage {
 
   @Override
   public void update(double[] sample) {
+    stageSample(sample, 0);
+  }
+
+  @Override
+  public void update(float[] sample) {
+    stageSample(sample, 0);
+  }
+
+  /** For S = 1, whole blocks of rows are read in place: no copy into the block. */
+  @Override
+  public void update(double[] values, int from, int samples, int size) {
+    int s = 0;
     if (rows) {
-      System.arraycopy(sample, 0, block, blockRows * channels, channels);
+      for (; s < samples && blockRows > 0; s++) {
+        stageSample(values, from + s * size);
+      }
+      for (; samples - s >= RUN; s += RUN) {
+        runRows(values, from + s * size, RUN);
+      }
+    }
+    for (; s < samples; s++) {
+      stageSample(values, from + s * size);
+    }
+  }
+
+  @Override
+  public void update(float[] values, int from, int samples, int size) {
+    for (int s = 0; s < samples; s++) {
+      stageSample(values, from + s * size);
+    }
+  }
+
+  /** One sample, values[from, from + C x S). */
+  private void stageSample(double[] values, int from) {
+    if (rows) {
+      System.arraycopy(values, from, block, blockRows * channels, channels);
       if (++blockRows == BLOCK) {
         runBlock();
       }
       return;
     }
-    for (int c = 0, start = 0; c < channels; c++, start += spatial) {
-      stageChannel(c, sample, start, spatial);
+    for (int c = 0, start = from; c < channels; c++, start += spatial) {
+      stageChannel(c, values, start, spatial);
       grids.place(spatial, beforeMove);
     }
   }
 
-  @Override
-  public void update(float[] sample) {
+  /** One sample, values[from, from + C x S); each float exactly as a double. */
+  private void stageSample(float[] values, int from) {
     if (rows) {
       double[] b = block;
       for (int c = 0, o = blockRows * channels; c < channels; c++) {
-        b[o + c] = sample[c];
+        b[o + c] = values[from + c];
       }
       if (++blockRows == BLOCK) {
         runBlock();
@@ -116,11 +151,11 @@ final class VectorMomentsStage implements SampleStage {
       scratch = new double[Math.min(spatial, CAPACITY * LANES)];
     }
     double[] s = scratch;
-    for (int c = 0, start = 0; c < channels; c++, start += spatial) {
-      for (int from = start, end = start + spatial; from < end; from += s.length) {
-        int n = Math.min(s.length, end - from);
-        for (int i = 0; i < n; i++) {
-          s[i] = sample[from + i];
+    for (int c = 0, start = from; c < channels; c++, start += spatial) {
+      for (int i = start, end = start + spatial; i < end; i += s.length) {
+        int n = Math.min(s.length, end - i);
+        for (int j = 0; j < n; j++) {
+          s[j] = values[i + j];
         }
         stageChannel(c, s, 0, n);
       }
@@ -150,22 +185,26 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
-  /** S = 1: the staged rows, a slot of LANES channels at a time. */
+  /** S = 1: the rows staged in the block. */
   private void runBlock() {
-    int n = blockRows;
+    runRows(block, 0, blockRows);
+    blockRows = 0;
+  }
+
+  /** S = 1: n rows of C values, data[offset, offset + n x C), a slot of LANES channels at a time. */
+  private void runRows(double[] data, int offset, int n) {
     for (int c = 0; c < channels; c++) {
       if (!grids.placed(c)) {
-        grids.placeFirst(c, block, c, channels, n);
+        grids.placeFirst(c, data, offset + c, channels, n);
       }
     }
     if (adds + n > CAPACITY) {
       flushParts();
     }
-    for (int slot = 0, offset = 0; offset < channels; slot++, offset += LANES) {
-      accumulate(block, offset, channels, n, slot);
+    for (int slot = 0, o = offset; o < offset + channels; slot++, o += LANES) {
+      accumulate(data, o, channels, n, slot);
     }
     adds += n;
-    blockRows = 0;
     grids.place(n, beforeMove);
   }
 

@@ -36,14 +36,14 @@ class ExactMomentsVectorTest {
     double value(Random random, int s, int i);
   }
 
-  private static final Maker NORMAL = (r, s, i) -> r.nextGaussian();
-  private static final Maker OFFSET = (r, s, i) -> 1e8 + 0.1 * r.nextGaussian();
+  static final Maker NORMAL = (r, s, i) -> r.nextGaussian();
+  static final Maker OFFSET = (r, s, i) -> 1e8 + 0.1 * r.nextGaussian();
   /** Lognormal over 20 binades either side of 1, either sign: most values off any one grid. */
-  private static final Maker WIDE = (r, s, i) -> (r.nextBoolean() ? 1 : -1) * Math.exp(7 * r.nextGaussian());
+  static final Maker WIDE = (r, s, i) -> (r.nextBoolean() ? 1 : -1) * Math.exp(7 * r.nextGaussian());
   /** The scale drifts over 40 binades and back: grids move up and down. */
-  private static final Maker DRIFT = (r, s, i) -> Math.scalb(1 + r.nextDouble(), Math.abs((s / 40) % 80 - 40) - 20);
+  static final Maker DRIFT = (r, s, i) -> Math.scalb(1 + r.nextDouble(), Math.abs((s / 40) % 80 - 40) - 20);
   /** Zeros, subnormals, the smallest normal, and values near the ends of the double range among normal ones. */
-  private static final Maker SPECIAL = (r, s, i) -> {
+  static final Maker SPECIAL = (r, s, i) -> {
     switch (r.nextInt(12)) {
       case 0: return r.nextBoolean() ? 0.0 : -0.0;
       case 1: return Double.longBitsToDouble(r.nextLong() & 0x800F_FFFF_FFFF_FFFFL);
@@ -62,7 +62,7 @@ class ExactMomentsVectorTest {
    * of the values) and values just over 2^-12 (the finest grids), so every part's sum nears its
    * bound between flushes: with 4 times as many values between flushes the sum of l2 rounds.
    */
-  private static final Maker EDGES = (r, s, i) -> {
+  static final Maker EDGES = (r, s, i) -> {
     double sign = i % 2 == 0 ? 1 : -1;
     if (s < 16) {
       return sign * (1 + r.nextDouble());
@@ -79,7 +79,7 @@ class ExactMomentsVectorTest {
     }
   };
 
-  private static List<double[]> samples(Shape shape, int count, Maker maker, long seed) {
+  static List<double[]> samples(Shape shape, int count, Maker maker, long seed) {
     Random random = new Random(seed);
     List<double[]> samples = new ArrayList<>(count);
     for (int s = 0; s < count; s++) {

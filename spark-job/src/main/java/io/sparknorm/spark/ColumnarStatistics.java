@@ -21,9 +21,10 @@ import scala.Option;
  * straight from a columnar scan (Parquet, ORC, a V2 source with columnar reads), the states are
  * updated from the scan's batches themselves. The row plan would first copy every tensor into an
  * {@code UnsafeRow} (element by element, generated code compiled for the query) and then run
- * Spark's object aggregate over those rows; here each tensor is read from the batch's column
- * vectors by the same {@link BatchNormStatsFunction#update} the aggregate uses, so the rules, the
- * messages and the exact states are the same, bit for bit.
+ * Spark's object aggregate over those rows; here the tensors are read from the batch's column
+ * vectors by the aggregate's own function ({@link BatchNormStatsFunction#update(ExactMoments,
+ * ColumnarBatch, int)}: runs of valid arrays of doubles or floats a chunk at a time, straight from
+ * the element vector), so the rules, the messages and the exact states are the same, bit for bit.
  *
  * <p>Spark offers columnar batches to extensions through its physical plan ({@link SparkPlan},
  * the developer API that {@code ColumnarRule}s work with). Any other plan (a computed tensor, a
@@ -92,11 +93,8 @@ final class ColumnarStatistics {
     long read = 0;
     while (batches.hasNext()) {
       ColumnarBatch batch = batches.next();
-      int rows = batch.numRows();
-      for (int i = 0; i < rows; i++) {
-        state = function.update(state, batch.getRow(i), 0);
-      }
-      read += rows;
+      state = function.update(state, batch, 0);
+      read += batch.numRows();
     }
     return Collections.singletonList(new Pass(read, state.toBytes())).iterator();
   }

@@ -95,6 +95,14 @@ public final class TensorReader implements Serializable {
     return doublePrecision;
   }
 
+  /**
+   * True for an array of doubles or floats: its elements are the tensor as read, so a column
+   * batch's element vector holds its tensors' values one after another.
+   */
+  public boolean isPlainArray() {
+    return kind == Kind.ARRAY && (element.equals(DataTypes.DoubleType) || element.equals(DataTypes.FloatType));
+  }
+
   /** True for the image source's struct, whose natural shape is (channels, height, width). */
   public boolean isImage() {
     return kind == Kind.IMAGE;
