@@ -113,9 +113,23 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
+  /** For S = 1, whole blocks of rows are converted in one loop. */
   @Override
   public void update(float[] values, int from, int samples, int size) {
-    for (int s = 0; s < samples; s++) {
+    int s = 0;
+    if (rows) {
+      for (; s < samples && blockRows > 0; s++) {
+        stageSample(values, from + s * size);
+      }
+      double[] b = block;
+      for (int n = BLOCK * channels; samples - s >= BLOCK; s += BLOCK) {
+        for (int i = 0, o = from + s * size; i < n; i++) {
+          b[i] = values[o + i];
+        }
+        runRows(b, 0, BLOCK);
+      }
+    }
+    for (; s < samples; s++) {
       stageSample(values, from + s * size);
     }
   }
