@@ -52,6 +52,9 @@ final class MomentsStage implements SampleStage {
   private int staged;
   /** Per channel: values staged one at a time ({@link #add}) since the channel's last flush. */
   private int[] single;
+  /** One sample of several handed over together, copied out of their array (made on first use). */
+  private double[] sampleOfDoubles;
+  private float[] sampleOfFloats;
 
   MomentsStage(Shape shape, ExactSum[] sums, ExactSum[] squares) {
     this.shape = shape;
@@ -119,6 +122,28 @@ final class MomentsStage implements SampleStage {
         after = p;
       }
       staged = after;
+    }
+  }
+
+  @Override
+  public void update(double[] values, int from, int samples, int size) {
+    if (sampleOfDoubles == null) {
+      sampleOfDoubles = new double[size];
+    }
+    for (int s = 0, o = from; s < samples; s++, o += size) {
+      System.arraycopy(values, o, sampleOfDoubles, 0, size);
+      update(sampleOfDoubles);
+    }
+  }
+
+  @Override
+  public void update(float[] values, int from, int samples, int size) {
+    if (sampleOfFloats == null) {
+      sampleOfFloats = new float[size];
+    }
+    for (int s = 0, o = from; s < samples; s++, o += size) {
+      System.arraycopy(values, o, sampleOfFloats, 0, size);
+      update(sampleOfFloats);
     }
   }
 

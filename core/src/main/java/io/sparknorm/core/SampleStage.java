@@ -1,7 +1,5 @@
 package io.sparknorm.core;
 
-import java.util.Arrays;
-
 /**
  * What {@link ExactMoments} puts in front of its exact sums: samples go in cheaply, and {@link
  * #flushAll()} moves everything staged into the sums exactly. {@link MomentsStage} (integer
@@ -18,18 +16,10 @@ interface SampleStage {
   void update(float[] sample);
 
   /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
-  default void update(double[] values, int from, int samples, int size) {
-    for (int s = 0, o = from; s < samples; s++, o += size) {
-      update(Arrays.copyOfRange(values, o, o + size));
-    }
-  }
+  void update(double[] values, int from, int samples, int size);
 
   /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
-  default void update(float[] values, int from, int samples, int size) {
-    for (int s = 0, o = from; s < samples; s++, o += size) {
-      update(Arrays.copyOfRange(values, o, o + size));
-    }
-  }
+  void update(float[] values, int from, int samples, int size);
 
   /** Moves everything staged into the exact sums. */
   void flushAll();

@@ -28,8 +28,9 @@ import jdk.incubator.vector.VectorSpecies;
  * the grid to these bounds.
  *
  * <p>Lanes: for samples with one value a channel (S = 1) a vector holds consecutive channels, and
- * rows are staged in blocks of {@value #BLOCK} so the sums stay in registers along a block; for S
- * &gt; 1 a vector holds consecutive values of one channel, read in place. A channel's first grid
+ * rows are staged in blocks of {@value #BLOCK} so the sums stay in registers along a block (rows
+ * handed over together are read in place, {@value #RUN} at a time); for S &gt; 1 a vector holds
+ * consecutive values of one channel, read in place. A channel's first grid
  * is placed just above the largest of its first values ({@link ChannelGrids}). Values off their
  * grid (too small, too large, subnormal, NaN, infinite) and the tail of a channel shorter than a
  * vector go to {@link MomentsStage} one by one, which takes any double exactly. After each block
@@ -96,7 +97,7 @@ final class VectorMomentsStage implements SampleStage {
     stageSample(sample, 0);
   }
 
-  /** For S = 1, whole blocks of rows are read in place: no copy into the block. */
+  /** For S = 1, runs of RUN rows are read in place: no copy into the block. */
   @Override
   public void update(double[] values, int from, int samples, int size) {
     int s = 0;
@@ -113,7 +114,7 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
-  /** For S = 1, whole blocks of rows are converted in one loop. */
+  /** For S = 1, whole blocks of rows are converted into the block in one loop. */
   @Override
   public void update(float[] values, int from, int samples, int size) {
     int s = 0;
