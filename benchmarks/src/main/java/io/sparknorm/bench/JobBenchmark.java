@@ -219,18 +219,32 @@ public final class JobBenchmark implements Callable<Integer> {
     double scaler = times.containsKey("scaler") ? median(times.get("scaler")) : Double.NaN;
     System.out.println();
     System.out.println("Medians of " + runs + " runs" + title + ":");
-    System.out.println("| job | median s | runs (s) | x identity | x StandardScaler |");
-    System.out.println("| --- | ---: | --- | ---: | ---: |");
+    System.out.println("| job | median s | runs (s) | x identity | x identity, paired | x StandardScaler |");
+    System.out.println("| --- | ---: | --- | ---: | ---: | ---: |");
     for (Map.Entry<String, List<Double>> e : times.entrySet()) {
       double m = median(e.getValue());
-      System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f |%n", e.getKey(), m,
+      System.out.printf(Locale.ROOT, "| %s | %.2f | %s | %.2f | %.2f | %.2f |%n", e.getKey(), m,
           String.join(" ", e.getValue().stream().map(v -> String.format(Locale.ROOT, "%.1f", v)).toList()),
-          m / identity, m / scaler);
+          m / identity, pairedRatio(e.getValue(), times.get("identity")), m / scaler);
     }
     if (times.containsKey("sql") && times.containsKey("api")) {
-      System.out.printf(Locale.ROOT, "sql / api (SELECT layer_norm against functions.layerNorm): %.3f%n",
-          median(times.get("sql")) / median(times.get("api")));
+      System.out.printf(Locale.ROOT, "sql / api (SELECT layer_norm against functions.layerNorm): %.3f; paired %.3f%n",
+          median(times.get("sql")) / median(times.get("api")), pairedRatio(times.get("sql"), times.get("api")));
     }
+    System.out.println("(paired: the median over rounds of the job's time over the other's in the same round,"
+        + " which a drift of the machine's speed from round to round moves less than the ratio of medians)");
+  }
+
+  /** The median of job[r] / base[r] over the rounds r, or NaN without a base of as many rounds. */
+  static double pairedRatio(List<Double> job, List<Double> base) {
+    if (base == null || base.size() != job.size()) {
+      return Double.NaN;
+    }
+    List<Double> ratios = new ArrayList<>();
+    for (int r = 0; r < job.size(); r++) {
+      ratios.add(job.get(r) / base.get(r));
+    }
+    return median(ratios);
   }
 
   /** Writes seeded random rows (id, features) unless the folder is already there; returns its size. */
