@@ -9,16 +9,13 @@ interface SampleStage {
   /** Which stage to use: SIMD once it pays in this JVM ({@link Simd}), or one of the two always (tests). */
   enum Choice { ADAPTIVE, SIMD, BUCKETS }
 
-  /** Stages one flat sample of the shape (of the right length). */
-  void update(double[] sample);
-
-  /** Stages one flat sample of the shape (of the right length); each float exactly as a double. */
-  void update(float[] sample);
-
-  /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
+  /**
+   * Stages {@code samples} flat samples of the shape, {@code size} values each, one after another
+   * from values[from] (the caller checked that they fit).
+   */
   void update(double[] values, int from, int samples, int size);
 
-  /** Stages {@code samples} flat samples of {@code size} values each, one after another from values[from]. */
+  /** {@link #update(double[], int, int, int)} for floats, each exactly as a double. */
   void update(float[] values, int from, int samples, int size);
 
   /** Moves everything staged into the exact sums. */

@@ -87,16 +87,6 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
-  @Override
-  public void update(double[] sample) {
-    stageSample(sample, 0);
-  }
-
-  @Override
-  public void update(float[] sample) {
-    stageSample(sample, 0);
-  }
-
   /** For S = 1, runs of RUN rows are read in place: no copy into the block. */
   @Override
   public void update(double[] values, int from, int samples, int size) {
