@@ -102,6 +102,29 @@ class ColumnarStatisticsTest {
     }
   }
 
+  /** Few distinct values: Parquet writes them as dictionary pages, which Spark's reader may hand over undecoded. */
+  @Test
+  void dictionaryEncodedValuesGiveTheAggregatesStatesBitForBit() {
+    List<Row> rows = new ArrayList<>();
+    for (int i = 0; i < 3_000; i++) {
+      Object[] values = new Object[SHAPE.size()];
+      for (int j = 0; j < values.length; j++) {
+        values[j] = ((i * 7 + j) % 5) * 0.1 + j;
+      }
+      rows.add(RowFactory.create(i, values));
+    }
+    String path = dir.resolve("dictionary").toString();
+    spark.createDataFrame(rows, new StructType().add("id", DataTypes.IntegerType)
+        .add("features", DataTypes.createArrayType(DataTypes.DoubleType))).coalesce(1).write().parquet(path);
+    Dataset<Row> frame = spark.read().parquet(path);
+    byte[] columnar = columnar(frame, true);
+    assertNotNull(columnar, "a Parquet scan has columnar batches");
+    assertEquals(3_000L * 2, ExactMoments.fromBytes(columnar).count(), "values per channel");
+    assertSameStatistics(aggregated(frame, true), columnar);
+    // Channel 0 holds k * 0.1 and k * 0.1 + 1 for k = 0..4, each 600 times: mean 0.7.
+    assertEquals(0.7, ExactMoments.fromBytes(columnar).statistics().mean()[0], 1e-15);
+  }
+
   @Test
   void theLibrarysFitOfParquetIsOnePassOverColumnarBatches() throws InterruptedException {
     Dataset<Row> frame = parquet("library", DataTypes.DoubleType, false);

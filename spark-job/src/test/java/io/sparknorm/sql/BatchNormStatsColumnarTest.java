@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.function.IntFunction;
+import org.apache.spark.sql.execution.vectorized.OffHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.OnHeapColumnVector;
 import org.apache.spark.sql.execution.vectorized.WritableColumnVector;
 import org.apache.spark.sql.types.ArrayType;
@@ -32,7 +33,13 @@ class BatchNormStatsColumnarTest {
 
   /** A batch of ROWS tensors; {@code tensor} gives row i's values (null: a null tensor); a gap after row 500. */
   private static ColumnarBatch batch(DataType element, IntFunction<double[]> tensor) {
-    WritableColumnVector column = new OnHeapColumnVector(ROWS, new ArrayType(element, true));
+    return batch(element, tensor, false);
+  }
+
+  /** The same, in on- or off-heap vectors ({@code spark.sql.columnVector.offheap.enabled}). */
+  private static ColumnarBatch batch(DataType element, IntFunction<double[]> tensor, boolean offHeap) {
+    ArrayType type = new ArrayType(element, true);
+    WritableColumnVector column = offHeap ? new OffHeapColumnVector(ROWS, type) : new OnHeapColumnVector(ROWS, type);
     WritableColumnVector elements = column.arrayData();
     elements.reserve(ROWS * 8);
     int offset = 0;
@@ -140,6 +147,25 @@ class BatchNormStatsColumnarTest {
       row = Math.max(end, row + 1);
     }
     return ends;
+  }
+
+  @Test
+  void offHeapVectorsGiveTheSameState() {
+    for (DataType element : new DataType[] {DataTypes.DoubleType, DataTypes.FloatType}) {
+      BatchNormStatsFunction function = function(element, false);
+      ColumnarBatch onHeap = batch(element, i -> withInvalid(i, false));
+      ColumnarBatch offHeap = batch(element, i -> withInvalid(i, false), true);
+      try {
+        ExactMoments expected = rowByRow(function, onHeap);
+        ExactMoments chunked = function.update(function.newAggregationState(), offHeap, 0);
+        assertEquals((ROWS - 4) * 2L, chunked.count(), element + ": valid rows x S");
+        assertArrayEquals(expected.toBytes(), chunked.toBytes(), element.toString());
+        assertEquals(List.of(10, 10, 20, 20, 362, 501, 842, 1000), runEnds(offHeap, 0), element + ": runs");
+      } finally {
+        onHeap.close();
+        offHeap.close();
+      }
+    }
   }
 
   @Test
