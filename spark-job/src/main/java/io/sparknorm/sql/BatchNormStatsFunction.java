@@ -105,6 +105,9 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
    * null, are read from it a chunk at a time and, when every value is finite, staged at once;
    * every other row (and a chunk with a value that is not) goes through {@link
    * #update(ExactMoments, SpecializedGetters, int)}, row by row. The same state and the same errors.
+   * The runs are found in {@link WritableColumnVector}s (what Spark's Parquet reader and its
+   * in-memory batches fill): Spark's public {@code ColumnVector} gives no array offsets, so other
+   * vectors (ORC's, Arrow's) are read row by row.
    */
   public ExactMoments update(ExactMoments state, ColumnarBatch batch, int ordinal) {
     int rows = batch.numRows();
