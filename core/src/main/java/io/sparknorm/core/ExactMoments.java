@@ -117,7 +117,7 @@ public final class ExactMoments implements Serializable {
   public ExactMoments update(double[] sample) {
     shape.checkLength(sample.length);
     SampleStage st = stage();
-    st.update(sample, 0, 1, sample.length);
+    st.update(sample);
     staged(st, 1, sample.length);
     return this;
   }
@@ -126,7 +126,7 @@ public final class ExactMoments implements Serializable {
   public ExactMoments update(float[] sample) {
     shape.checkLength(sample.length);
     SampleStage st = stage();
-    st.update(sample, 0, 1, sample.length);
+    st.update(sample);
     staged(st, 1, sample.length);
     return this;
   }

@@ -62,8 +62,8 @@ final class MomentsStage implements SampleStage {
     this.squares = squares;
   }
 
-  /** One flat sample of the shape. */
-  private void stageSample(double[] sample) {
+  @Override
+  public void update(double[] sample) {
     prepare(DOUBLE);
     int spatial = shape.spatialSize();
     if (spatial == 1) {
@@ -94,8 +94,8 @@ final class MomentsStage implements SampleStage {
     }
   }
 
-  /** One flat sample of the shape; each float exactly as a double. */
-  private void stageSample(float[] sample) {
+  @Override
+  public void update(float[] sample) {
     prepare(FLOAT);
     int spatial = shape.spatialSize();
     if (spatial == 1) {
@@ -125,34 +125,26 @@ final class MomentsStage implements SampleStage {
     }
   }
 
-  /** A run that is one whole array is staged as it is; others a sample at a time through one reused array. */
+  /** A sample at a time, through one reused array. */
   @Override
   public void update(double[] values, int from, int samples, int size) {
-    if (from == 0 && samples == 1 && values.length == size) {
-      stageSample(values);
-      return;
-    }
     if (sampleOfDoubles == null) {
       sampleOfDoubles = new double[size];
     }
     for (int s = 0, o = from; s < samples; s++, o += size) {
       System.arraycopy(values, o, sampleOfDoubles, 0, size);
-      stageSample(sampleOfDoubles);
+      update(sampleOfDoubles);
     }
   }
 
   @Override
   public void update(float[] values, int from, int samples, int size) {
-    if (from == 0 && samples == 1 && values.length == size) {
-      stageSample(values);
-      return;
-    }
     if (sampleOfFloats == null) {
       sampleOfFloats = new float[size];
     }
     for (int s = 0, o = from; s < samples; s++, o += size) {
       System.arraycopy(values, o, sampleOfFloats, 0, size);
-      stageSample(sampleOfFloats);
+      update(sampleOfFloats);
     }
   }
 

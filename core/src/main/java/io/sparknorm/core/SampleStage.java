@@ -10,6 +10,16 @@ interface SampleStage {
   enum Choice { ADAPTIVE, SIMD, BUCKETS }
 
   /**
+   * Stages one flat sample of the shape (of the right length). Apart from runs of one sample: a
+   * call less on the way from a row to the kernel, which the JIT then inlines into per-row callers
+   * (10 % of the update's time on rows of 64).
+   */
+  void update(double[] sample);
+
+  /** {@link #update(double[])} for floats, each exactly as a double. */
+  void update(float[] sample);
+
+  /**
    * Stages {@code samples} flat samples of the shape, {@code size} values each, one after another
    * from values[from] (the caller checked that they fit).
    */

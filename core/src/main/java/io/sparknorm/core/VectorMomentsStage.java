@@ -87,6 +87,16 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
+  @Override
+  public void update(double[] sample) {
+    stageSample(sample, 0);
+  }
+
+  @Override
+  public void update(float[] sample) {
+    stageSample(sample, 0);
+  }
+
   /** For S = 1, runs of RUN rows are read in place: no copy into the block. */
   @Override
   public void update(double[] values, int from, int samples, int size) {
@@ -104,23 +114,10 @@ final class VectorMomentsStage implements SampleStage {
     }
   }
 
-  /** For S = 1, whole blocks of rows are converted into the block in one loop. */
+  /** Floats are converted into the block (S = 1) or a scratch (S &gt; 1) a sample at a time in any case. */
   @Override
   public void update(float[] values, int from, int samples, int size) {
-    int s = 0;
-    if (rows) {
-      for (; s < samples && blockRows > 0; s++) {
-        stageSample(values, from + s * size);
-      }
-      double[] b = block;
-      for (int n = BLOCK * channels; samples - s >= BLOCK; s += BLOCK) {
-        for (int i = 0, o = from + s * size; i < n; i++) {
-          b[i] = values[o + i];
-        }
-        runRows(b, 0, BLOCK);
-      }
-    }
-    for (; s < samples; s++) {
+    for (int s = 0; s < samples; s++) {
       stageSample(values, from + s * size);
     }
   }
