@@ -29,9 +29,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Lanes: for samples with one value a channel (S = 1) a vector holds consecutive channels, and
  * rows are staged in blocks of {@value #BLOCK} so the sums stay in registers along a block (rows
- * handed over together are read in place, {@value #RUN} at a time); for S &gt; 1 a vector holds
- * consecutive values of one channel, read in place. A channel's first grid
- * is placed just above the largest of its first values ({@link ChannelGrids}). Values off their
+ * of doubles handed over together are read in place, {@value #RUN} at a time); for S &gt; 1 a
+ * vector holds consecutive values of one channel, read in place. A channel's first grid is placed
+ * just above the largest of its first values ({@link ChannelGrids}). Values off their
  * grid (too small, too large, subnormal, NaN, infinite) and the tail of a channel shorter than a
  * vector go to {@link MomentsStage} one by one, which takes any double exactly. After each block
  * a channel with misses has its grid moved to where most of them were.
