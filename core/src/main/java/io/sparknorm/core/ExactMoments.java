@@ -179,7 +179,10 @@ public final class ExactMoments implements Serializable {
     return choice == null ? SampleStage.Choice.ADAPTIVE : choice;
   }
 
-  /** After samples of {@code values} in all went into {@code st}: counts them; moves an adaptive state to SIMD once it pays. */
+  /**
+   * After samples of {@code values} in all went into {@code st}: counts them; moves an adaptive
+   * state to SIMD once it pays.
+   */
   private void staged(SampleStage st, int samples, int values) {
     count += (long) samples * shape.spatialSize();
     if (!(st instanceof MomentsStage) || choice() != SampleStage.Choice.ADAPTIVE) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class ExactMomentsBatchedTest {
   private static final ExactMomentsVectorTest.Maker[] MAKERS = {
-    ExactMomentsVectorTest.NORMAL, ExactMomentsVectorTest.WIDE, ExactMomentsVectorTest.SPECIAL, ExactMomentsVectorTest.EDGES};
+    ExactMomentsVectorTest.NORMAL, ExactMomentsVectorTest.WIDE, ExactMomentsVectorTest.SPECIAL,
+    ExactMomentsVectorTest.EDGES};
   private static final String[] NAMES = {"normal", "wide", "special", "edges"};
   /** Rows of 8, 64 and 24 channels (SIMD, read in place), images (SIMD per channel), (2, 3) (buckets alone). */
   private static final List<Shape> SHAPES = List.of(Shape.of(8), Shape.of(64), Shape.of(24), Shape.of(3, 8, 8),

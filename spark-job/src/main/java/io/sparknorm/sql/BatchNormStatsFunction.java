@@ -29,6 +29,8 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
 
   /** The SQL name. */
   public static final String NAME = "batch_norm_stats";
+  /** Values a chunk of a column batch reads at once: 16 KB of doubles, which the stage reads while in cache. */
+  private static final int CHUNK_VALUES = 2048;
 
   private final DataType[] inputTypes;
   private final String argument;
@@ -140,10 +142,10 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
     return state;
   }
 
-  /** Values a chunk of a column batch reads at once: 16 KB of doubles, which the stage reads while in cache. */
-  private static final int CHUNK_VALUES = 2048;
-
-  /** The end of the run of rows from {@code row} (before {@code limit}) of non-null tensors of {@code size} values, each right after the last. */
+  /**
+   * The end of the run of rows from {@code row} (before {@code limit}) of non-null tensors of
+   * {@code size} values, each right after the last in the element vector (package-private: tests).
+   */
   static int contiguousEnd(WritableColumnVector tensors, int row, int limit, int size) {
     boolean nulls = tensors.hasNull();
     int next = tensors.getArrayOffset(row);
