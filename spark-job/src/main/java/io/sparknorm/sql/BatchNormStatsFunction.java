@@ -132,10 +132,12 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
       int n = end - row;
       if (doubles) {
         double[] values = elements.getDoubles(from, n * size);
-        state = allFinite(values) ? state.update(values, 0, n) : updateRows(state, batch, ordinal, row, end);
+        state = TensorReader.firstNonFinite(values) < 0 ? state.update(values, 0, n)
+            : updateRows(state, batch, ordinal, row, end);
       } else {
         float[] values = elements.getFloats(from, n * size);
-        state = allFinite(values) ? state.update(values, 0, n) : updateRows(state, batch, ordinal, row, end);
+        state = TensorReader.firstNonFinite(values) < 0 ? state.update(values, 0, n)
+            : updateRows(state, batch, ordinal, row, end);
       }
       row = end;
     }
@@ -163,24 +165,6 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
       state = update(state, batch.getRow(i), ordinal);
     }
     return state;
-  }
-
-  private static boolean allFinite(double[] values) {
-    for (double v : values) {
-      if (!Double.isFinite(v)) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static boolean allFinite(float[] values) {
-    for (float v : values) {
-      if (!Float.isFinite(v)) {
-        return false;
-      }
-    }
-    return true;
   }
 
   private void invalid(String rule) {

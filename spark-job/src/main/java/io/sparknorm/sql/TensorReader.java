@@ -159,20 +159,32 @@ public final class TensorReader implements Serializable {
       return "the tensor is empty";
     }
     if (values instanceof double[] d) {
-      for (int i = 0; i < d.length; i++) {
-        if (!Double.isFinite(d[i])) {
-          return "value " + d[i] + " at index " + i + " is not finite";
-        }
-      }
-    } else {
-      float[] f = (float[]) values;
-      for (int i = 0; i < f.length; i++) {
-        if (!Float.isFinite(f[i])) {
-          return "value " + f[i] + " at index " + i + " is not finite";
-        }
+      int i = firstNonFinite(d);
+      return i < 0 ? null : "value " + d[i] + " at index " + i + " is not finite";
+    }
+    float[] f = (float[]) values;
+    int i = firstNonFinite(f);
+    return i < 0 ? null : "value " + f[i] + " at index " + i + " is not finite";
+  }
+
+  /** The index of the first value that is NaN or infinite, or -1: the rule of {@link #problem} on values. */
+  static int firstNonFinite(double[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        return i;
       }
     }
-    return null;
+    return -1;
+  }
+
+  /** {@link #firstNonFinite(double[])} for floats. */
+  static int firstNonFinite(float[] values) {
+    for (int i = 0; i < values.length; i++) {
+      if (!Float.isFinite(values[i])) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /**
