@@ -18,14 +18,15 @@ final class ChannelGrids {
 
   /**
    * Per lane (index c for one value a channel, c * lanes + lane for vectors within a channel): the
-   * constants M = 1.5 * 2^(k + 52) that round x, x*x and its rounding error onto their grids, and
-   * the range of |x| that fits. Read by the kernel; no grid: nothing but zero fits.
+   * constants M = 1.5 * 2^(k + 52) on which the running sums of x, x*x and its rounding error sit,
+   * in the binade whose step is their grid 2^k. Read by the kernel; no grid: nothing but zero fits.
    */
   final double[] split1;
   final double[] split2;
   final double[] split3;
-  final double[] lowest;
-  final double[] highest;
+  /** The range of |x| that fits, as bits: |x|'s bits less lowestBits, unsigned, below spanBits. */
+  final long[] lowestBits;
+  final long[] spanBits;
 
   private final int lanes;
   private final boolean laneIsChannel;
@@ -47,8 +48,8 @@ final class ChannelGrids {
     split1 = new double[size];
     split2 = new double[size];
     split3 = new double[size];
-    lowest = new double[size];
-    highest = new double[size];
+    lowestBits = new long[size];
+    spanBits = new long[size];
     top = new int[channels];
     above = new int[channels];
     below = new int[channels];
@@ -135,8 +136,8 @@ final class ChannelGrids {
       split1[i] = m1;
       split2[i] = m2;
       split3[i] = m3;
-      lowest[i] = low;
-      highest[i] = high;
+      lowestBits[i] = Double.doubleToRawLongBits(low);
+      spanBits[i] = Double.doubleToRawLongBits(high) - lowestBits[i];
     }
   }
 }

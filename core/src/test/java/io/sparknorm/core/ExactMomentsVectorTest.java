@@ -79,6 +79,19 @@ class ExactMomentsVectorTest {
     }
   };
 
+  /**
+   * The running sums' edge: after the same first block, every value of a channel of one sign and
+   * just under 4, so the running sums of x and x*x move as far from their constants as a flush
+   * lets them (4,095 * 4 against the quarter binade 2^14 left above M = 3 * 2^14).
+   */
+  static final Maker TOP = (r, s, i) -> {
+    double sign = i % 2 == 0 ? 1 : -1;
+    if (s < 16) {
+      return sign * (1 + r.nextDouble());
+    }
+    return sign * (Math.nextDown(4.0) - Math.ulp(2.0) * (r.nextInt() & 0xFFFF));
+  };
+
   static List<double[]> samples(Shape shape, int count, Maker maker, long seed) {
     Random random = new Random(seed);
     List<double[]> samples = new ArrayList<>(count);
@@ -108,8 +121,8 @@ class ExactMomentsVectorTest {
 
   @Test
   void rowsGiveTheBucketsState() {
-    Maker[] makers = {NORMAL, OFFSET, WIDE, DRIFT, SPECIAL, EDGES};
-    String[] names = {"normal", "offset", "wide", "drift", "special", "edges"};
+    Maker[] makers = {NORMAL, OFFSET, WIDE, DRIFT, SPECIAL, EDGES, TOP};
+    String[] names = {"normal", "offset", "wide", "drift", "special", "edges", "top"};
     for (Shape shape : List.of(Shape.of(8), Shape.of(64), Shape.of(24))) {
       for (int m = 0; m < makers.length; m++) {
         List<double[]> samples = samples(shape, 10_000, makers[m], 31 * m + shape.size());
@@ -135,16 +148,19 @@ class ExactMomentsVectorTest {
   @Test
   void edgeSumsAreExact() {
     Shape shape = Shape.of(8);
-    List<double[]> samples = samples(shape, 40_000, EDGES, 5);
-    ExactMoments simd = new ExactMoments(shape, SampleStage.Choice.SIMD);
-    samples.forEach(simd::update);
-    for (int c = 0; c < 8; c++) {
-      ExactReference.Sums reference = new ExactReference.Sums();
-      for (double[] sample : samples) {
-        reference.add(sample[c]);
+    for (Maker maker : List.of(EDGES, TOP)) {
+      List<double[]> samples = samples(shape, 40_000, maker, 5);
+      ExactMoments simd = new ExactMoments(shape, SampleStage.Choice.SIMD);
+      samples.forEach(simd::update);
+      for (int c = 0; c < 8; c++) {
+        ExactReference.Sums reference = new ExactReference.Sums();
+        for (double[] sample : samples) {
+          reference.add(sample[c]);
+        }
+        String what = (maker == TOP ? "top" : "edges") + ", channel " + c;
+        assertEquals(reference.sum, scaled(simd.sum(c)), "sum, " + what);
+        assertEquals(reference.squares, scaled(simd.sumOfSquares(c)), "sum of squares, " + what);
       }
-      assertEquals(reference.sum, scaled(simd.sum(c)), "sum, channel " + c);
-      assertEquals(reference.squares, scaled(simd.sumOfSquares(c)), "sum of squares, channel " + c);
     }
   }
 
