@@ -171,6 +171,21 @@ public class KernelBenchmark {
     }
   }
 
+  /** The rows, for group norm with G = 32 on C = 64 (segments of two channels, as the job benchmark runs it). */
+  @State(Scope.Thread)
+  public static class PairCases extends Data {
+    @Param({TABULAR})
+    public String data;
+
+    Normalizer groupPairs;
+
+    @Setup
+    public void setup() {
+      init(data);
+      groupPairs = Normalizers.group(shape, shape.channels() / 2, EPS, Affine.none());
+    }
+  }
+
   /** The cases with S > 1, where instance norm is defined. */
   @State(Scope.Thread)
   public static class SpatialCases extends Data {
@@ -239,6 +254,12 @@ public class KernelBenchmark {
   @Benchmark
   public float[][] group(AllCases d) {
     return run(d.group, d.in, d.out);
+  }
+
+  /** G = 32 on C = 64: after its warm-up rows, the lanes kernel (SegmentLanes). */
+  @Benchmark
+  public float[][] groupPairs(PairCases d) {
+    return run(d.groupPairs, d.in, d.out);
   }
 
   @Benchmark

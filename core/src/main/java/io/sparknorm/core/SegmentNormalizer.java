@@ -21,6 +21,9 @@ final class SegmentNormalizer implements Normalizer {
   private final int affineStride;
   private final double[] weight;
   private final double[] bias;
+  /** Whether {@link SegmentLanes} can take these segments (made on first use: it is not serializable). */
+  private final boolean lanesServe;
+  private transient SegmentLanes lanes;
 
   /**
    * @param perElementAffine true for layer norm's elementwise weight and bias (length C x S),
@@ -35,6 +38,22 @@ final class SegmentNormalizer implements Normalizer {
     this.affineStride = perElementAffine ? 1 : shape.spatialSize();
     this.weight = affine.weightOrOnes(affineLength);
     this.bias = affine.biasOrZeros(affineLength);
+    this.lanesServe = Simd.AVAILABLE && SegmentLanes.serves(shape, segments);
+  }
+
+  /** The lanes when they serve and pay now, else null (and the row counts towards their warm-up). */
+  private SegmentLanes lanes() {
+    if (!lanesServe) {
+      return null;
+    }
+    if (!Simd.segmentsPay()) {
+      Simd.scalarRow();
+      return null;
+    }
+    if (lanes == null) {
+      lanes = new SegmentLanes(shape.size() / segments, eps, weight, bias);
+    }
+    return lanes;
   }
 
   @Override
@@ -44,12 +63,39 @@ final class SegmentNormalizer implements Normalizer {
 
   @Override
   public void normalize(double[] in, double[] out) {
+    normalize(lanes(), in, out);
+  }
+
+  /** With the lanes l (or none), and the scalar kernel for what they leave. */
+  void normalize(SegmentLanes l, double[] in, double[] out) {
+    int done = l == null ? 0 : l.normalize(in, out);
+    if (done < in.length) {
+      // Segments never straddle vectors: the ones before are done, and in place their input is gone.
+      normalizeScalar(in, out, done / (shape.size() / segments));
+    }
+  }
+
+  @Override
+  public void normalize(float[] in, float[] out) {
+    SegmentLanes l = lanes();
+    if (l == null || !l.normalize(in, out)) {
+      normalizeScalar(in, out);
+    }
+  }
+
+  /** One segment after another (the lanes' reference; tests compare the two). */
+  void normalizeScalar(double[] in, double[] out) {
+    normalizeScalar(in, out, 0);
+  }
+
+  /** Segments from {@code from} on. */
+  private void normalizeScalar(double[] in, double[] out, int from) {
     int length = shape.size() / segments;
     double[] first = new double[segments];
     double[] mean = new double[segments];
     double[] invStd = new double[segments];
     boolean[] overflowed = null;
-    for (int g = 0, start = 0; g < segments; g++, start += length) {
+    for (int g = from, start = from * length; g < segments; g++, start += length) {
       int end = start + length;
       double shift = in[start];
       double m = shiftedSum(in, start, end, shift) / length;
@@ -61,8 +107,8 @@ final class SegmentNormalizer implements Normalizer {
         overflowed[g] = true;
       }
     }
-    inverseStandardDeviations(invStd, length);
-    for (int g = 0, start = 0; g < segments; g++, start += length) {
+    inverseStandardDeviations(invStd, from, length);
+    for (int g = from, start = from * length; g < segments; g++, start += length) {
       int end = start + length;
       if (overflowed != null && overflowed[g]) {
         normalizeScaled(in, out, start, end);
@@ -88,8 +134,7 @@ final class SegmentNormalizer implements Normalizer {
     }
   }
 
-  @Override
-  public void normalize(float[] in, float[] out) {
+  void normalizeScalar(float[] in, float[] out) {
     int length = shape.size() / segments;
     double[] first = new double[segments];
     double[] mean = new double[segments];
@@ -102,7 +147,7 @@ final class SegmentNormalizer implements Normalizer {
       mean[g] = m;
       invStd[g] = squaredDeviations(in, start, end, shift, m);
     }
-    inverseStandardDeviations(invStd, length);
+    inverseStandardDeviations(invStd, 0, length);
     for (int g = 0, start = 0; g < segments; g++, start += length) {
       int end = start + length;
       double shift = first[g];
@@ -158,8 +203,8 @@ final class SegmentNormalizer implements Normalizer {
    * its own: with many small segments (group norm on tabular rows) the square roots and divisions
    * then pipeline instead of each waiting on its segment's sums.
    */
-  private void inverseStandardDeviations(double[] squares, int length) {
-    for (int g = 0; g < squares.length; g++) {
+  private void inverseStandardDeviations(double[] squares, int from, int length) {
+    for (int g = from; g < squares.length; g++) {
       squares[g] = 1.0 / Math.sqrt(squares[g] / length + eps);
     }
   }
