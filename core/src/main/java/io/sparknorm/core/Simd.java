@@ -3,7 +3,8 @@ package io.sparknorm.core;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * When this JVM stages exact statistics with {@link VectorMomentsStage}. It can when it has the
+ * When this JVM stages exact statistics with {@link VectorMomentsStage} and normalizes short
+ * segments with {@link SegmentLanes} (the second part, at the end). It can when it has the
  * Vector API module ({@code --add-modules=jdk.incubator.vector}, which Spark's launcher adds to
  * every driver and executor) with vectors of at least 4 doubles, and {@code -Dsparknorm.simd=false}
  * is not set. It does once that pays: until the JIT has compiled the SIMD kernel its vector
