@@ -21,7 +21,11 @@ final class SegmentNormalizer implements Normalizer {
   private final int affineStride;
   private final double[] weight;
   private final double[] bias;
-  /** Whether {@link SegmentLanes} can take these segments (made on first use: it is not serializable). */
+  /**
+   * Whether {@link SegmentLanes} can take these segments, decided where the normalizer is built (an
+   * executor without the Vector API never counts its warm-up rows, so never makes the lanes); the
+   * lanes themselves are made on first use: they are not serializable.
+   */
   private final boolean lanesServe;
   private transient SegmentLanes lanes;
 
