@@ -20,12 +20,13 @@ import jdk.incubator.vector.VectorSpecies;
  * and so is the rest v - q, which is added up on its own (four additions a part; ReproBLAS's
  * indexed sums work so):
  * <pre>
- *   x       = q1 + r1   q1 on 2^(E-39), |q1| &lt;= 2^E;        r1 on 2^(E-66) (ulp of the smallest x)
+ *   x       = q1 + r1   q1 on 2^(E-39), |x| &lt; 2^E;           r1 on 2^(E-66) (ulp of the smallest x)
  *   x*x     = hi + lo   hi = fl(x*x), lo = fma(x, x, -hi), exactly
- *   hi      = q2 + r2   q2 on 2^(2E-39), |q2| &lt;= 2^(2E);    r2 on 2^(2E-80), |r2| &lt;= 2^(2E-40)
- *   lo      = q3 + r3   q3 on 2^(2E-92), |q3| &lt;= 2^(2E-53); r3 on 2^(2E-132), |r3| &lt;= 2^(2E-93)
+ *   hi      = q2 + r2   q2 on 2^(2E-39), |hi| &lt;= 2^(2E);       r2 on 2^(2E-80), |r2| &lt;= 2^(2E-40)
+ *   lo      = q3 + r3   q3 on 2^(2E-92), |lo| &lt;= 2^(2E-53);    r3 on 2^(2E-132), |r3| &lt;= 2^(2E-93)
  * </pre>
- * 4,095 parts q move a sum less than 2^(E+12) (2^(2E+12), 2^(2E-41)) from M = 3 * 2^(E+12)
+ * A part q is its v rounded to the grid, so |q| is at most |v| and half a step; 4,095 of them move
+ * a sum less than 2^(E+12) (2^(2E+12), 2^(2E-41)) from M = 3 * 2^(E+12)
  * (3 * 2^(2E+12), 3 * 2^(2E-41)), so it stays in M's binade and on its grid; 4,095 rests r stay
  * below 2^53 units of their grid (the tightest, r2: 2^12 * 2^(2E-40) = 2^(2E-28) against
  * 2^(2E-80+53)), so each lane's six sums are exact doubles; a flush adds the sums less M and the
