@@ -10,6 +10,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.ColumnarToRowExec;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
 
 /**
  * The jobs that the benchmarks time and that are not {@code NormalizeJob}: the same code in one
@@ -38,6 +41,21 @@ final class BenchJobs {
   static void identityPlain(SparkSession spark, String input, String output) {
     spark.read().parquet(input).write().mode(SaveMode.Overwrite)
         .option("parquet.enable.dictionary#" + TENSOR + ".list.element", "false").parquet(output);
+  }
+
+  /**
+   * The tensor column's columnar batches as Spark's Parquet reader decodes them, counted and
+   * nothing else: what a second read of the input costs by itself, the floor under batch norm's
+   * statistics pass (which reads these batches too, see {@code ColumnarStatistics}). Returns the rows.
+   */
+  static long readTensors(SparkSession spark, String input) {
+    Dataset<Row> tensors = spark.read().parquet(input).select(TENSOR);
+    SparkPlan plan = ((org.apache.spark.sql.classic.Dataset<Row>) tensors).queryExecution().executedPlan();
+    SparkPlan top = plan instanceof WholeStageCodegenExec stage ? stage.child() : plan;
+    if (!(top instanceof ColumnarToRowExec toRows)) {
+      throw new IllegalStateException("no columnar scan of " + input + ": " + plan);
+    }
+    return toRows.child().executeColumnar().toJavaRDD().map(batch -> (long) batch.numRows()).reduce(Long::sum);
   }
 
   /** Spark ML's nearest thing to batch norm: StandardScaler with mean and std (fit, transform, write). */

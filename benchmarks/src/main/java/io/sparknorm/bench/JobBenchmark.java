@@ -67,7 +67,7 @@ public final class JobBenchmark implements Callable<Integer> {
   @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group,sql,api",
       description = "Which jobs to time (default ${DEFAULT-VALUE}). sql and api are layer norm as"
           + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet; stats is batch norm's"
-          + " statistics pass alone (--stats-only).")
+          + " statistics pass alone (--stats-only); read decodes the tensor column's batches and counts them.")
   List<String> jobs;
 
   @Option(names = "--instance-shape", paramLabel = "C,D1[,..]",
@@ -88,9 +88,8 @@ public final class JobBenchmark implements Callable<Integer> {
       description = "Only write the dataset (DIR/input-ROWSxSHAPE-TYPE.parquet, kept if already there) and stop.")
   boolean generateOnly;
 
-  private static final List<String> KNOWN_JOBS = List.of("identity", "identity-plain", "scaler", "batch", "layer",
-      "instance", "group", "stats",
-      "sql", "api");
+  private static final List<String> KNOWN_JOBS = List.of("identity", "identity-plain", "read", "scaler", "batch",
+      "layer", "instance", "group", "stats", "sql", "api");
 
   private SparkSession spark;
 
@@ -170,6 +169,7 @@ public final class JobBenchmark implements Callable<Integer> {
         switch (job) {
           case "identity" -> BenchJobs.identity(spark, input, output);
           case "identity-plain" -> BenchJobs.identityPlain(spark, input, output);
+          case "read" -> BenchJobs.readTensors(spark, input);
           case "scaler" -> BenchJobs.standardScaler(spark, input, output);
           case "sql" -> BenchJobs.layerNormSql(spark, input, output, shapeArg);
           case "api" -> BenchJobs.layerNormApi(spark, input, output, shapeArg);
@@ -230,6 +230,15 @@ public final class JobBenchmark implements Callable<Integer> {
     if (times.containsKey("sql") && times.containsKey("api")) {
       System.out.printf(Locale.ROOT, "sql / api (SELECT layer_norm against functions.layerNorm): %.3f; paired %.3f%n",
           median(times.get("sql")) / median(times.get("api")), pairedRatio(times.get("sql"), times.get("api")));
+    }
+    if (times.containsKey("identity-plain") && times.containsKey("read") && times.containsKey("identity")) {
+      List<Double> floor = new ArrayList<>();
+      for (int r = 0; r < times.get("read").size(); r++) {
+        floor.add(times.get("identity-plain").get(r) + times.get("read").get(r));
+      }
+      System.out.printf(Locale.ROOT, "batch norm's floor, a second read of the tensors and a plain write (identity-plain"
+          + " + read, no statistics, no normalization): %.2f x identity; paired %.2f%n", median(floor) / identity,
+          pairedRatio(floor, times.get("identity")));
     }
     System.out.println("(paired: the median over rounds of the job's time over the other's in the same round,"
         + " which a drift of the machine's speed from round to round moves less than the ratio of medians)");

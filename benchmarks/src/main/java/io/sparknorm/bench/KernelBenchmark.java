@@ -171,18 +171,23 @@ public class KernelBenchmark {
     }
   }
 
-  /** The rows, for group norm with G = 32 on C = 64 (segments of two channels, as the job benchmark runs it). */
+  /**
+   * The rows, for group norm with G = 32 on C = 64 (segments of two channels) and instance norm on
+   * their 64 values as (8, 8) (segments of 8), as the job benchmark runs them.
+   */
   @State(Scope.Thread)
   public static class PairCases extends Data {
     @Param({TABULAR})
     public String data;
 
     Normalizer groupPairs;
+    Normalizer instanceRows;
 
     @Setup
     public void setup() {
       init(data);
       groupPairs = Normalizers.group(shape, shape.channels() / 2, EPS, Affine.none());
+      instanceRows = Normalizers.instance(Shape.of(8, shape.size() / 8), EPS, Affine.none());
     }
   }
 
@@ -260,6 +265,12 @@ public class KernelBenchmark {
   @Benchmark
   public float[][] groupPairs(PairCases d) {
     return run(d.groupPairs, d.in, d.out);
+  }
+
+  /** Instance norm on the rows as (8, 8): with 8 lanes (AVX-512), SegmentLanes after its warm-up rows. */
+  @Benchmark
+  public float[][] instanceRows(PairCases d) {
+    return run(d.instanceRows, d.in, d.out);
   }
 
   @Benchmark

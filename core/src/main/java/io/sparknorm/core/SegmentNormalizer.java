@@ -55,9 +55,26 @@ final class SegmentNormalizer implements Normalizer {
       return null;
     }
     if (lanes == null) {
-      lanes = new SegmentLanes(shape.size() / segments, eps, weight, bias);
+      lanes = newLanes();
     }
     return lanes;
+  }
+
+  /** The lanes for these segments, with the affine per element as they take it. */
+  SegmentLanes newLanes() {
+    return new SegmentLanes(shape.size() / segments, eps, perElement(weight), perElement(bias));
+  }
+
+  /** A per-channel weight or bias repeated over each channel's S values (per element already: itself). */
+  private double[] perElement(double[] perChannel) {
+    if (affineStride == 1) {
+      return perChannel;
+    }
+    double[] elements = new double[shape.size()];
+    for (int i = 0; i < elements.length; i++) {
+      elements[i] = perChannel[i / affineStride];
+    }
+    return elements;
   }
 
   @Override

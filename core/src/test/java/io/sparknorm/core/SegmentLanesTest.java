@@ -30,28 +30,31 @@ class SegmentLanesTest {
   @Test
   void shortSegmentsGiveTheScalarKernelsBits() {
     Random r = new Random(11);
-    // Segments of 4 channels fill half a vector only with 8 lanes (512 bits); with 4 lanes they are the scalar kernel's.
+    // {shape..., groups}: segments of 2 to LANES values, one value a channel or S of them (instance norm is G = C).
+    // Segments of 8 values fit a vector only with 8 lanes (512 bits); with 4 lanes they are the scalar kernel's.
     int[][] cases = LANES >= 8
-        ? new int[][] {{64, 32}, {64, 16}, {8, 4}, {16, 4}, {LANES, LANES / 2}}
-        : new int[][] {{64, 32}, {8, 4}, {LANES, LANES / 2}};
-    assertEquals(LANES >= 8, SegmentLanes.serves(Shape.of(64), 16), "L = 4 with " + LANES + " lanes");
+        ? new int[][] {{64, 32}, {64, 16}, {8, 4}, {16, 4}, {LANES, LANES / 2}, {64, 8}, {LANES, 1}, {8, 8, 8},
+            {8, 2, 4}, {4, 2, 4}, {16, 4, 8}}
+        : new int[][] {{64, 32}, {64, 16}, {8, 4}, {LANES, LANES / 2}, {LANES, 1}, {8, 2, 4}, {4, 2, 4}};
+    assertEquals(LANES >= 8, SegmentLanes.serves(Shape.of(64), 8), "L = 8 with " + LANES + " lanes");
+    assertEquals(LANES >= 8, SegmentLanes.serves(Shape.of(8, 8), 8), "instance norm on (8, 8) with " + LANES + " lanes");
     for (int[] c : cases) {
-      Shape shape = Shape.of(c[0]);
-      int groups = c[1];
+      Shape shape = Shape.of(java.util.Arrays.copyOf(c, c.length - 1));
+      int groups = c[c.length - 1];
       assertTrue(SegmentLanes.serves(shape, groups), shape + " G = " + groups);
-      double[] weight = new double[c[0]];
-      double[] bias = new double[c[0]];
+      double[] weight = new double[shape.channels()];
+      double[] bias = new double[shape.channels()];
       for (int i = 0; i < weight.length; i++) {
         weight[i] = 1 + 0.5 * r.nextGaussian();
         bias[i] = r.nextGaussian();
       }
       for (Affine affine : new Affine[] {Affine.none(), Affine.of(weight, bias)}) {
         SegmentNormalizer scalar = (SegmentNormalizer) Normalizers.group(shape, groups, 1e-5, affine);
-        SegmentLanes lanes = new SegmentLanes(c[0] / groups, 1e-5, affine.weightOrOnes(c[0]), affine.biasOrZeros(c[0]));
+        SegmentLanes lanes = scalar.newLanes();
         int declined = 0;
         for (int kind = 0; kind <= 6; kind++) {
           for (int row = 0; row < 200; row++) {
-            double[] in = new double[c[0]];
+            double[] in = new double[shape.size()];
             for (int i = 0; i < in.length; i++) {
               in[i] = value(r, kind, i, in.length);
             }
@@ -124,13 +127,38 @@ class SegmentLanesTest {
   }
 
   @Test
-  void servesOnlySegmentsOfChannelsThatFitSeveralToAVector() {
+  void servesOnlySegmentsThatFitAVector() {
     assertTrue(SegmentLanes.serves(Shape.of(64), 32));
+    assertTrue(SegmentLanes.serves(Shape.of(8, 2), 4), "S = 2, two channels a segment");
+    assertTrue(SegmentLanes.serves(Shape.of(LANES), 1), "one segment a vector");
     assertFalse(SegmentLanes.serves(Shape.of(64), 64), "L = 1");
     assertFalse(SegmentLanes.serves(Shape.of(64), 1), "layer norm, L = 64");
     assertFalse(SegmentLanes.serves(Shape.of(24), 8), "L = 3");
-    assertFalse(SegmentLanes.serves(Shape.of(8, 2), 4), "S = 2");
-    assertFalse(SegmentLanes.serves(Shape.of(LANES), 1), "one segment a vector");
+    assertFalse(SegmentLanes.serves(Shape.of(4, 3), 4), "instance norm, S = 3");
+    assertFalse(SegmentLanes.serves(Shape.of(2 * LANES), 1), "a segment longer than a vector");
+  }
+
+  /** Instance norm with S > 1 takes the lanes too, its per-channel affine spread over each channel's values. */
+  @Test
+  void instanceNormTakesTheLanesWithItsChannelsAffine() {
+    Shape shape = Shape.of(LANES, 2);
+    double[] weight = new double[LANES];
+    double[] bias = new double[LANES];
+    double[] in = new double[2 * LANES];
+    for (int c = 0; c < LANES; c++) {
+      weight[c] = c + 1;
+      bias[c] = -c;
+      in[2 * c] = c;
+      in[2 * c + 1] = c + 2;
+    }
+    SegmentNormalizer instance = (SegmentNormalizer) Normalizers.instance(shape, 1e-5, Affine.of(weight, bias));
+    double[] out = new double[in.length];
+    assertEquals(in.length, instance.newLanes().normalize(in, out));
+    double unit = 1 / Math.sqrt(1 + 1e-5);  // each channel (c, c + 2): deviations -1 and 1, variance 1
+    for (int c = 0; c < LANES; c++) {
+      assertEquals(-unit * (c + 1) - c, out[2 * c], 1e-12, "channel " + c + ", first value");
+      assertEquals(unit * (c + 1) - c, out[2 * c + 1], 1e-12, "channel " + c + ", second value");
+    }
   }
 
   private static double[] ones(int n) {
