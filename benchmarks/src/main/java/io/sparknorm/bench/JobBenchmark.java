@@ -84,6 +84,11 @@ public final class JobBenchmark implements Callable<Integer> {
   @Option(names = "--partitions", defaultValue = "0", description = "Files of the generated data (default: 2 per 128 MB).")
   int partitions;
 
+  @Option(names = "--parquet-codec", paramLabel = "CODEC",
+      description = "Parquet compression for every job's output (spark.sql.parquet.compression.codec, e.g."
+          + " uncompressed; default: Spark's, snappy). The generated input keeps Spark's default.")
+  String parquetCodec;
+
   @Option(names = "--generate-only",
       description = "Only write the dataset (DIR/input-ROWSxSHAPE-TYPE.parquet, kept if already there) and stop.")
   boolean generateOnly;
@@ -135,6 +140,11 @@ public final class JobBenchmark implements Callable<Integer> {
       return 0;
     }
 
+    if (parquetCodec != null) {
+      spark.conf().set("spark.sql.parquet.compression.codec", parquetCodec);
+    }
+    System.out.printf(Locale.ROOT, "output: Parquet with %s compression%n",
+        spark.conf().get("spark.sql.parquet.compression.codec"));
     Map<String, List<Double>> times = time(input, dims, instanceDims, g);
     report(times, "");
     if (doubleRows) {
