@@ -45,13 +45,13 @@ final class SegmentNormalizer implements Normalizer {
     this.lanesServe = Simd.AVAILABLE && SegmentLanes.serves(shape, segments);
   }
 
-  /** The lanes when they serve and pay now, else null (and the row counts towards their warm-up). */
+  /** The lanes when they serve and pay now, else null (and the row's segments count towards their warm-up). */
   private SegmentLanes lanes() {
     if (!lanesServe) {
       return null;
     }
     if (!Simd.segmentsPay()) {
-      Simd.scalarRow();
+      Simd.scalarSegments(segments);
       return null;
     }
     if (lanes == null) {
