@@ -49,10 +49,13 @@ final class SegmentLanes {
   private final double[] weight;
   private final double[] bias;
 
-  /** Whether segments of this length fit whole in a vector, one or several to it. */
+  /**
+   * Whether segments of this length fit whole in a vector, one or several to it, and the sample
+   * fills whole vectors.
+   */
   static boolean serves(Shape shape, int segments) {
     int length = shape.size() / segments;
-    return length >= 2 && length <= Math.min(LANES, LONGEST) && LANES % length == 0;
+    return length >= 2 && length <= Math.min(LANES, LONGEST) && LANES % length == 0 && shape.size() % LANES == 0;
   }
 
   /** Weight and bias per element (a channel's repeated over its S values). */

@@ -112,6 +112,17 @@ class SegmentLanesTest {
       assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(out[i]), "element " + i);
     }
     assertEquals(-1.0, out[0], 1e-4, "(1 - 1.5) / sqrt(0.25 + 1e-5)");
+    // Once the lanes pay, a sample shorter than a vector (segments of 2 that would fit one) stays with the scalar kernel.
+    Normalizer shortGroup = Normalizers.group(Shape.of(LANES / 2), LANES / 4, 1e-5, Affine.none());
+    double[] halfVector = java.util.Arrays.copyOf(in, LANES / 2);
+    double[] shortExpected = new double[halfVector.length];
+    ((SegmentNormalizer) shortGroup).normalizeScalar(halfVector, shortExpected);
+    double[] shortOut = new double[halfVector.length];
+    shortGroup.normalize(halfVector, shortOut);
+    for (int i = 0; i < shortOut.length; i++) {
+      assertEquals(Double.doubleToRawLongBits(shortExpected[i]), Double.doubleToRawLongBits(shortOut[i]),
+          "short sample, element " + i);
+    }
   }
 
   @Test
@@ -136,6 +147,8 @@ class SegmentLanesTest {
     assertFalse(SegmentLanes.serves(Shape.of(24), 8), "L = 3");
     assertFalse(SegmentLanes.serves(Shape.of(4, 3), 4), "instance norm, S = 3");
     assertFalse(SegmentLanes.serves(Shape.of(2 * LANES), 1), "a segment longer than a vector");
+    assertFalse(SegmentLanes.serves(Shape.of(LANES / 2), LANES / 4), "a sample shorter than a vector");
+    assertFalse(SegmentLanes.serves(Shape.of(3 * LANES / 2), 3 * LANES / 4), "a sample not of whole vectors");
   }
 
   /** Instance norm with S > 1 takes the lanes too, its per-channel affine spread over each channel's values. */
