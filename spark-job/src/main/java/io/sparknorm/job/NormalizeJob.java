@@ -11,11 +11,8 @@ import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
 import io.sparknorm.sql.BatchNormStatsFunction;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Locale;
-import java.util.UUID;
 import java.util.concurrent.Callable;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
@@ -94,7 +91,7 @@ public final class NormalizeJob implements Callable<Integer> {
       return 2;
     }
     if (!o.verbose) {
-      quietLogging();
+      JobLogging.quiet();
     }
     // In a notebook, a test or a benchmark the session exists already: use it, and leave it running.
     SparkSession existing = SparkSession.getActiveSession().getOrElse(() -> SparkSession.getDefaultSession()
@@ -113,23 +110,12 @@ public final class NormalizeJob implements Callable<Integer> {
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Progress progress = Progress.start(spark.sparkContext(), err, start, o.quiet);
-    StagedOutput stagedOutput = null;
-    StagedOutput stagedStats = null;
-    StagedOutput stagedReport = null;
+    JobResults results = null;
     Dataset<Row> data = null;
     Shape statsInShape = null;
     try {
       // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
-      String unique = UUID.randomUUID().toString();
-      if (o.output != null) {
-        stagedOutput = staged(o.output, "output", unique, conf);
-      }
-      if (o.statsOut != null) {
-        stagedStats = staged(o.statsOut, "stats-out", unique, conf);
-      }
-      if (o.report != null) {
-        stagedReport = staged(o.report, "report", unique, conf);
-      }
+      results = JobResults.stage(o, conf);
       if (o.affine != null) {
         spec.affine(JsonFiles.readAffine(o.affine, conf));
       }
@@ -202,20 +188,20 @@ public final class NormalizeJob implements Callable<Integer> {
           frame.write().format("noop").mode("overwrite").save();
         } else {
           NormalizeSpec resolvedSpec = spec;
-          write(frame, result.outputCol(), stagedOutput,
+          write(frame, result.outputCol(), results.output(),
               () -> TensorEncoding.plainValues(resolvedSpec, o.batchSize != null, inFormat, o.input, conf));
         }
         counts = result.counts();
       }
-      if (stagedStats != null) {
-        statistics.write(spec.eps(), image, stagedStats.staging(), conf);
+      if (results.stats() != null) {
+        statistics.write(spec.eps(), image, results.stats(), conf);
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       if (report != null) {
         report.write(new StatisticsReport.Run(o.input, o.output, o.statsOut, counts, seconds), spec.inputCols(),
-            o.batchSize != null ? null : statistics.overAllRows(), stagedReport.staging(), conf);
+            o.batchSize != null ? null : statistics.overAllRows(), results.report(), conf);
       }
-      commit(stagedOutput, stagedStats, stagedReport);
+      results.commit();
       long rowsIn = counts.rowsIn();
       long inputBytes = inputPath.getFileSystem(conf).getContentSummary(inputPath).getLength();
       out.printf(Locale.ROOT,
@@ -239,30 +225,13 @@ public final class NormalizeJob implements Callable<Integer> {
       return 1;
     } finally {
       progress.close();
-      if (stagedOutput != null) {
-        stagedOutput.abort();
-      }
-      if (stagedStats != null) {
-        stagedStats.abort();
-      }
-      if (stagedReport != null) {
-        stagedReport.abort();
+      if (results != null) {
+        results.close();
       }
       if (ownSession) {
         spark.stop();
       }
     }
-  }
-
-  /** A result location that does not exist yet (or --overwrite) and can be written, before any data is read. */
-  private StagedOutput staged(String location, String option, String unique, Configuration conf) throws IOException {
-    Path path = new Path(location);
-    if (path.getFileSystem(conf).exists(path) && !options.overwrite) {
-      throw new IllegalArgumentException(option + " " + location + " already exists; give --overwrite to replace it");
-    }
-    StagedOutput staged = new StagedOutput(path, unique, conf, option + " " + location);
-    staged.checkWritable();
-    return staged;
   }
 
   /**
@@ -305,7 +274,7 @@ public final class NormalizeJob implements Callable<Integer> {
    * itself. {@code plainValues}, asked only for Parquet output: whether Parquet writes the tensor's values without a
    * dictionary ({@link TensorEncoding}).
    */
-  private void write(Dataset<Row> counted, String outputCol, StagedOutput staged,
+  private void write(Dataset<Row> counted, String outputCol, Path staging,
       java.util.function.BooleanSupplier plainValues) {
     String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
     Dataset<Row> frame = counted;
@@ -319,28 +288,7 @@ public final class NormalizeJob implements Callable<Integer> {
     if (outFormat.equals("parquet") && plainValues.getAsBoolean()) {
       writer = writer.options(TensorEncoding.plainValues(outputCol));
     }
-    writer.save(staged.staging().toString());
-  }
-
-  /**
-   * Success: move into place, the output first (of two jobs racing for it, the loser fails here),
-   * then the statistics file and the report; when one of those cannot be moved, the ones already
-   * moved are taken away again.
-   */
-  private void commit(StagedOutput... staged) throws IOException {
-    List<StagedOutput> committed = new java.util.ArrayList<>();
-    for (StagedOutput result : staged) {
-      if (result == null) {
-        continue;
-      }
-      try {
-        result.commit(options.overwrite);
-        committed.add(result);
-      } catch (IOException | RuntimeException e) {
-        committed.forEach(StagedOutput::withdraw);
-        throw e;
-      }
-    }
+    writer.save(staging.toString());
   }
 
   /**
@@ -364,21 +312,5 @@ public final class NormalizeJob implements Callable<Integer> {
       return message + "; shape " + statsInShape + " is that of --stats-in file " + options.statsIn;
     }
     return message;
-  }
-
-  private static void quietLogging() {
-    try {
-      org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.WARN);
-      org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark", org.apache.logging.log4j.Level.WARN);
-      // These repeat a failed task's exception with its stack trace several times over; the job's
-      // own error line names the column, the row and the rule (--verbose shows them all).
-      for (String logger : List.of("org.apache.spark.executor.Executor", "org.apache.spark.scheduler.TaskSetManager",
-          "org.apache.spark.util.Utils", "org.apache.spark.sql.execution.datasources.FileFormatWriter",
-          "org.apache.spark.sql.execution.datasources.FileFormatDataWriter")) {
-        org.apache.logging.log4j.core.config.Configurator.setLevel(logger, org.apache.logging.log4j.Level.OFF);
-      }
-    } catch (LinkageError | RuntimeException e) {
-      // Another logging backend: Spark's own configuration applies.
-    }
   }
 }

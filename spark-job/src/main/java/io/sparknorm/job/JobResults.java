@@ -1,0 +1,106 @@
+package io.sparknorm.job;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Where a run's results go: the output, the statistics file and the report, each written to a
+ * hidden staging location first ({@link StagedOutput}) and moved into place only when the whole
+ * run has succeeded, so that a failed run leaves nothing at any of them.
+ *
+ * <p>Staged before any data is read: a location that exists (without {@code --overwrite}) or
+ * cannot be written fails the run in seconds. Closing takes away whatever was not committed.
+ */
+final class JobResults implements AutoCloseable {
+  private final boolean overwrite;
+  private final StagedOutput output;
+  private final StagedOutput stats;
+  private final StagedOutput report;
+
+  private JobResults(boolean overwrite, StagedOutput output, StagedOutput stats, StagedOutput report) {
+    this.overwrite = overwrite;
+    this.output = output;
+    this.stats = stats;
+    this.report = report;
+  }
+
+  /** Stages every location the options name (none for an absent option). */
+  static JobResults stage(JobOptions options, Configuration conf) throws IOException {
+    String unique = UUID.randomUUID().toString();
+    List<StagedOutput> staged = new ArrayList<>();
+    try {
+      StagedOutput output = stage(options.output, "output", unique, options.overwrite, conf, staged);
+      StagedOutput stats = stage(options.statsOut, "stats-out", unique, options.overwrite, conf, staged);
+      StagedOutput report = stage(options.report, "report", unique, options.overwrite, conf, staged);
+      return new JobResults(options.overwrite, output, stats, report);
+    } catch (IOException | RuntimeException e) {
+      staged.forEach(StagedOutput::abort);
+      throw e;
+    }
+  }
+
+  private static StagedOutput stage(String location, String option, String unique, boolean overwrite,
+      Configuration conf, List<StagedOutput> staged) throws IOException {
+    if (location == null) {
+      return null;
+    }
+    Path path = new Path(location);
+    if (path.getFileSystem(conf).exists(path) && !overwrite) {
+      throw new IllegalArgumentException(option + " " + location + " already exists; give --overwrite to replace it");
+    }
+    StagedOutput result = new StagedOutput(path, unique, conf, option + " " + location);
+    staged.add(result);
+    result.checkWritable();
+    return result;
+  }
+
+  /** Where the output is written, or null without --output. */
+  Path output() {
+    return output == null ? null : output.staging();
+  }
+
+  /** Where the statistics file is written, or null without --stats-out. */
+  Path stats() {
+    return stats == null ? null : stats.staging();
+  }
+
+  /** Where the report is written, or null without --report. */
+  Path report() {
+    return report == null ? null : report.staging();
+  }
+
+  /**
+   * Success: moves each result into place, the output first (of two jobs racing for it, the loser
+   * fails here), then the statistics file and the report; when one cannot be moved, the ones
+   * already moved are taken away again.
+   */
+  void commit() throws IOException {
+    List<StagedOutput> committed = new ArrayList<>();
+    for (StagedOutput result : new StagedOutput[] {output, stats, report}) {
+      if (result == null) {
+        continue;
+      }
+      try {
+        result.commit(overwrite);
+        committed.add(result);
+      } catch (IOException | RuntimeException e) {
+        committed.forEach(StagedOutput::withdraw);
+        throw e;
+      }
+    }
+  }
+
+  /** Takes away every staging location not committed. */
+  @Override
+  public void close() {
+    for (StagedOutput result : new StagedOutput[] {output, stats, report}) {
+      if (result != null) {
+        result.abort();
+      }
+    }
+  }
+}
