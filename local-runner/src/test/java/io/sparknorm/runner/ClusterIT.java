@@ -51,10 +51,11 @@ import org.junit.jupiter.api.Timeout;
  * cluster are compared with {@code --master local[2]} runs of the same input: the same ids, each once, and every
  * output value bit for bit ({@link Double#doubleToRawLongBits}); the statistics file number for number.
  *
- * <p>Executor loss. Batch norm runs twice more on the cluster with the driver's status API on a loopback port; the
- * test polls it and, 0.4 s after the statistics phase (the SQL execution {@code batch_norm_stats at
- * ColumnarStatistics.java}, the pass over the Parquet scan's columnar batches) and, in the second run, the write
- * phase ({@code save at NormalizeJob}) have running tasks,
+ * <p>Executor loss. Batch norm runs twice more on the cluster, its executor given one core (so that a phase's
+ * tasks run one after the other), with the driver's status API on a loopback port; the test polls it and, 0.1 s
+ * after the statistics phase (the SQL execution {@code batch_norm_stats at ColumnarStatistics.java}, the pass over
+ * the Parquet scan's columnar batches) and, in the second run, 0.4 s after the write phase ({@code save at
+ * NormalizeJob}) have running tasks,
  * kills the executor JVM with SIGKILL: the Worker's child process running {@code CoarseGrainedExecutorBackend},
  * found by the Worker's pid. The job must still succeed with the undisturbed numbers and exact counts. That the kill
  * really landed mid-phase is read from the application's event log afterwards: tasks of that phase's stages ended
@@ -72,8 +73,13 @@ class ClusterIT {
   static final int FILES = 8;
   static final int CHANNELS = 16;
 
-  /** How long the phase must have had running tasks before the kill: into the tasks, not at their launch. */
-  static final Duration RUNNING_BEFORE_KILL = Duration.ofMillis(400);
+  /**
+   * How long the phase must have had running tasks before the kill: into the tasks, not at their launch. The
+   * statistics pass is short (its two tasks take about 0.4 s each on the one executor core the kill runs get), so
+   * it is killed sooner than the write.
+   */
+  static final Duration RUNNING_BEFORE_KILL_STATISTICS = Duration.ofMillis(100);
+  static final Duration RUNNING_BEFORE_KILL_WRITE = Duration.ofMillis(400);
 
   private static final Pattern SUMMARY = Pattern.compile(
       "sparknorm: method=(\\w+) rows_in=(\\d+) rows_out=(\\d+) rows_skipped=(\\d+) invalid_kept=(\\d+) seconds=([0-9.]+)");
@@ -223,14 +229,14 @@ class ClusterIT {
   @Order(5)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void executorKilledDuringTheStatisticsPass() throws Exception {
-    killRun("statistics", "batch_norm_stats at ColumnarStatistics");
+    killRun("statistics", "batch_norm_stats at ColumnarStatistics", RUNNING_BEFORE_KILL_STATISTICS);
   }
 
   @Test
   @Order(6)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void executorKilledDuringTheWrite() throws Exception {
-    killRun("write", "save at NormalizeJob");
+    killRun("write", "save at NormalizeJob", RUNNING_BEFORE_KILL_WRITE);
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -250,20 +256,22 @@ class ClusterIT {
 
   /**
    * Batch norm on the cluster with the driver's status API on; the executor is killed once the phase whose SQL
-   * execution description contains {@code sqlDescription} has run tasks for {@link #RUNNING_BEFORE_KILL}.
+   * execution description contains {@code sqlDescription} has run tasks for {@code runningBeforeKill}.
    */
-  private void killRun(String phase, String sqlDescription) throws Exception {
+  private void killRun(String phase, String sqlDescription, Duration runningBeforeKill) throws Exception {
     int uiPort = StandaloneCluster.freeLoopbackPort();
     // The status API with every task event applied at once: by default Spark updates a live job's counts at most
     // every 100 ms AND only on the next event, so two tasks started together can show as 0 running for seconds.
-    List<String> ui = List.of("spark.ui.enabled=true", "spark.ui.port=" + uiPort, "spark.ui.liveUpdate.period=0");
+    // One executor core: the phase's tasks run one after the other, so the phase lasts long enough to be seen.
+    List<String> ui = List.of("spark.ui.enabled=true", "spark.ui.port=" + uiPort, "spark.ui.liveUpdate.period=0",
+        "spark.cores.max=1");
     String label = "batch on the cluster, executor killed during the " + phase;
     long submitted = System.nanoTime();
     Future<Run> running = BACKGROUND.submit(() -> runOnCluster("batch", label, ui));
     Kill kill;
     List<String> trace = new ArrayList<>();
     try {
-      kill = killDuring(phase, sqlDescription, uiPort, running, submitted, trace);
+      kill = killDuring(phase, sqlDescription, runningBeforeKill, uiPort, running, submitted, trace);
     } catch (RuntimeException | Error e) {
       running.cancel(true);
       throw e;
@@ -313,19 +321,19 @@ class ClusterIT {
   }
 
   /**
-   * Polls the driver's status API ({@code /api/v1/applications/APP/sql} and {@code /jobs/ID}) every 100 ms until a
+   * Polls the driver's status API ({@code /api/v1/applications/APP/sql} and {@code /jobs/ID}) every 50 ms until a
    * job of the SQL execution whose description contains {@code sqlDescription} has had running tasks for
-   * {@link #RUNNING_BEFORE_KILL}, then kills the Worker's executor JVM (SIGKILL), and watches the Worker's children
+   * {@code runningBeforeKill}, then kills the Worker's executor JVM (SIGKILL), and watches the Worker's children
    * until a new executor JVM appears. Returns null when the run ends first.
    */
-  private static Kill killDuring(String phase, String sqlDescription, int uiPort, Future<Run> running,
-      long submitted, List<String> trace) throws InterruptedException {
+  private static Kill killDuring(String phase, String sqlDescription, Duration runningBeforeKill, int uiPort,
+      Future<Run> running, long submitted, List<String> trace) throws InterruptedException {
     String appId = null;
     long firstSeenRunning = 0;
     long runningJob = -1;
     String last = "";
     while (!running.isDone()) {
-      Thread.sleep(100);
+      Thread.sleep(50);
       if (appId == null) {
         JsonNode apps = StandaloneCluster.getJson(uiPort, "/api/v1/applications");
         if (apps != null && apps.size() > 0) {
@@ -373,7 +381,7 @@ class ClusterIT {
         runningJob = job.path("jobId").asLong();
         continue;
       }
-      if (now - firstSeenRunning < RUNNING_BEFORE_KILL.toNanos()) {
+      if (now - firstSeenRunning < runningBeforeKill.toNanos()) {
         continue;
       }
       List<StandaloneCluster.Executor> executors = cluster.executors();
