@@ -263,11 +263,11 @@ class ClusterIT {
     // The status API with every task event applied at once: by default Spark updates a live job's counts at most
     // every 100 ms AND only on the next event, so two tasks started together can show as 0 running for seconds.
     // One executor core: the phase's tasks run one after the other, so the phase lasts long enough to be seen.
-    List<String> ui = List.of("spark.ui.enabled=true", "spark.ui.port=" + uiPort, "spark.ui.liveUpdate.period=0",
+    List<String> conf = List.of("spark.ui.enabled=true", "spark.ui.port=" + uiPort, "spark.ui.liveUpdate.period=0",
         "spark.cores.max=1");
     String label = "batch on the cluster, executor killed during the " + phase;
     long submitted = System.nanoTime();
-    Future<Run> running = BACKGROUND.submit(() -> runOnCluster("batch", label, ui));
+    Future<Run> running = BACKGROUND.submit(() -> runOnCluster("batch", label, conf));
     Kill kill;
     List<String> trace = new ArrayList<>();
     try {
