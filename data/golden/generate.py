@@ -65,6 +65,12 @@ Outputs, all next to this script:
     Inputs for which torch raises, each checked by calling torch; the message
     torch raised is recorded.
 
+``integers/<name>.json``
+    Integer tensors (int32 and int64, beyond 2^24 and 2^53), which torch's
+    normalization functions refuse: written by ``integers.py`` from the
+    documented formulas in exact rational arithmetic, marked
+    ``"reference": "exact-rational"``.
+
 The schemas are described in data/README.md.
 """
 
@@ -78,6 +84,8 @@ from fractions import Fraction
 import numpy as np
 import torch
 import torch.nn.functional as F
+
+import integers
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES_DIR = os.path.join(HERE, "cases")
@@ -843,6 +851,8 @@ def main():
 
     print("torch %s: %d cases, %d running, %d replay, %d errors"
           % (torch.__version__, len(cases), len(all_running()), len(replay), len(errors)))
+
+    integers.main()  # integer tensors, which torch refuses: exact rational references
 
 
 if __name__ == "__main__":

@@ -14,6 +14,9 @@ final class BatchNormalizer implements Normalizer {
   private final double[] meanResidual;
   private final double[] scale;
   private final double[] bias;
+  /** For integer samples: an integer at the mean, and the mean less it (exact: a fraction, or 2^62). */
+  private final long[] pivot;
+  private final double[] meanLessPivot;
 
   BatchNormalizer(Shape shape, double[] mean, double[] meanResidual, double[] variance, double eps, Affine affine) {
     int channels = shape.channels();
@@ -22,8 +25,12 @@ final class BatchNormalizer implements Normalizer {
     this.meanResidual = meanResidual.clone();
     this.scale = affine.weightOrOnes(channels);
     this.bias = affine.biasOrZeros(channels);
+    this.pivot = new long[channels];
+    this.meanLessPivot = new double[channels];
     for (int c = 0; c < channels; c++) {
       scale[c] /= Math.sqrt(variance[c] + eps);
+      pivot[c] = Math.abs(mean[c]) < 0x1p63 ? (long) Math.rint(mean[c]) : (long) Math.copySign(0x1p62, mean[c]);
+      meanLessPivot[c] = mean[c] - pivot[c];
     }
   }
 
@@ -49,6 +56,22 @@ final class BatchNormalizer implements Normalizer {
       double b = bias[c];
       for (int i = start; i < start + spatial; i++) {
         out[i] = ((in[i] - m) - r) * s + b;
+      }
+    }
+  }
+
+  /** x - mean as (x - pivot) - (mean - pivot): the integer part exact, so longs beyond 2^53 keep their digits. */
+  @Override
+  public void normalize(long[] in, double[] out) {
+    int spatial = shape.spatialSize();
+    for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
+      long p = pivot[c];
+      double f = meanLessPivot[c];
+      double r = meanResidual[c];
+      double s = scale[c];
+      double b = bias[c];
+      for (int i = start; i < start + spatial; i++) {
+        out[i] = ((Normalizer.difference(in[i], p) - f) - r) * s + b;
       }
     }
   }

@@ -132,6 +132,25 @@ public final class ExactMoments implements Serializable {
   }
 
   /**
+   * Folds one flat sample of integers in, each as the integer it is: a long beyond 2^53 has no
+   * exact double, so these go straight into the exact sums, unstaged. Integers that doubles hold exactly are cheaper through {@link #update(double[])}.
+   */
+  public ExactMoments update(long[] sample) {
+    shape.checkLength(sample.length);
+    int spatial = shape.spatialSize();
+    for (int c = 0, i = 0; c < sums.length; c++) {
+      ExactSum sum = sums[c];
+      ExactSum square = squares[c];
+      for (int end = i + spatial; i < end; i++) {
+        sum.addInteger(sample[i]);
+        square.addSquareOfInteger(sample[i]);
+      }
+    }
+    count += spatial;
+    return this;
+  }
+
+  /**
    * Folds {@code samples} flat samples of {@link #shape()} in, laid out one after another from
    * values[from] (a column batch's tensors, read at once): the same state as one update a sample,
    * with no copy of each sample where the stage reads them in place.

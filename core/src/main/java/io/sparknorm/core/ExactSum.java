@@ -113,6 +113,27 @@ public final class ExactSum implements Serializable {
     return this;
   }
 
+  /** Adds the integer v exactly (every long, also beyond 2^53 where a double would round it). */
+  public ExactSum addInteger(long v) {
+    addScaled(v, GRID_BIAS);
+    return this;
+  }
+
+  /** Adds v * v exactly, for every long v (the square has up to 126 bits). */
+  public ExactSum addSquareOfInteger(long v) {
+    if (v == Long.MIN_VALUE) {
+      addScaled(1, GRID_BIAS + 126);
+      return this;
+    }
+    long m = Math.abs(v);
+    long high = Math.multiplyHigh(m, m); // m < 2^63: below 2^62
+    long low = m * m;
+    // m^2 = a * 2^63 + b, both non-negative longs.
+    addScaled(low & Long.MAX_VALUE, GRID_BIAS);
+    addScaled((high << 1) | (low >>> 63), GRID_BIAS + 63);
+    return this;
+  }
+
   /**
    * Adds v * 2^(position - GRID_BIAS) exactly, for any long v and a position with that value on
    * the grid (position >= 0, and at most 4200 for what a double's square can reach): three pieces

@@ -7,7 +7,7 @@ import java.io.Serializable;
  * {@code torch.nn.functional.*_norm} on a batch of one. Instances are immutable and thread-safe;
  * they are built by {@link Normalizers} and shipped to Spark's executors as they are.
  *
- * <p>The arithmetic is in double for both element types; float output is rounded once at the end.
+ * <p>The arithmetic is in double for every element type; float output is rounded once at the end.
  * {@code out} may be the input array itself.
  */
 public interface Normalizer extends Serializable {
@@ -20,6 +20,27 @@ public interface Normalizer extends Serializable {
 
   /** Normalizes one flat sample; both arrays have {@code shape().size()} elements. */
   void normalize(float[] in, float[] out);
+
+  /**
+   * Normalizes one flat sample of integers on their exact values (a long beyond 2^53 has no exact
+   * double): each value is taken relative to an integer near its segment's or channel's mean, in
+   * exact integer arithmetic, and the rest is computed in double as for {@link
+   * #normalize(double[], double[])}; the normalized values do not change with such a shift.
+   */
+  void normalize(long[] in, double[] out);
+
+  /**
+   * x - pivot as the nearest double: exact integer subtraction (one rounding of the difference),
+   * or, where the difference leaves the long range, the difference of the two doubles (each value
+   * then rounds by less than 2^-53 of the difference).
+   */
+  static double difference(long x, long pivot) {
+    long d = x - pivot;
+    if (((x ^ pivot) & (x ^ d)) < 0) {
+      return (double) x - (double) pivot;
+    }
+    return d;
+  }
 
   /** Normalizes into a new array, after checking the length against the shape. */
   default double[] apply(double[] in) {

@@ -104,6 +104,19 @@ final class SegmentNormalizer implements Normalizer {
     }
   }
 
+  /** Each segment relative to its first value (exact integer differences), then as doubles. */
+  @Override
+  public void normalize(long[] in, double[] out) {
+    int length = shape.size() / segments;
+    for (int start = 0; start < in.length; start += length) {
+      long pivot = in[start];
+      for (int i = start; i < start + length; i++) {
+        out[i] = Normalizer.difference(in[i], pivot);
+      }
+    }
+    normalize(out, out);
+  }
+
   /** One segment after another (the lanes' reference; tests compare the two). */
   void normalizeScalar(double[] in, double[] out) {
     normalizeScalar(in, out, 0);
