@@ -51,8 +51,10 @@ public final class TensorColumn {
   }
 
   /**
-   * The tensor assembled from scalar numeric columns, in the given order: double when any of them
-   * is double or decimal, else float.
+   * The tensor assembled from scalar numeric columns, in the given order, each value as it is:
+   * written as double when any of them is double or decimal, else as float (the contract's types).
+   * Float and integer columns are assembled as doubles and integer-only ones as longs, which hold
+   * them exactly (a float would round integers beyond 2^24).
    *
    * @throws IllegalArgumentException when a column is missing, repeated or not numeric
    */
@@ -62,6 +64,7 @@ public final class TensorColumn {
     }
     List<String> names = new ArrayList<>();
     boolean anyDouble = false;
+    boolean anyFloat = false;
     for (String column : columns) {
       StructField field = field(schema, column);
       if (names.contains(field.name())) {
@@ -73,11 +76,15 @@ public final class TensorColumn {
       }
       names.add(field.name());
       anyDouble |= field.dataType().equals(DataTypes.DoubleType) || field.dataType() instanceof DecimalType;
+      anyFloat |= field.dataType().equals(DataTypes.FloatType);
     }
-    DataType element = anyDouble ? DataTypes.DoubleType : DataTypes.FloatType;
+    DataType element = anyDouble || anyFloat ? DataTypes.DoubleType : DataTypes.LongType;
     Column[] cells = names.stream().map(n -> quoted(n).cast(element)).toArray(Column[]::new);
     TensorReader reader = TensorReader.forType(DataTypes.createArrayType(element, true))
         .withElementNames(names.toArray(new String[0]));
+    if (!anyDouble) {
+      reader = reader.withFloatOutput();
+    }
     return new TensorColumn(String.join(",", names), names, false, functions.array(cells), reader);
   }
 
@@ -127,7 +134,7 @@ public final class TensorColumn {
     return reader;
   }
 
-  /** True when the tensor is read (and written) as double[], false for float[]. */
+  /** True when the normalized tensor is written as double[], false for float[]. */
   public boolean isDouble() {
     return reader.isDouble();
   }

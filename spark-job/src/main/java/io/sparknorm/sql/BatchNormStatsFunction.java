@@ -98,7 +98,8 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
       invalid(problem);
       return state;
     }
-    return values instanceof double[] d ? state.update(d) : state.update((float[]) values);
+    return values instanceof double[] d ? state.update(d)
+        : values instanceof float[] f ? state.update(f) : state.update((long[]) values);
   }
 
   /**

@@ -50,6 +50,9 @@ public final class ChannelSketchesFunction implements AggregateFunction<ChannelS
     } catch (TensorReader.InvalidValueException e) {
       return state;
     }
+    if (values instanceof long[]) {
+      values = TensorReader.toDoubles(values); // the sketches hold doubles
+    }
     if (values instanceof double[] d) {
       return d.length == shape.size() ? state.update(d) : state;
     }

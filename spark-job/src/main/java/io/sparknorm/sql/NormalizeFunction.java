@@ -101,7 +101,7 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
     Normalizer normalizer;
     try {
       values = reader.read(tensor);
-      normalizer = normalizers.forRow(statistics, values instanceof double[] d ? d.length : ((float[]) values).length);
+      normalizer = normalizers.forRow(statistics, TensorReader.length(values));
     } catch (TensorReader.InvalidValueException e) {
       return invalid(e.getMessage());
     }
@@ -114,9 +114,12 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
     }
     if (values instanceof double[] d) {
       normalizer.normalize(d, d);
-    } else {
-      float[] f = (float[]) values;
+    } else if (values instanceof float[] f) {
       normalizer.normalize(f, f);
+    } else {
+      double[] d = new double[TensorReader.length(values)];
+      normalizer.normalize((long[]) values, d);
+      values = d;
     }
     return reader.toCatalyst(values);
   }

@@ -59,7 +59,7 @@ public final class TensorCheckFunction implements ScalarFunction<Object>, Serial
     if (problem != null) {
       return null;
     }
-    int length = values instanceof double[] d ? d.length : ((float[]) values).length;
+    int length = TensorReader.length(values);
     return UnsafeArrayData.fromPrimitiveArray(reader.naturalShape(tensor, length));
   }
 

@@ -12,6 +12,7 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Decimal;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
@@ -25,9 +26,13 @@ import org.apache.spark.unsafe.Platform;
  * in a string (CSV holds no arrays); the struct of Spark's image source (8-bit pixels stored height
  * x width x channels, read as a float tensor of shape (channels, height, width), BGR order kept).
  *
- * <p>Element types follow the contract: double (and decimal) input reads and writes double[],
- * every other type float[]; vectors are double and stay vectors. Values are read straight from
- * Spark's internal data, never boxed one by one.
+ * <p>Values are read as what they are, never rounded on the way in: floats as float[]; doubles,
+ * decimals (each correctly rounded once) and integers as double[], which holds every int exactly;
+ * longs as double[] when every value of the tensor is within 2^53 (where doubles are exact), else
+ * as long[], which the statistics sum and the normalizers subtract as integers. What is written
+ * follows the contract: double[] for double and decimal input (vectors are double and stay
+ * vectors), float[] for every other type, each value rounded once from the double computation.
+ * Values are read straight from Spark's internal data, never boxed one by one.
  */
 public final class TensorReader implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -72,6 +77,11 @@ public final class TensorReader implements Serializable {
     return new TensorReader(kind, type, element, doublePrecision, names.clone());
   }
 
+  /** This reader, writing float[] whatever it reads (a tensor of float and integer columns, read as doubles). */
+  public TensorReader withFloatOutput() {
+    return new TensorReader(kind, type, element, false, elementNames);
+  }
+
   /** True for the numeric types Spark SQL has, decimal included. */
   public static boolean isNumeric(DataType t) {
     return t.equals(DataTypes.DoubleType) || t.equals(DataTypes.FloatType) || t.equals(DataTypes.IntegerType)
@@ -90,7 +100,7 @@ public final class TensorReader implements Serializable {
     return type;
   }
 
-  /** True when the tensor is read (and written) as double[], false for float[]. */
+  /** True when the normalized tensor is written as double[], false for float[]. */
   public boolean isDouble() {
     return doublePrecision;
   }
@@ -117,8 +127,8 @@ public final class TensorReader implements Serializable {
   }
 
   /**
-   * The tensor at {@code ordinal} (not null there) as a new {@code double[]} (when
-   * {@link #isDouble()}) or {@code float[]}.
+   * The tensor at {@code ordinal} (not null there) as a new {@code double[]}, {@code float[]} or
+   * {@code long[]} (see the class comment).
    *
    * @throws InvalidValueException for a null element or text that is not a JSON array of numbers
    */
@@ -132,8 +142,8 @@ public final class TensorReader implements Serializable {
   }
 
   /**
-   * A tensor value as Spark holds it internally (not null) as a new {@code double[]} (when
-   * {@link #isDouble()}) or {@code float[]}.
+   * A tensor value as Spark holds it internally (not null) as a new {@code double[]}, {@code
+   * float[]} or {@code long[]} (see the class comment).
    *
    * @throws InvalidValueException for a null element or text that is not a JSON array of numbers
    */
@@ -151,7 +161,7 @@ public final class TensorReader implements Serializable {
    * the shape's (any non-empty length when {@code shape} is null), or a value is NaN or infinite.
    */
   public static String problem(Object values, Shape shape) {
-    int length = values instanceof double[] d ? d.length : ((float[]) values).length;
+    int length = length(values);
     if (shape != null && length != shape.size()) {
       return "tensor of length " + length + " does not match shape " + shape + " (" + shape.size() + " elements)";
     }
@@ -162,9 +172,16 @@ public final class TensorReader implements Serializable {
       int i = firstNonFinite(d);
       return i < 0 ? null : "value " + d[i] + " at index " + i + " is not finite";
     }
-    float[] f = (float[]) values;
-    int i = firstNonFinite(f);
-    return i < 0 ? null : "value " + f[i] + " at index " + i + " is not finite";
+    if (values instanceof float[] f) {
+      int i = firstNonFinite(f);
+      return i < 0 ? null : "value " + f[i] + " at index " + i + " is not finite";
+    }
+    return null; // integers are finite
+  }
+
+  /** The number of values of a tensor read by {@link #read}. */
+  public static int length(Object values) {
+    return values instanceof double[] d ? d.length : values instanceof float[] f ? f.length : ((long[]) values).length;
   }
 
   /** The index of the first value that is NaN or infinite, or -1: the rule of {@link #problem} on values. */
@@ -193,14 +210,24 @@ public final class TensorReader implements Serializable {
    * @throws InvalidValueException for a null element
    */
   public static double[] readDoubles(ArrayData array, DataType arrayType) {
-    Object values = forType(arrayType).read(array);
+    return toDoubles(forType(arrayType).read(array));
+  }
+
+  /** A tensor read by {@link #read} as doubles: itself, or each value converted (a long beyond 2^53 rounded). */
+  public static double[] toDoubles(Object values) {
     if (values instanceof double[] d) {
       return d;
     }
-    float[] f = (float[]) values;
-    double[] d = new double[f.length];
-    for (int i = 0; i < f.length; i++) {
-      d[i] = f[i];
+    double[] d = new double[length(values)];
+    if (values instanceof float[] f) {
+      for (int i = 0; i < f.length; i++) {
+        d[i] = f[i];
+      }
+    } else {
+      long[] l = (long[]) values;
+      for (int i = 0; i < l.length; i++) {
+        d[i] = l[i];
+      }
     }
     return d;
   }
@@ -227,18 +254,17 @@ public final class TensorReader implements Serializable {
     if (element instanceof DecimalType decimal) {
       double[] values = new double[n];
       for (int i = 0; i < n; i++) {
-        values[i] = array.getDecimal(i, decimal.precision(), decimal.scale()).toDouble();
+        values[i] = nearestDouble(array.getDecimal(i, decimal.precision(), decimal.scale()));
       }
       return values;
     }
-    float[] values = new float[n];
+    if (element.equals(DataTypes.LongType)) {
+      return readLongs(array, n);
+    }
+    double[] values = new double[n];
     if (element.equals(DataTypes.IntegerType)) {
       for (int i = 0; i < n; i++) {
         values[i] = array.getInt(i);
-      }
-    } else if (element.equals(DataTypes.LongType)) {
-      for (int i = 0; i < n; i++) {
-        values[i] = array.getLong(i);
       }
     } else if (element.equals(DataTypes.ShortType)) {
       for (int i = 0; i < n; i++) {
@@ -250,6 +276,47 @@ public final class TensorReader implements Serializable {
       }
     }
     return values;
+  }
+
+  /** Longs as doubles where every one is exact in a double (within 2^53), else as themselves. */
+  private static Object readLongs(ArrayData array, int n) {
+    double[] values = new double[n];
+    for (int i = 0; i < n; i++) {
+      long v = array.getLong(i);
+      if (v > EXACT_IN_DOUBLE || v < -EXACT_IN_DOUBLE) {
+        return array.toLongArray();
+      }
+      values[i] = v;
+    }
+    return values;
+  }
+
+  /** Integers up to this magnitude are exact in a double. */
+  private static final long EXACT_IN_DOUBLE = 1L << 53;
+
+  /**
+   * The double nearest to a decimal's value. Spark's {@code Decimal.toDouble} divides a rounded
+   * unscaled value by a power of ten, two roundings; this is one: the division of two exact
+   * doubles where both are exact, else Java's correctly rounded conversion.
+   */
+  static double nearestDouble(Decimal decimal) {
+    if (decimal.precision() <= 18 && decimal.scale() >= 0 && decimal.scale() < POWERS_OF_TEN.length) {
+      long unscaled = decimal.toUnscaledLong();
+      if (Math.abs(unscaled) <= EXACT_IN_DOUBLE) {
+        return unscaled / POWERS_OF_TEN[decimal.scale()];
+      }
+    }
+    return decimal.toJavaBigDecimal().doubleValue();
+  }
+
+  /** 10^k for k = 0..22, each exact in a double. */
+  private static final double[] POWERS_OF_TEN = new double[23];
+
+  static {
+    POWERS_OF_TEN[0] = 1;
+    for (int k = 1; k < POWERS_OF_TEN.length; k++) {
+      POWERS_OF_TEN[k] = POWERS_OF_TEN[k - 1] * 10;
+    }
   }
 
   /**
@@ -359,13 +426,26 @@ public final class TensorReader implements Serializable {
     return "'" + (text.length() > 60 ? text.substring(0, 57) + "..." : text) + "'";
   }
 
-  /** The Spark internal value of a normalized tensor, of {@link #outputType()}. */
+  /**
+   * The Spark internal value of a normalized tensor (double[] or float[]), of {@link
+   * #outputType()}: doubles computed for float output (integer input) are rounded once here.
+   */
   public Object toCatalyst(Object tensor) {
     if (kind == Kind.VECTOR) {
       return new GenericInternalRow(new Object[] {(byte) 1, null, null, UnsafeArrayData.fromPrimitiveArray((double[]) tensor)});
     }
-    return tensor instanceof double[] d ? UnsafeArrayData.fromPrimitiveArray(d)
-        : UnsafeArrayData.fromPrimitiveArray((float[]) tensor);
+    if (tensor instanceof float[] f) {
+      return UnsafeArrayData.fromPrimitiveArray(f);
+    }
+    double[] d = (double[]) tensor;
+    if (doublePrecision) {
+      return UnsafeArrayData.fromPrimitiveArray(d);
+    }
+    float[] f = new float[d.length];
+    for (int i = 0; i < d.length; i++) {
+      f[i] = (float) d[i];
+    }
+    return UnsafeArrayData.fromPrimitiveArray(f);
   }
 
   /** A value that is no tensor (a null element, unparseable text); the caller adds where it was. */
