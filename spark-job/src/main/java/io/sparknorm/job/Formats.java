@@ -59,15 +59,17 @@ final class Formats {
    *
    * @throws IllegalArgumentException when the input holds no data files (an empty folder, or only
    *     hidden files), so that Spark finds no schema: Spark's own message asks for a schema that
-   *     the job's user cannot give
+   *     the job's user cannot give; when it has no columns (an empty JSON or CSV file), which would
+   *     else be reported as the tensor column missing
    */
   static Dataset<Row> read(SparkSession spark, String format, String path) {
     var reader = spark.read().format(format);
     if (format.equals("csv")) {
       reader = reader.option("header", "true").option("inferSchema", "true");
     }
+    Dataset<Row> data;
     try {
-      return reader.load(path);
+      data = reader.load(path);
     } catch (Exception e) {
       // AnalysisException, which Java sees as checked and Scala does not declare; rethrown as it is.
       if (e instanceof AnalysisException analysis && "UNABLE_TO_INFER_SCHEMA".equals(analysis.getCondition())) {
@@ -76,6 +78,13 @@ final class Formats {
       }
       throw e;
     }
+    if (data.schema().fields().length == 0) {
+      // JSON and CSV take their columns from their rows; the row check reads at most one row.
+      throw new IllegalArgumentException(data.isEmpty() ? "input " + path + " has no rows, and so no columns (a "
+          + format + " input takes its columns from its rows)" : "input " + path + " has no columns: its rows have no"
+          + " fields");
+    }
+    return data;
   }
 
   static String formatOf(String format, String option, boolean input) {

@@ -28,8 +28,9 @@ final class JobResults implements AutoCloseable {
     this.report = report;
   }
 
-  /** Stages every location the options name (none for an absent option). */
+  /** Stages every location the options name (none for an absent option), once they are known to lie apart. */
   static JobResults stage(JobOptions options, Configuration conf) throws IOException {
+    checkApart(options, conf);
     String unique = UUID.randomUUID().toString();
     List<StagedOutput> staged = new ArrayList<>();
     try {
@@ -41,6 +42,49 @@ final class JobResults implements AutoCloseable {
       staged.forEach(StagedOutput::abort);
       throw e;
     }
+  }
+
+  /**
+   * Each result is moved into place as a whole: one at another's path would fail with its hidden staging name, one
+   * inside another would be replaced by it. Compared as the file system qualifies them ({@code ./o} is {@code o}).
+   */
+  private static void checkApart(JobOptions options, Configuration conf) throws IOException {
+    String[] names = {"--output", "--stats-out", "--report"};
+    String[] locations = {options.output, options.statsOut, options.report};
+    Path[] paths = new Path[locations.length];
+    for (int i = 0; i < locations.length; i++) {
+      if (locations[i] != null) {
+        Path path = new Path(locations[i]);
+        paths[i] = path.getFileSystem(conf).makeQualified(path);
+      }
+    }
+    for (int later = 1; later < paths.length; later++) {
+      for (int earlier = 0; earlier < later; earlier++) {
+        if (paths[later] == null || paths[earlier] == null) {
+          continue;
+        }
+        if (paths[later].equals(paths[earlier])) {
+          throw new IllegalArgumentException(names[later] + " and " + names[earlier] + " are the same path ("
+              + paths[later] + ")");
+        }
+        int inner = isInside(paths[later], paths[earlier]) ? later : isInside(paths[earlier], paths[later]) ? earlier
+            : -1;
+        if (inner >= 0) {
+          int outer = inner == later ? earlier : later;
+          throw new IllegalArgumentException(names[inner] + " " + paths[inner] + " is inside " + names[outer] + " "
+              + paths[outer] + ", which the job moves into place as a whole: give a path outside it");
+        }
+      }
+    }
+  }
+
+  private static boolean isInside(Path path, Path folder) {
+    for (Path parent = path.getParent(); parent != null; parent = parent.getParent()) {
+      if (parent.equals(folder)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static StagedOutput stage(String location, String option, String unique, boolean overwrite,

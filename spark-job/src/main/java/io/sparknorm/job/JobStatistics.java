@@ -74,17 +74,18 @@ final class JobStatistics {
   /**
    * A mini-batch replay's: {@code mean} and {@code var} are the final running statistics (what
    * {@code --stats-in} normalizes with, PyTorch's evaluation mode), also under PyTorch's state-dict
-   * names {@code running_mean}, {@code running_var} and {@code num_batches_tracked}.
+   * names {@code running_mean}, {@code running_var} and {@code num_batches_tracked}: the
+   * {@code batchesBefore} of the state it started from and this replay's batches, as PyTorch counts.
    */
   static JobStatistics replayed(RunningStatistics running, long values, int batchSize, String orderBy,
-      double momentum) {
+      double momentum, long batchesBefore) {
     BatchStatistics final_ = running.toStatistics();
     BatchStatistics statistics = new BatchStatistics(final_.shape(), values, final_.mean(), final_.meanResidual(),
         final_.variance(), final_.unbiasedVariance(), "running-momentum");
     return new JobStatistics(statistics, null, 1.0, root -> {
       putArray(root, "running_mean", running.runningMean());
       putArray(root, "running_var", running.runningVar());
-      root.put("num_batches_tracked", running.batches());
+      root.put("num_batches_tracked", batchesBefore + running.batches());
       root.put("momentum", momentum);
       root.put("batch_size", batchSize);
       if (orderBy != null) {
@@ -95,19 +96,14 @@ final class JobStatistics {
 
   /**
    * Where a replay's running statistics start, from a --stats-in file that has PyTorch's
-   * {@code running_mean} and {@code running_var}.
+   * {@code running_mean} and {@code running_var} (their lengths and values checked as the file was read).
    */
-  static BatchStatistics startingPoint(StatisticsFiles.Contents file, String name) {
+  static BatchStatistics startingPoint(StatisticsFiles.Contents file) {
     double[] mean = file.runningMean();
     double[] variance = file.runningVar();
-    if (mean.length != variance.length || mean.length == 0) {
-      throw new IllegalArgumentException("stats-in file " + name + ": running_mean has " + mean.length
-          + " values and running_var " + variance.length + "; they must have one value per channel");
-    }
     double[] unknown = new double[mean.length];
     Arrays.fill(unknown, Double.NaN);
-    Shape shape = file.statistics() != null && file.statistics().shape().channels() == mean.length
-        ? file.statistics().shape() : Shape.of(mean.length);
+    Shape shape = file.shape() != null ? file.shape() : Shape.of(mean.length);
     return new BatchStatistics(shape, 0, mean, variance, unknown);
   }
 

@@ -173,8 +173,10 @@ public final class NormalizeJob implements Callable<Integer> {
           ReplayResult replay = MiniBatchReplay.normalize(data, spec, o.batchSize, o.orderBy, o.momentumOrDefault());
           result = replay.result();
           Shape shape = result.shape();
+          // PyTorch's count goes on from the state it starts from: loading a state dict sets num_batches_tracked.
+          long batchesBefore = statsIn != null && statsIn.numBatchesTracked() != null ? statsIn.numBatchesTracked() : 0;
           statistics = JobStatistics.replayed(replay.running(), replay.rows() * (shape.size() / shape.channels()),
-              o.batchSize, o.orderBy, o.momentumOrDefault());
+              o.batchSize, o.orderBy, o.momentumOrDefault(), batchesBefore);
         } else {
           result = TensorNormalization.normalize(data, spec);
           statistics = JobStatistics.of(result);
@@ -237,9 +239,15 @@ public final class NormalizeJob implements Callable<Integer> {
   /**
    * The --stats-in file into the spec: statistics per key with --by, the running statistics to
    * start from with --batch-size, else the statistics to normalize with. Returns their shape.
+   * A file's shape of more than the channels (C, D1, ..) is the sample shape it holds; (C,) fits any.
    */
   private Shape givenStatistics(NormalizeSpec spec, StatisticsFiles.Contents file) {
     String name = options.statsIn;
+    Shape stated = file.shape();
+    if (stated != null && stated.dims().length > 1 && spec.shape() != null && !stated.equals(spec.shape())) {
+      throw new IllegalArgumentException("stats-in file " + name + ": shape is " + stated + ", but --shape is "
+          + spec.shape());
+    }
     BatchStatistics given = file.statistics();
     if (options.by != null) {
       if (file.keyed() == null) {
@@ -253,7 +261,7 @@ public final class NormalizeJob implements Callable<Integer> {
         throw new IllegalArgumentException("stats-in file " + name + " has no key and no statistics over all rows");
       }
     } else if (options.batchSize != null && file.runningMean() != null && file.runningVar() != null) {
-      given = JobStatistics.startingPoint(file, name);
+      given = JobStatistics.startingPoint(file);
       spec.statistics(given);
     } else {
       if (given == null) {

@@ -23,18 +23,20 @@ import org.apache.hadoop.fs.Path;
  * statistics per key also {@code "by": [columns], "keys": [{"key": {column: value}, "count": ...,
  * "mean": [...], ...}]}, the top-level statistics being those over all rows. Unknown keys are
  * ignored, so a file from a PyTorch model's {@code running_mean} and {@code running_var} put under
- * {@code mean} and {@code var} will do.
+ * {@code mean} and {@code var} will do. Every known key present is checked ({@link StatisticsFileRules}).
  */
 public final class StatisticsFiles {
   private StatisticsFiles() {}
 
   /**
    * What a statistics file holds: the top-level statistics (null when a per-key file has none),
-   * the eps it was written with (or null), the statistics per key (or null), and PyTorch's
-   * {@code running_mean} and {@code running_var} (or null).
+   * the eps it was written with (or null), the statistics per key (or null), PyTorch's
+   * {@code running_mean} and {@code running_var} (or null), the shape the file states at the top or
+   * in a key's entry (or null: its statistics then have shape (C,)), and PyTorch's
+   * {@code num_batches_tracked} (or null).
    */
   public record Contents(BatchStatistics statistics, Double eps, KeyedStatistics keyed, double[] runningMean,
-      double[] runningVar) {}
+      double[] runningVar, Shape shape, Long numBatchesTracked) {}
 
   /**
    * The top-level statistics of a file: mean and var are required; shape, count, var_unbiased and
@@ -58,16 +60,50 @@ public final class StatisticsFiles {
       throw new IllegalArgumentException(what + " " + file + ": method is '" + root.get("method").asText()
           + "', expected 'batch'");
     }
+    String prefix = what + " " + file + ": ";
+    Shape shape = statedShape(root, file, what);
     KeyedStatistics keyed = root.has("keys") ? keyed(root, file, what) : null;
     // A per-key file may have no statistics over all rows, a replay's starting point only running_mean/running_var.
     BatchStatistics statistics = root.has("mean") || root.has("var") ? statistics(root, file, what, "") : null;
     if (keyed != null && statistics != null) {
       keyed = new KeyedStatistics(keyed.keyColumns(), keyed.entries(), statistics);
     }
-    Double eps = root.path("eps").isNumber() ? root.get("eps").asDouble() : null;
+    if (shape != null && statistics != null && shape.channels() != statistics.shape().channels()) {
+      throw new IllegalArgumentException(prefix + "shape " + shape + " has " + shape.channels()
+          + " channels but mean has " + statistics.shape().channels() + " values");
+    }
+    Double eps = StatisticsFileRules.eps(root, prefix);
     double[] runningMean = JsonFiles.numbers(root, "running_mean", file, what, false, false);
     double[] runningVar = JsonFiles.numbers(root, "running_var", file, what, false, false);
-    return new Contents(statistics, eps, keyed, runningMean, runningVar);
+    BatchStatistics any = statistics != null ? statistics
+        : keyed != null && !keyed.entries().isEmpty() ? keyed.entries().get(0).statistics() : null;
+    StatisticsFileRules.running(runningMean, runningVar, any != null ? (Integer) any.shape().channels()
+        : shape != null ? (Integer) shape.channels() : null, prefix);
+    Long batches = StatisticsFileRules.wholeNumber(root, "num_batches_tracked", prefix);
+    return new Contents(statistics, eps, keyed, runningMean, runningVar, shape, batches);
+  }
+
+  /**
+   * The one shape the file states: at the top, else in the keys' entries, every one stated the same (an entry without
+   * one takes the top one's).
+   */
+  private static Shape statedShape(JsonNode root, String file, String what) {
+    Shape shape = StatisticsFileRules.shape(root, what + " " + file + ": ");
+    String statedBy = "the file's shape";
+    JsonNode keys = root.get("keys");
+    for (int i = 0; keys != null && keys.isArray() && i < keys.size(); i++) {
+      String where = "keys[" + i + "]";
+      Shape own = StatisticsFileRules.shape(keys.get(i), what + " " + file + ", " + where + ": ");
+      if (own != null && shape != null && !own.equals(shape)) {
+        throw new IllegalArgumentException(what + " " + file + ", " + where + ": shape is " + own + ", but " + statedBy
+            + " is " + shape);
+      }
+      if (shape == null && own != null) {
+        shape = own;
+        statedBy = where + "'s shape";
+      }
+    }
+    return shape;
   }
 
   /** One set of statistics from an object of the file (the root, or a key's entry named by {@code where}). */
@@ -80,38 +116,38 @@ public final class StatisticsFiles {
       throw new IllegalArgumentException(prefix + "mean has " + mean.length + " values and var "
           + variance.length + "; they must have one value per channel");
     }
-    Shape shape = Shape.of(mean.length);
-    JsonNode shapeNode = node.get("shape");
-    if (shapeNode != null && shapeNode.isArray() && shapeNode.size() > 0) {
-      int[] dims = new int[shapeNode.size()];
-      for (int i = 0; i < dims.length; i++) {
-        dims[i] = shapeNode.get(i).asInt();
-      }
-      shape = Shape.of(dims);
-      if (shape.channels() != mean.length) {
-        throw new IllegalArgumentException(prefix + "shape " + shape + " has " + shape.channels()
-            + " channels but mean has " + mean.length + " values");
-      }
+    Shape shape = StatisticsFileRules.shape(node, prefix);
+    if (shape != null && shape.channels() != mean.length) {
+      throw new IllegalArgumentException(prefix + "shape " + shape + " has " + shape.channels()
+          + " channels but mean has " + mean.length + " values");
     }
+    int channels = mean.length;
     // NaN (unknown) is what the writer writes for statistics given without var_unbiased.
-    double[] unbiased = node.has("var_unbiased") ? JsonFiles.numbers(node, "var_unbiased", file, what, true, true)
-        : null;
-    if (unbiased == null || unbiased.length != mean.length) {
-      unbiased = new double[mean.length];
+    double[] unbiased = StatisticsFileRules.perChannel(node, "var_unbiased", file, what, channels, true);
+    if (unbiased == null) {
+      unbiased = new double[channels];
       Arrays.fill(unbiased, Double.NaN);
     }
-    double[] residual = node.has("mean_residual") ? JsonFiles.numbers(node, "mean_residual", file, what, true, false)
-        : null;
-    if (residual == null || residual.length != mean.length) {
-      residual = new double[mean.length];
+    StatisticsFileRules.atLeastZero(unbiased, "var_unbiased", prefix);
+    double[] residual = StatisticsFileRules.perChannel(node, "mean_residual", file, what, channels, false);
+    if (residual == null) {
+      residual = new double[channels];
     }
-    long count = node.has("count") ? node.get("count").asLong() : 0;
+    StatisticsFileRules.meanResidual(mean, residual, prefix);
+    double[] std = StatisticsFileRules.perChannel(node, "std", file, what, channels, false);
+    Long count = StatisticsFileRules.wholeNumber(node, "count", prefix);
+    String algorithm = StatisticsFileRules.algorithm(node, prefix);
+    BatchStatistics statistics;
     try {
-      String algorithm = node.path("algorithm").isTextual() ? node.get("algorithm").asText() : null;
-      return new BatchStatistics(shape, count, mean, residual, variance, unbiased, algorithm);
+      statistics = new BatchStatistics(shape != null ? shape : Shape.of(channels), count != null ? count : 0, mean,
+          residual, variance, unbiased, algorithm);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(prefix + e.getMessage());
     }
+    if (std != null) {
+      StatisticsFileRules.std(std, variance, prefix);
+    }
+    return statistics;
   }
 
   /** The per-key part: {@code "by"} and {@code "keys"}; the shape of the root applies to keys without one. */

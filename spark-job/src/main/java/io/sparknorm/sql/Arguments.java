@@ -162,7 +162,9 @@ final class Arguments {
     try {
       return Affine.of(weight, bias);
     } catch (IllegalArgumentException e) {
-      throw error(i, "weight", e.getMessage());
+      // Named by the array the rule is about: a bias value is argument i + 1's.
+      boolean ofBias = e.getMessage().startsWith("affine bias[");
+      throw error(ofBias ? i + 1 : i, ofBias ? "bias" : "weight", e.getMessage());
     }
   }
 
@@ -230,7 +232,9 @@ final class Arguments {
     try {
       return new BatchStatistics(Shape.of(mean.length), 0, mean, variance, unknown);
     } catch (IllegalArgumentException e) {
-      throw error(i, "mean", e.getMessage());
+      // Named by the array the rule is about: a variance is argument i + 1's.
+      boolean ofVar = e.getMessage().startsWith("var[");
+      throw error(ofVar ? i + 1 : i, ofVar ? "var" : "mean", e.getMessage());
     }
   }
 }

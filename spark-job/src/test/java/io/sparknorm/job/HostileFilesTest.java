@@ -25,7 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The job on hostile {@code --affine} and {@code --stats-in} files, in-process: wrong lengths,
  * NaN and Infinity as bare tokens and as strings, a negative variance, missing keys (allowed for
- * affine, where they mean 1 and 0), text that is not JSON, a file that does not exist; and the
+ * affine, where they mean 1 and 0), text that is not JSON, a file that does not exist, every other
+ * known key of a statistics file that breaks its rule, a file's shape against --shape; and the
  * round trip of a statistics file written from given statistics. Each failure is one error line
  * naming the file (or the affine array) and the rule, no summary line, and nothing written beside
  * the output.
@@ -141,7 +142,54 @@ class HostileFilesTest extends JobTestSupport {
             ": mean has 2 values and var 3; they must have one value per channel"),
         Arguments.of("another method", "{\"method\": \"layer\", \"mean\": [1, 2], \"var\": [1, 1]}",
             ": method is 'layer', expected 'batch'"),
-        Arguments.of("an array", "[1, 2]", ": expected a JSON object with mean and var"));
+        Arguments.of("an array", "[1, 2]", ": expected a JSON object with mean and var"),
+        Arguments.of("mean_residual of another length", "{\"mean\": [1, 2], \"var\": [1, 1], \"mean_residual\": [0, 0, 0]}",
+            ": mean_residual has 3 values, the shape has 2 channels"),
+        Arguments.of("mean_residual beyond half an ulp", "{\"mean\": [1, 2], \"var\": [1, 1], \"mean_residual\": [0, 1e300]}",
+            ": mean_residual[1] is 1.0E300, more than half an ulp of mean[1] = 2.0 (2.220446049250313E-16): it is"
+                + " what rounding the mean to a double lost"),
+        Arguments.of("var_unbiased of another length", "{\"mean\": [1, 2], \"var\": [1, 1], \"var_unbiased\": [1]}",
+            ": var_unbiased has 1 values, the shape has 2 channels"),
+        Arguments.of("negative var_unbiased", "{\"mean\": [1, 2], \"var\": [1, 1], \"var_unbiased\": [1, -2]}",
+            ": var_unbiased[1] is -2.0, must be >= 0 (or NaN: unknown)"),
+        Arguments.of("std of another length", "{\"mean\": [1, 2], \"var\": [1, 4], \"std\": [1]}",
+            ": std has 1 values, the shape has 2 channels"),
+        Arguments.of("negative std", "{\"mean\": [1, 2], \"var\": [1, 4], \"std\": [1, -2]}", ": std[1] is -2.0, must be >= 0"),
+        Arguments.of("std not the root of var", "{\"mean\": [1, 2], \"var\": [1, 4], \"std\": [1, 3]}",
+            ": std[1] is 3.0 but var[1] is 4.0: std must be the square root of var (the job normalizes with var)"),
+        Arguments.of("negative count", "{\"mean\": [1, 2], \"var\": [1, 1], \"count\": -3}",
+            ": count is -3; it must be a whole number >= 0"),
+        Arguments.of("fractional count", "{\"mean\": [1, 2], \"var\": [1, 1], \"count\": 2.5}",
+            ": count is 2.5; it must be a whole number >= 0"),
+        Arguments.of("count as text", "{\"mean\": [1, 2], \"var\": [1, 1], \"count\": \"3\"}",
+            ": count is \"3\"; it must be a whole number >= 0"),
+        Arguments.of("a size of 0 in shape", "{\"shape\": [2, 0], \"mean\": [1, 2], \"var\": [1, 1]}",
+            ": shape is [2,0]; it must be an array of sizes > 0, channels first"),
+        Arguments.of("shape not an array", "{\"shape\": 2, \"mean\": [1, 2], \"var\": [1, 1]}",
+            ": shape is 2; it must be an array of sizes > 0, channels first"),
+        Arguments.of("shape of other channels", "{\"shape\": [3], \"mean\": [1, 2], \"var\": [1, 1]}",
+            ": shape (3,) has 3 channels but mean has 2 values"),
+        Arguments.of("algorithm not text", "{\"mean\": [1, 2], \"var\": [1, 1], \"algorithm\": 3}",
+            ": algorithm is 3; it must be a string"),
+        Arguments.of("negative eps", "{\"mean\": [1, 2], \"var\": [1, 1], \"eps\": -1}", ": eps is -1; it must be a number >= 0"),
+        Arguments.of("eps as text", "{\"mean\": [1, 2], \"var\": [1, 1], \"eps\": \"1e-5\"}",
+            ": eps is \"1e-5\"; it must be a number >= 0"),
+        Arguments.of("negative num_batches_tracked", "{\"mean\": [1, 2], \"var\": [1, 1], \"num_batches_tracked\": -1}",
+            ": num_batches_tracked is -1; it must be a whole number >= 0"),
+        Arguments.of("running_mean alone", "{\"mean\": [1, 2], \"var\": [1, 1], \"running_mean\": [0, 0]}",
+            ": running_mean is given without running_var; a replay starts from both"),
+        Arguments.of("running statistics of other channels",
+            "{\"mean\": [1, 2], \"var\": [1, 1], \"running_mean\": [0, 0, 0], \"running_var\": [1, 1, 1]}",
+            ": running_mean has 3 values, the shape has 2 channels"),
+        Arguments.of("negative running_var", "{\"mean\": [1, 2], \"var\": [1, 1], \"running_mean\": [0, 0],"
+            + " \"running_var\": [1, -1]}", ": running_var[1] is -1.0, must be >= 0"),
+        Arguments.of("a key's shape differs", "{\"shape\": [2], \"mean\": [1, 2], \"var\": [1, 1], \"by\": [\"k\"],"
+            + " \"keys\": [{\"key\": {\"k\": \"a\"}, \"shape\": [2, 1], \"mean\": [1, 2], \"var\": [1, 1]}]}",
+            ", keys[0]: shape is (2,1), but the file's shape is (2,)"),
+        Arguments.of("a key's mean_residual beyond half an ulp", "{\"mean\": [1, 2], \"var\": [1, 1], \"by\": [\"k\"],"
+            + " \"keys\": [{\"key\": {\"k\": \"a\"}, \"mean\": [1, 2], \"var\": [1, 1], \"mean_residual\": [5, 0]}]}",
+            ", keys[0]: mean_residual[0] is 5.0, more than half an ulp of mean[0] = 1.0 (1.1102230246251565E-16): it is"
+                + " what rounding the mean to a double lost"));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -156,6 +204,49 @@ class HostileFilesTest extends JobTestSupport {
     String stats = file("stats-in.json", "{\"mean\": [1, 2, 3], \"var\": [1, 1, 1]}");
     batch("--stats-in", stats, "--shape", "2").assertFailed("error: stats-in file " + stats + " has statistics of 3"
         + " channels but --shape (2,) has 2", results);
+  }
+
+  @Test
+  void aFileShapeOtherThanTheShapeFailsNamingBoth() throws IOException {
+    String stats = file("stats-in.json", "{\"shape\": [2, 3], \"mean\": [1, 2], \"var\": [1, 1]}");
+    batch("--stats-in", stats, "--shape", "2,2").assertFailed("error: stats-in file " + stats + ": shape is (2,3), but"
+        + " --shape is (2,2)", results);
+  }
+
+  @Test
+  void aKeyShapeOtherThanTheShapeFailsNamingBoth() throws IOException {
+    String stats = file("stats-in.json", "{\"by\": [\"id\"], \"keys\": [{\"key\": {\"id\": 0}, \"shape\": [2, 3],"
+        + " \"mean\": [1, 2], \"var\": [1, 1]}]}");
+    batch("--stats-in", stats, "--by", "id", "--shape", "2,2").assertFailed("error: stats-in file " + stats + ": shape is"
+        + " (2,3), but --shape is (2,2)", results);
+  }
+
+  /** A file of shape [C] holds per-channel statistics for any spatial size (the README's rule). */
+  @Test
+  void aFileOfShapeCAppliesToAShapeWithSpatialSize() throws IOException {
+    batch("--stats-in", file("stats-in.json", "{\"shape\": [2], \"mean\": [1, 2], \"var\": [1, 4]}"), "--shape", "2,1")
+        .assertSucceeded("batch", 3, 3, 0, 0);
+    Normalizer expected = Normalizers.batch(new BatchStatistics(Shape.of(2), 0, new double[] {1, 2},
+        new double[] {1, 4}, new double[] {Double.NaN, Double.NaN}), 1e-5, Affine.none());
+    List<double[]> written = written();
+    for (int i = 0; i < ROWS.length; i++) {
+      assertArrayEquals(expected.apply(ROWS[i]), written.get(i), 0.0, "row " + i);
+    }
+  }
+
+  /** A mean_residual within half an ulp of its mean is applied: the mean is mean + mean_residual. */
+  @Test
+  void aPlausibleMeanResidualIsApplied() throws IOException {
+    double half = Math.ulp(3.0) / 2;
+    batch("--stats-in", file("stats-in.json", "{\"mean\": [3, 0], \"var\": [1, 4], \"mean_residual\": [" + half
+        + ", 0]}")).assertSucceeded("batch", 3, 3, 0, 0);
+    Normalizer expected = Normalizers.batch(new BatchStatistics(Shape.of(2), 0, new double[] {3, 0},
+        new double[] {half, 0}, new double[] {1, 4}, new double[] {Double.NaN, Double.NaN}), 1e-5, Affine.none());
+    List<double[]> written = written();
+    for (int i = 0; i < ROWS.length; i++) {
+      assertArrayEquals(expected.apply(ROWS[i]), written.get(i), 0.0, "row " + i);
+    }
+    assertEquals(-half / Math.sqrt(1 + 1e-5), written.get(1)[0], 1e-30, "row 1 is 3 - (3 + half an ulp)");
   }
 
   @Test

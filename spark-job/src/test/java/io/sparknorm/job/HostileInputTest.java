@@ -100,6 +100,22 @@ class HostileInputTest extends JobTestSupport {
         + " holds no " + format + " data files to read (an empty folder has no schema)", results);
   }
 
+  /** An empty JSON or CSV file has no rows to take columns from: said so, naming the file. */
+  @ParameterizedTest
+  @ValueSource(strings = {"json", "csv"})
+  void anEmptyTextFileFailsSayingItHasNoRows(String format) throws IOException {
+    Path input = Files.createFile(dir.resolve("empty." + format));
+    run(input.toString(), "layer", "--shape", "2").assertFailed("error: input " + input + " has no rows, and so no"
+        + " columns (a " + format + " input takes its columns from its rows)", results);
+  }
+
+  @Test
+  void jsonRowsWithoutFieldsFailSayingTheInputHasNoColumns() throws IOException {
+    String input = jsonLines("{}", "{}");
+    run(input, "layer", "--shape", "2").assertFailed("error: input " + input + " has no columns: its rows have no"
+        + " fields", results);
+  }
+
   /** A Parquet dataset of zero rows, with the schema: what Spark writes for an empty frame. */
   private String emptyParquet() {
     String input = dir.resolve("empty.parquet").toString();

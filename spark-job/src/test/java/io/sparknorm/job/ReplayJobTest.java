@@ -104,6 +104,34 @@ class ReplayJobTest extends JobTestSupport {
     assertTrue(r.torchError().startsWith("Expected more than 1 value per channel when training"), r.torchError());
   }
 
+  /**
+   * PyTorch's module: loading a state dict sets num_batches_tracked, each training batch adds 1. Starting from a file
+   * of 3, three mini-batches later the count is 6; the running statistics move as from any start.
+   */
+  @Test
+  void aReplayFromAFileContinuesItsBatchCount() throws IOException {
+    GoldenFiles.Replay r = GoldenFiles.replay().stream().filter(g -> g.name().equals("replay_c4_b8_f64")).findFirst()
+        .orElseThrow();
+    assertEquals(3, r.batches());
+    ObjectNode start = JSON.createObjectNode();
+    Arrays.stream(r.initialRunningMean()).forEach(start.putArray("running_mean")::add);
+    Arrays.stream(r.initialRunningVar()).forEach(start.putArray("running_var")::add);
+    start.put("num_batches_tracked", 3);
+    Path startFile = dir.resolve("start.json");
+    Files.writeString(startFile, start.toString());
+    Path stats = results.resolve("stats.json");
+    JobRun run = JobRun.of("--input", writeRows(r, false).toString(), "--output", results.resolve("out").toString(),
+        "--method", "batch", "--shape", shape(r), "--eps", Double.toString(r.eps()), "--batch-size", "8",
+        "--momentum", Double.toString(r.momentum()), "--stats-in", startFile.toString(), "--stats-out", stats.toString());
+    assertEquals(0, run.exit(), run.err());
+    JsonNode file = JSON.readTree(stats.toFile());
+    assertEquals(6, file.get("num_batches_tracked").asLong());
+    double[] runningMean = r.runningMean().get(r.runningMean().size() - 1);
+    for (int c = 0; c < runningMean.length; c++) {
+      assertEquals(runningMean[c], file.get("running_mean").get(c).asDouble(), 1e-12 * Math.max(1, Math.abs(runningMean[c])));
+    }
+  }
+
   @Test
   void statsOnlyReplayWritesTheRunningStatisticsAndNoData() throws IOException {
     GoldenFiles.Replay r = GoldenFiles.replay().stream().filter(g -> g.name().equals("replay_c4_b8_f64")).findFirst()

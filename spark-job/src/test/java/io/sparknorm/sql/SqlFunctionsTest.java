@@ -153,6 +153,10 @@ class SqlFunctionsTest {
         + " shape (3,)", failure("SELECT group_norm(array(1F, 2F, 3F), '3', 1, 1e-5, array(1D, 2D), NULL)"));
     assertTrue(failure("SELECT batch_norm(array(1F, 2F), array(0D), array(1D, 2D))")
         .startsWith("batch_norm: argument 3 (var) has 2 values, the mean 1"));
+    assertEquals("batch_norm: argument 3 (var) var[2] is -1.0, must be finite and >= 0",
+        failure("SELECT batch_norm(array(1D, 2D, 3D), array(1D, 2D, 3D), array(1D, 1D, -1D))"));
+    assertEquals("group_norm: argument 6 (bias) affine bias[1] is NaN, must be finite",
+        failure("SELECT group_norm(array(1F, 2F), '2', 1, 1e-5, NULL, array(0D, CAST('NaN' AS DOUBLE)))"));
     // No job ran for any of these: each failed while the query was analyzed.
   }
 
