@@ -25,6 +25,10 @@ import org.apache.spark.sql.Row;
  * sqrt(var + eps), b = bias - mean a); the other methods (per sample), per-key statistics and
  * mini-batch replay sketch the normalized column as it is written. The mean, var and std shown for
  * batch norm are the statistics file's own; for the others, those of the sketches.
+ *
+ * <p>The input's sketches are of the valid rows only, the rows the statistics are over, whatever
+ * {@code --handle-invalid} does with the others; the output's are of the values written, so a row
+ * kept invalid (a null result) adds nothing to either.
  */
 final class JobReport {
   private final NormalizeSpec spec;

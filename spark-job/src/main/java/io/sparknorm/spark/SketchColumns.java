@@ -17,19 +17,22 @@ import org.apache.spark.sql.types.StructType;
 public final class SketchColumns {
   private SketchColumns() {}
 
-  /** The sketches of the tensor the spec names, read as the normalization reads it. */
+  /**
+   * The sketches of the tensor the spec names, read as the normalization reads it: of the valid rows
+   * only, the rows the statistics are over, whatever the spec's handleInvalid.
+   */
   public static Column ofInput(StructType schema, NormalizeSpec spec, Shape shape) {
     TensorColumn tensor = spec.inputCols() != null ? TensorColumn.ofScalars(schema, spec.inputCols())
         : TensorColumn.of(schema, spec.inputCol());
     return Columns.column(SqlFunctions.aggregate(
-        new ChannelSketchesFunction(tensor.reader().type(), tensor.reader(), shape),
+        new ChannelSketchesFunction(tensor.reader().type(), tensor.reader(), shape, true),
         Columns.expressions(tensor.column())));
   }
 
-  /** The sketches of a tensor column of the frame (a normalized output). */
+  /** The sketches of a tensor column of the frame (a normalized output): every value written; null adds none. */
   public static Column of(StructType schema, String column, Shape shape) {
     TensorReader reader = TensorReader.forType(TensorColumn.field(schema, column).dataType());
-    return Columns.column(SqlFunctions.aggregate(new ChannelSketchesFunction(reader.type(), reader, shape),
+    return Columns.column(SqlFunctions.aggregate(new ChannelSketchesFunction(reader.type(), reader, shape, false),
         Columns.expressions(TensorColumn.quoted(column))));
   }
 }

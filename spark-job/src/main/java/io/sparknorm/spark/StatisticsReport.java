@@ -23,6 +23,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 
 /**
  * The statistics report ({@link HtmlReport}) as a library call: per channel the histograms of the
@@ -43,7 +44,8 @@ public final class StatisticsReport {
    * data: batch norm fits its statistics (the spec's, when given, are used instead) and sketches
    * the input in the same aggregation, and its output histograms are the input's mapped by each
    * channel's affine map; the other methods (and batch norm per key) sketch the input and the
-   * normalized output together. Nothing is written.
+   * normalized output together. Nothing is written. The input's sketches are of the valid rows (the
+   * statistics' rows); the summary counts every row read and the invalid ones skipped or kept.
    */
   public static Report of(Dataset<Row> input, NormalizeSpec spec) {
     long start = System.nanoTime();
@@ -52,24 +54,33 @@ public final class StatisticsReport {
     Column inputSketches = SketchColumns.ofInput(input.schema(), spec, shape).as("input");
     Row row;
     BatchStatistics statistics = null;
+    NormalizationResult.Counts counts = null;
     boolean mapped = spec.method() == NormMethod.BATCH && spec.by() == null;
+    Column rows = functions.count(functions.lit(1)).as("rows");
     if (mapped && spec.statistics() == null) {
-      row = input.agg(inputSketches, TensorNormalization.statesColumn(input, spec).as("states")).first();
-      statistics = TensorNormalization.statisticsOf(row.isNullAt(1) ? null : (byte[]) row.get(1), spec);
+      row = input.agg(inputSketches, rows, TensorNormalization.statesColumn(input, spec).as("states")).first();
+      statistics = TensorNormalization.statisticsOf(row.isNullAt(2) ? null : (byte[]) row.get(2), spec);
     } else if (mapped) {
-      row = input.agg(inputSketches).first();
+      row = input.agg(inputSketches, rows).first();
       statistics = spec.statistics();
     } else {
       NormalizeSpec separate = spec.copyWithOutputCol("__sparknorm_report_output");
-      Dataset<Row> normalized = TensorNormalization.normalize(input, separate).frame();
+      NormalizationResult result = TensorNormalization.normalize(input, separate);
+      Dataset<Row> normalized = result.countedFrame();
       row = normalized.agg(SketchColumns.ofInput(normalized.schema(), spec, shape).as("input"),
           SketchColumns.of(normalized.schema(), "__sparknorm_report_output", shape).as("output")).first();
+      counts = result.counts();
     }
     ChannelSketches in = ChannelSketches.fromBytes((byte[]) row.get(0));
     ChannelSketches out = mapped ? null : ChannelSketches.fromBytes((byte[]) row.get(1));
-    long rows = in.count() / Math.max(1, shape.size() / shape.channels());
-    return build(spec, shape, in, out, statistics, new Run(null, null, null,
-        new NormalizationResult.Counts(rows, 0, 0), (System.nanoTime() - start) / 1e9), null);
+    if (mapped) {
+      // The input's sketches hold the valid rows only: the others are the invalid ones.
+      long invalid = row.getLong(1) - in.count() / Math.max(1, shape.spatialSize());
+      counts = new NormalizationResult.Counts(row.getLong(1), spec.handleInvalid() == HandleInvalid.SKIP ? invalid : 0,
+          spec.handleInvalid() == HandleInvalid.KEEP ? invalid : 0);
+    }
+    return build(spec, shape, in, out, statistics, new Run(null, null, null, counts,
+        (System.nanoTime() - start) / 1e9), null);
   }
 
   /**

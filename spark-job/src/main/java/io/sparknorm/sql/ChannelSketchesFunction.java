@@ -15,8 +15,9 @@ import org.apache.spark.sql.types.DataTypes;
  * observed beside the statistics pass or the write, so it costs no pass of its own.
  *
  * <p>It only looks: a null tensor, one that cannot be read or one of another length than the shape
- * is passed over (the normalization decides what such a row means); NaN and infinities are counted.
- * Not a SQL function.
+ * is passed over. Of an input it sketches exactly the rows the statistics are over: a tensor with a
+ * NaN or infinite value is passed over whole, as the statistics pass it over. Of an output, every
+ * value written: NaN and infinities are counted. Not a SQL function.
  */
 public final class ChannelSketchesFunction implements AggregateFunction<ChannelSketches, Object>, Serializable {
   private static final long serialVersionUID = 1L;
@@ -27,11 +28,17 @@ public final class ChannelSketchesFunction implements AggregateFunction<ChannelS
   private final DataType[] inputTypes;
   private final TensorReader reader;
   private final Shape shape;
+  private final boolean validOnly;
 
-  public ChannelSketchesFunction(DataType inputType, TensorReader reader, Shape shape) {
+  /**
+   * {@code validOnly}: true for an input (only the tensors {@link TensorReader#problem} finds no
+   * fault with), false for a normalized output (every value written, NaN and infinities counted).
+   */
+  public ChannelSketchesFunction(DataType inputType, TensorReader reader, Shape shape, boolean validOnly) {
     this.inputTypes = new DataType[] {inputType};
     this.reader = reader;
     this.shape = shape;
+    this.validOnly = validOnly;
   }
 
   @Override
@@ -48,6 +55,9 @@ public final class ChannelSketchesFunction implements AggregateFunction<ChannelS
     try {
       values = reader.read(arguments, 0);
     } catch (TensorReader.InvalidValueException e) {
+      return state;
+    }
+    if (validOnly && TensorReader.problem(values, shape) != null) {
       return state;
     }
     if (values instanceof long[]) {
