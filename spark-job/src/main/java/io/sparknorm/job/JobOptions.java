@@ -31,7 +31,10 @@ final class JobOptions {
   String outputFormat;
 
   @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
-      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE}).")
+      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE})."
+          + " Integers (JSON integers are bigint) are computed on their exact values, longs beyond 2^53 too,"
+          + " and written as float, rounded once; PyTorch refuses integer tensors, and its .float() rounds"
+          + " every integer beyond 2^24.")
   String inputCol;
 
   @Option(names = "--input-cols", paramLabel = "A,B,..", split = ",",

@@ -36,7 +36,7 @@ public final class SqlFunctions {
       + " of ints. Constant.\n";
   private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default 1e-5. Constant.\n";
   private static final String RESULT = "    The result is array<double> for double or decimal input, array<float> for float and"
-      + " integer input, a vector for a vector.\n";
+      + " integer input (computed on the integers' exact values, rounded once), a vector for a vector.\n";
 
   /** Every function, in the order of the README. */
   public static List<Definition> all() {
