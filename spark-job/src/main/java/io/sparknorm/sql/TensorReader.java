@@ -12,7 +12,6 @@ import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.Decimal;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnVector;
@@ -27,7 +26,7 @@ import org.apache.spark.unsafe.Platform;
  * x width x channels, read as a float tensor of shape (channels, height, width), BGR order kept).
  *
  * <p>Values are read as what they are, never rounded on the way in: floats as float[]; doubles,
- * decimals (each correctly rounded once) and integers as double[], which holds every int exactly;
+ * decimals (each as its nearest double) and integers as double[], which holds every int exactly;
  * longs as double[] when every value of the tensor is within 2^53 (where doubles are exact), else
  * as long[], which the statistics sum and the normalizers subtract as integers. What is written
  * follows the contract: double[] for double and decimal input (vectors are double and stay
@@ -254,7 +253,7 @@ public final class TensorReader implements Serializable {
     if (element instanceof DecimalType decimal) {
       double[] values = new double[n];
       for (int i = 0; i < n; i++) {
-        values[i] = nearestDouble(array.getDecimal(i, decimal.precision(), decimal.scale()));
+        values[i] = array.getDecimal(i, decimal.precision(), decimal.scale()).toDouble();
       }
       return values;
     }
@@ -293,31 +292,6 @@ public final class TensorReader implements Serializable {
 
   /** Integers up to this magnitude are exact in a double. */
   private static final long EXACT_IN_DOUBLE = 1L << 53;
-
-  /**
-   * The double nearest to a decimal's value. Spark's {@code Decimal.toDouble} divides a rounded
-   * unscaled value by a power of ten, two roundings; this is one: the division of two exact
-   * doubles where both are exact, else Java's correctly rounded conversion.
-   */
-  static double nearestDouble(Decimal decimal) {
-    if (decimal.precision() <= 18 && decimal.scale() >= 0 && decimal.scale() < POWERS_OF_TEN.length) {
-      long unscaled = decimal.toUnscaledLong();
-      if (Math.abs(unscaled) <= EXACT_IN_DOUBLE) {
-        return unscaled / POWERS_OF_TEN[decimal.scale()];
-      }
-    }
-    return decimal.toJavaBigDecimal().doubleValue();
-  }
-
-  /** 10^k for k = 0..22, each exact in a double. */
-  private static final double[] POWERS_OF_TEN = new double[23];
-
-  static {
-    POWERS_OF_TEN[0] = 1;
-    for (int k = 1; k < POWERS_OF_TEN.length; k++) {
-      POWERS_OF_TEN[k] = POWERS_OF_TEN[k - 1] * 10;
-    }
-  }
 
   /**
    * True when the array surely holds no null: a binary array's null bits (after its 8-byte count,

@@ -347,6 +347,10 @@ class NormalizeJobTest {
     assertEquals(0, help.exit());
     assertTrue(help.out().contains("Examples:"), help.out());
     assertTrue(help.out().contains("--handle-invalid"), help.out());
+    String oneLine = help.out().replaceAll("\\s+", " ");
+    assertTrue(oneLine.contains("Integers (JSON integers are bigint) are computed on their exact values, longs beyond"
+        + " 2^53 too, and written as float, rounded once; PyTorch refuses integer tensors, and its .float() rounds"
+        + " every integer beyond 2^24."), help.out());
   }
 
   @Test
