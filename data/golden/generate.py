@@ -245,20 +245,7 @@ EXACT_DIGITS = 60  # decimal precision of the square root and the division
 EXACT_REPORT_THRESHOLD = 1e-10  # main() lists the float64 cases where torch is off by more
 
 
-def _segments(method, n, shape, groups):
-    """Index sets (sample, flat position) over which mean and variance are taken."""
-    c = shape[0]
-    s = math.prod(shape[1:])
-    if method == "batch":
-        return [[(i, ch * s + j) for i in range(n) for j in range(s)] for ch in range(c)]
-    if method == "layer":
-        return [[(i, j) for j in range(c * s)] for i in range(n)]
-    if method == "instance":
-        return [[(i, ch * s + j) for j in range(s)] for i in range(n) for ch in range(c)]
-    if method == "group":
-        per = (c // groups) * s
-        return [[(i, g * per + j) for j in range(per)] for i in range(n) for g in range(groups)]
-    raise ValueError(method)
+_segments = integers.segments  # one definition of which values share a mean and variance
 
 
 def _to_decimal(q):

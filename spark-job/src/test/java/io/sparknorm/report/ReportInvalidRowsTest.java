@@ -8,17 +8,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.core.ChannelSketches;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
-import io.sparknorm.job.NormalizeJob;
 import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.LocalSpark;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.SketchColumns;
 import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.spark.TensorNormalization;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -113,7 +109,7 @@ class ReportInvalidRowsTest {
     if (!extra.isEmpty()) {
       args.addAll(Arrays.asList(extra.split(" ")));
     }
-    String out = run(args.toArray(new String[0]));
+    String out = ReportJobTest.run(args.toArray(new String[0]));
     // --stats-only writes no row: the invalid one is counted as left out of the statistics (skipped).
     boolean kept = handleInvalid.equals("keep") && !statsOnly;
     assertTrue(out.startsWith("sparknorm: method=" + method + " rows_in=10 rows_out=" + (statsOnly ? 0 : kept ? 10 : 9)
@@ -224,14 +220,5 @@ class ReportInvalidRowsTest {
     double mean = stats.get("mean").get(c).asDouble();
     double a = 1 / Math.sqrt(stats.get("var").get(c).asDouble() + EPS);
     return new double[] {(range[0] - mean) * a, (range[1] - mean) * a};
-  }
-
-  private static String run(String... args) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    int exit = NormalizeJob.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-        new PrintStream(err, true, StandardCharsets.UTF_8));
-    assertEquals(0, exit, err.toString(StandardCharsets.UTF_8));
-    return out.toString(StandardCharsets.UTF_8);
   }
 }

@@ -144,7 +144,8 @@ class ReportJobTest {
     assertEquals(1797 * 64, output.total(), 0.0);
   }
 
-  private static String run(String... args) {
+  /** Runs the job in-process; asserts exit 0 and returns what it printed on the out stream. */
+  static String run(String... args) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     int exit = NormalizeJob.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
