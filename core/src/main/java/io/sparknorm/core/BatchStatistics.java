@@ -5,7 +5,9 @@ import java.io.Serializable;
 /**
  * Per-channel batch statistics: the value count per channel, the mean, the biased variance (what
  * batch norm normalizes with) and the unbiased variance (what PyTorch's running_var tracks).
- * The unbiased variance is NaN where it is unknown (statistics read from a file without it).
+ * The unbiased variance is NaN where it is unknown (statistics read from a file without it). The
+ * standard deviation is the square root of the exact variance rounded once where the statistics
+ * were computed from exact sums; of the variance as given otherwise.
  * {@link #algorithm()} names what computed them ({@link #EXACT_SUMS}), or is null where that is
  * unknown (statistics given by the user).
  */
@@ -18,6 +20,8 @@ public final class BatchStatistics implements Serializable {
   private final double[] meanResidual;
   private final double[] variance;
   private final double[] unbiasedVariance;
+  /** Null where it is the square root of the variance as given (and in a form serialized without it). */
+  private final double[] std;
   private final String algorithm;
 
   /** The algorithm of {@link ExactMoments}: exact sums, each statistic correctly rounded. */
@@ -44,11 +48,20 @@ public final class BatchStatistics implements Serializable {
   /** As above, naming the algorithm that computed them (null: unknown). */
   public BatchStatistics(Shape shape, long count, double[] mean, double[] meanResidual, double[] variance,
       double[] unbiasedVariance, String algorithm) {
+    this(shape, count, mean, meanResidual, variance, unbiasedVariance, null, algorithm);
+  }
+
+  /** With the standard deviations computed from the exact variance (null: the roots of the variances). */
+  BatchStatistics(Shape shape, long count, double[] mean, double[] meanResidual, double[] variance,
+      double[] unbiasedVariance, double[] std, String algorithm) {
     int channels = shape.channels();
     checkLength("mean", mean, channels);
     checkLength("mean_residual", meanResidual, channels);
     checkLength("var", variance, channels);
     checkLength("var_unbiased", unbiasedVariance, channels);
+    if (std != null) {
+      checkLength("std", std, channels);
+    }
     for (int c = 0; c < channels; c++) {
       if (!Double.isFinite(mean[c])) {
         throw new IllegalArgumentException("mean[" + c + "] is " + mean[c] + ", must be finite");
@@ -63,6 +76,7 @@ public final class BatchStatistics implements Serializable {
     this.meanResidual = meanResidual.clone();
     this.variance = variance.clone();
     this.unbiasedVariance = unbiasedVariance.clone();
+    this.std = std == null ? null : std.clone();
     this.algorithm = algorithm;
   }
 
@@ -73,7 +87,7 @@ public final class BatchStatistics implements Serializable {
 
   /** The same statistics, said to be computed by {@code name}. */
   public BatchStatistics withAlgorithm(String name) {
-    return new BatchStatistics(shape, count, mean, meanResidual, variance, unbiasedVariance, name);
+    return new BatchStatistics(shape, count, mean, meanResidual, variance, unbiasedVariance, std, name);
   }
 
   private static void checkLength(String name, double[] values, int channels) {
@@ -109,5 +123,21 @@ public final class BatchStatistics implements Serializable {
   /** The unbiased variance, M2 / (count - 1). */
   public double[] unbiasedVariance() {
     return unbiasedVariance.clone();
+  }
+
+  /**
+   * The standard deviation sqrt(var): computed from exact sums, the exact root correctly rounded
+   * (Math.sqrt of the rounded variance can be one ulp off); given statistics, the root of the
+   * variance given.
+   */
+  public double[] std() {
+    if (std != null) {
+      return std.clone();
+    }
+    double[] roots = new double[variance.length];
+    for (int c = 0; c < roots.length; c++) {
+      roots[c] = Math.sqrt(variance[c]);
+    }
+    return roots;
   }
 }

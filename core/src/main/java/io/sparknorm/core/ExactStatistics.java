@@ -3,8 +3,8 @@ package io.sparknorm.core;
 import java.math.BigInteger;
 
 /**
- * Batch statistics from {@link ExactMoments}' exact sums: each the exact rational value, correctly
- * rounded once (see {@link ExactMoments#statistics(double)} for the formulas). BigInteger work per
+ * Batch statistics from {@link ExactMoments}' exact sums: each the exact rational value (the std
+ * the exact root of the exact variance), correctly rounded once (see {@link ExactMoments#statistics(double)} for the formulas). BigInteger work per
  * channel, never per value.
  */
 final class ExactStatistics {
@@ -33,6 +33,7 @@ final class ExactStatistics {
     double[] residual = new double[channels];
     double[] variance = new double[channels];
     double[] unbiased = new double[channels];
+    double[] std = new double[channels];
     for (int c = 0; c < channels; c++) {
       // S = a * 2^as, Q = b * 2^bs.
       BigInteger a = sums[c].unscaled(exponent);
@@ -60,11 +61,12 @@ final class ExactStatistics {
       }
       variance[c] = ExactMath.toDouble(spread, low - 2 * ke, nSquared);
       unbiased[c] = ExactMath.toDouble(spread, low - 2 * ke, nTimesNMinus1);
+      std[c] = ExactMath.sqrtToDouble(spread, low - 2 * ke, nSquared);
       if (Double.isInfinite(variance[c])) {
         throw new IllegalArgumentException("batch norm statistics: the variance of channel " + c + " of shape " + shape
             + divided + " is beyond the double range (above " + Double.MAX_VALUE + "); the values are too far apart");
       }
     }
-    return new BatchStatistics(shape, count, mean, residual, variance, unbiased, BatchStatistics.EXACT_SUMS);
+    return new BatchStatistics(shape, count, mean, residual, variance, unbiased, std, BatchStatistics.EXACT_SUMS);
   }
 }

@@ -9,16 +9,29 @@ import java.io.Serializable;
  *
  * <p>The arithmetic is in double for every element type; float output is rounded once at the end.
  * {@code out} may be the input array itself.
+ *
+ * <p>A finite sample whose exact normalized values are not finite (layer, instance or group norm
+ * of a segment whose values are all equal, with eps 0: 0/0) is refused with a {@link
+ * NonFiniteResultException}, which {@link #problem} tells beforehand; {@code out} is then
+ * undefined. Batch norm refuses a channel of variance 0 with eps 0 where it is built.
  */
 public interface Normalizer extends Serializable {
 
   /** The shape of the samples this normalizer takes. */
   Shape shape();
 
-  /** Normalizes one flat sample; both arrays have {@code shape().size()} elements. */
+  /**
+   * Normalizes one flat sample; both arrays have {@code shape().size()} elements.
+   *
+   * @throws NonFiniteResultException when the exact normalized values are not finite
+   */
   void normalize(double[] in, double[] out);
 
-  /** Normalizes one flat sample; both arrays have {@code shape().size()} elements. */
+  /**
+   * Normalizes one flat sample; both arrays have {@code shape().size()} elements.
+   *
+   * @throws NonFiniteResultException when the exact normalized values are not finite
+   */
   void normalize(float[] in, float[] out);
 
   /**
@@ -40,6 +53,24 @@ public interface Normalizer extends Serializable {
       return (double) x - (double) pivot;
     }
     return d;
+  }
+
+  /**
+   * The rule a finite sample of {@code shape().size()} values breaks for this normalizer, whose
+   * {@link #normalize} would throw a {@link NonFiniteResultException} with it; else null.
+   */
+  default String problem(double[] in) {
+    return null;
+  }
+
+  /** As {@link #problem(double[])}, for floats. */
+  default String problem(float[] in) {
+    return null;
+  }
+
+  /** As {@link #problem(double[])}, for integers. */
+  default String problem(long[] in) {
+    return null;
   }
 
   /** Normalizes into a new array, after checking the length against the shape. */

@@ -15,6 +15,9 @@ public final class Normalizers {
   /**
    * Batch norm with given statistics (fitted ones, or PyTorch's running_mean and running_var for
    * evaluation mode). Affine per channel.
+   *
+   * @throws IllegalArgumentException also for a channel of variance 0 with eps 0, whose every
+   *     normalized value would be NaN or infinite
    */
   public static Normalizer batch(BatchStatistics statistics, double eps, Affine affine) {
     return batch(statistics.shape(), statistics.mean(), statistics.meanResidual(), statistics.variance(), eps,
@@ -38,6 +41,10 @@ public final class Normalizers {
       if (!(variance[c] >= 0) || !Double.isFinite(mean[c]) || Double.isInfinite(variance[c])) {
         throw new IllegalArgumentException("batch norm channel " + c + ": mean " + mean[c] + " and variance "
             + variance[c] + " must be finite, the variance >= 0");
+      }
+      if (variance[c] == 0 && eps == 0) {
+        throw new IllegalArgumentException("batch norm channel " + c + " has variance 0 and eps is 0: its normalized"
+            + " values are 0/0 or x/0, not finite; give eps > 0");
       }
     }
     affine.checkLength(channels, "one per channel (C = " + channels + ") for batch norm of shape " + shape);

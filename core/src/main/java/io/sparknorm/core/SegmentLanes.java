@@ -20,7 +20,8 @@ import jdk.incubator.vector.VectorSpecies;
  * partner lane i ^ 4, then i ^ 1, then i ^ 2. Each step adds the same two values as the scalar
  * kernel, at most in the other order, and IEEE addition is commutative (signed zeros included).
  * The one other change, dividing by L as multiplying by 1/L, is exact: L is a power of two. A
- * segment whose squares overflow is left to the scalar kernel's scaled path.
+ * segment whose squares overflow, or may have underflowed beside a tiny eps, is left to the scalar
+ * kernel's scaled path.
  *
  * <p>Used only where the JVM has the Vector API ({@link Simd#AVAILABLE}) and once its JIT warm-up
  * pays ({@link Simd#segmentsPay()}).
@@ -46,6 +47,8 @@ final class SegmentLanes {
   private final int length;
   private final double inverseLength;
   private final double eps;
+  /** The scalar kernel's bound: squares below it (or not finite) are its rare path. */
+  private final double lowestSquares;
   private final double[] weight;
   private final double[] bias;
 
@@ -63,14 +66,16 @@ final class SegmentLanes {
     this.length = length;
     this.inverseLength = 1.0 / length;
     this.eps = eps;
+    this.lowestSquares = SegmentEdges.lowestSquares(eps, length);
     this.weight = weight;
     this.bias = bias;
   }
 
   /**
    * Normalizes in into out (the sample's length a multiple of LANES; out may be in) a vector at a
-   * time, up to the first vector with a segment whose sum of squared deviations is not finite:
-   * returns how many values it normalized, in.length when all.
+   * time, up to the first vector with a segment whose sum of squared deviations is not finite, or
+   * below the scalar kernel's bound for a tiny eps: returns how many values it normalized,
+   * in.length when all.
    */
   int normalize(double[] in, double[] out) {
     // One method, no helpers: a call C2 does not inline boxes its vectors and costs several times the
@@ -101,7 +106,8 @@ final class SegmentLanes {
       if (length >= 4) {
         squares = squares.add(squares.rearrange(QUAD));
       }
-      if (!squares.test(VectorOperators.IS_FINITE).allTrue()) {
+      if (!squares.compare(VectorOperators.GE, lowestSquares)
+          .and(squares.compare(VectorOperators.LT, Double.POSITIVE_INFINITY)).allTrue()) {
         return o;
       }
       DoubleVector inverseStd = one.div(squares.mul(inverseL).add(eps).sqrt());
@@ -113,7 +119,7 @@ final class SegmentLanes {
 
   /**
    * The same for floats, in double as the scalar float kernel computes (the same bits); false,
-   * with out untouched, when a segment's sum of squares is not finite.
+   * with out untouched, when a segment's sum of squares is not finite or below the bound.
    */
   boolean normalize(float[] in, float[] out) {
     double[] values = new double[in.length];

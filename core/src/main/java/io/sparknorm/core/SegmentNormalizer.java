@@ -10,6 +10,10 @@ package io.sparknorm.core;
  * where the one-pass sum of squares cancels. The values are taken relative to the segment's first
  * value, so that on data far from zero (1e8 + noise) neither the sum nor the mean, which is never
  * formed in absolute terms, rounds at the scale of the offset.
+ *
+ * <p>A segment whose squared deviations leave the double range, or may have underflowed beside a
+ * tiny eps, takes {@link SegmentEdges}' scaled path; one whose exact result is not finite (all its
+ * values equal, with eps 0) is refused with a {@link NonFiniteResultException}, never written as NaN.
  */
 final class SegmentNormalizer implements Normalizer {
   private static final long serialVersionUID = 1L;
@@ -107,6 +111,11 @@ final class SegmentNormalizer implements Normalizer {
   /** Each segment relative to its first value (exact integer differences), then as doubles. */
   @Override
   public void normalize(long[] in, double[] out) {
+    normalize(centered(in, out), out);
+  }
+
+  /** Each segment's values less its first one, as doubles: the normalized values are the same. */
+  private double[] centered(long[] in, double[] out) {
     int length = shape.size() / segments;
     for (int start = 0; start < in.length; start += length) {
       long pivot = in[start];
@@ -114,7 +123,7 @@ final class SegmentNormalizer implements Normalizer {
         out[i] = Normalizer.difference(in[i], pivot);
       }
     }
-    normalize(out, out);
+    return out;
   }
 
   /** One segment after another (the lanes' reference; tests compare the two). */
@@ -125,27 +134,34 @@ final class SegmentNormalizer implements Normalizer {
   /** Segments from {@code from} on. */
   private void normalizeScalar(double[] in, double[] out, int from) {
     int length = shape.size() / segments;
+    double lowest = SegmentEdges.lowestSquares(eps, length);
     double[] first = new double[segments];
     double[] mean = new double[segments];
     double[] invStd = new double[segments];
-    boolean[] overflowed = null;
+    double[] scaledBy = null;
     for (int g = from, start = from * length; g < segments; g++, start += length) {
       int end = start + length;
       double shift = in[start];
       double m = shiftedSum(in, start, end, shift) / length;
       first[g] = shift;
       mean[g] = m;
-      invStd[g] = squaredDeviations(in, start, end, shift, m);
-      if (!Double.isFinite(invStd[g])) {
-        overflowed = overflowed == null ? new boolean[segments] : overflowed;
-        overflowed[g] = true;
+      double squares = squaredDeviations(in, start, end, shift, m);
+      invStd[g] = squares;
+      if (!(squares >= lowest && squares < Double.POSITIVE_INFINITY)) {
+        // The rare segment: squares beyond the double range (or NaN from non-finite input), or so
+        // small beside a tiny eps that underflow may have taken their digits.
+        if (squares < lowest && eps == 0 && SegmentEdges.constant(in, start, end)) {
+          throw new NonFiniteResultException(SegmentEdges.constantRule(shape, segments, g));
+        }
+        scaledBy = scaledBy == null ? new double[segments] : scaledBy;
+        scaledBy[g] = squares < lowest ? SegmentEdges.UP : SegmentEdges.DOWN;
       }
     }
     inverseStandardDeviations(invStd, from, length);
     for (int g = from, start = from * length; g < segments; g++, start += length) {
       int end = start + length;
-      if (overflowed != null && overflowed[g]) {
-        normalizeScaled(in, out, start, end);
+      if (scaledBy != null && scaledBy[g] != 0) {
+        SegmentEdges.normalizeScaled(in, out, start, end, scaledBy[g], eps, weight, bias, affineStride);
         continue;
       }
       double shift = first[g];
@@ -180,6 +196,11 @@ final class SegmentNormalizer implements Normalizer {
       first[g] = shift;
       mean[g] = m;
       invStd[g] = squaredDeviations(in, start, end, shift, m);
+      // Floats neither overflow nor underflow here (their squares lie within 1e-90 and 1e77), and
+      // only equal values give squares of 0.
+      if (invStd[g] == 0 && eps == 0) {
+        throw new NonFiniteResultException(SegmentEdges.constantRule(shape, segments, g));
+      }
     }
     inverseStandardDeviations(invStd, 0, length);
     for (int g = 0, start = 0; g < segments; g++, start += length) {
@@ -203,33 +224,19 @@ final class SegmentNormalizer implements Normalizer {
     }
   }
 
-  /** A power of two that brings any double's square, times any segment length, within range. */
-  private static final double DOWN = 0x1p-600;
+  @Override
+  public String problem(double[] in) {
+    return eps != 0 || in.length != shape.size() ? null : SegmentEdges.constantSegment(in, shape, segments);
+  }
 
-  /**
-   * One segment of values so large (near 1e308) that their deviations or squares overflow a double: the same
-   * computation on the values times 2^-600, which is exact for them and leaves the normalized values unchanged
-   * (eps, scaled the same way, vanishes beside a variance of that size, as it does unscaled). The rare path: the
-   * common one never multiplies.
-   */
-  private void normalizeScaled(double[] in, double[] out, int start, int end) {
-    int length = end - start;
-    double shift = in[start] * DOWN;
-    double sum = 0;
-    for (int i = start; i < end; i++) {
-      sum += in[i] * DOWN - shift;
-    }
-    double m = sum / length;
-    double squares = 0;
-    for (int i = start; i < end; i++) {
-      double d = (in[i] * DOWN - shift) - m;
-      squares += d * d;
-    }
-    double inv = 1.0 / Math.sqrt(squares / length + eps * DOWN * DOWN);
-    for (int i = start; i < end; i++) {
-      int a = affineStride == 1 ? i : i / affineStride;
-      out[i] = ((in[i] * DOWN - shift) - m) * (inv * weight[a]) + bias[a];
-    }
+  @Override
+  public String problem(float[] in) {
+    return eps != 0 || in.length != shape.size() ? null : SegmentEdges.constantSegment(in, shape, segments);
+  }
+
+  @Override
+  public String problem(long[] in) {
+    return eps != 0 || in.length != shape.size() ? null : problem(centered(in, new double[in.length]));
   }
 
   /**

@@ -144,6 +144,9 @@ class ExactMomentsScaleTest {
         assertNearest(exact[1], stats.meanResidual()[0], what + ": mean residual");
         assertNearest(exact[2], stats.variance()[0], what + ": var");
         assertNearest(exact[3], stats.unbiasedVariance()[0], what + ": var_unbiased");
+        double std = ExactReference.nearestSqrt(exact[2].num(), exact[2].den());
+        assertEquals(Double.doubleToRawLongBits(std), Double.doubleToRawLongBits(stats.std()[0]),
+            what + ": std " + stats.std()[0] + ", the root of the exact variance is nearest " + std);
         checked++;
       }
     }
@@ -167,7 +170,8 @@ class ExactMomentsScaleTest {
       BatchStatistics plain = moments.statistics();
       BatchStatistics one = moments.statistics(1.0);
       for (double[][] pair : new double[][][] {{plain.mean(), one.mean()}, {plain.meanResidual(), one.meanResidual()},
-          {plain.variance(), one.variance()}, {plain.unbiasedVariance(), one.unbiasedVariance()}}) {
+          {plain.variance(), one.variance()}, {plain.unbiasedVariance(), one.unbiasedVariance()},
+          {plain.std(), one.std()}}) {
         assertArrayEquals(bits(pair[0]), bits(pair[1]));
       }
       assertEquals(plain.count(), one.count());

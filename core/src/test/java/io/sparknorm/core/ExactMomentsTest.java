@@ -65,6 +65,7 @@ class ExactMomentsTest {
     assertArrayEquals(bits(expected.meanResidual()), bits(actual.meanResidual()), what + ": mean residual");
     assertArrayEquals(bits(expected.variance()), bits(actual.variance()), what + ": var");
     assertArrayEquals(bits(expected.unbiasedVariance()), bits(actual.unbiasedVariance()), what + ": var_unbiased");
+    assertArrayEquals(bits(expected.std()), bits(actual.std()), what + ": std");
   }
 
   /** Each statistic is the exact value correctly rounded (the reference: BigInteger sums, exact comparisons). */
@@ -81,6 +82,8 @@ class ExactMomentsTest {
       double[] actual = {stats.mean()[c], stats.meanResidual()[c], stats.variance()[c], stats.unbiasedVariance()[c]};
       assertArrayEquals(bits(expected), bits(actual), "channel " + c + " of " + shape + ": expected "
           + java.util.Arrays.toString(expected) + ", got " + java.util.Arrays.toString(actual));
+      assertEquals(Double.doubleToRawLongBits(reference.std()), Double.doubleToRawLongBits(stats.std()[c]),
+          "std of channel " + c + " of " + shape + ": expected " + reference.std() + ", got " + stats.std()[c]);
     }
   }
 

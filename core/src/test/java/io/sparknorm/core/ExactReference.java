@@ -78,6 +78,13 @@ final class ExactReference {
       double unbiased = nearest(spread, big.multiply(BigInteger.valueOf(n - 1)).shiftLeft(2 * SCALE));
       return new double[] {mean, residual, var, unbiased};
     }
+
+    /** The standard deviation, the nearest double to the root of the exact variance. */
+    double std() {
+      BigInteger big = BigInteger.valueOf(n);
+      BigInteger spread = big.multiply(squares).shiftLeft(SCALE).subtract(sum.multiply(sum));
+      return nearestSqrt(spread, big.multiply(big).shiftLeft(2 * SCALE));
+    }
   }
 
   /** The exact value of a finite double as a fraction num / 2^1100 (num = x 2^1100, an integer). */
@@ -139,5 +146,41 @@ final class ExactReference {
 
   private static BigInteger error(BigInteger target, BigInteger den, double c) {
     return target.subtract(times2to1100(c).multiply(den)).abs();
+  }
+
+  /**
+   * The double nearest to sqrt(num / den) (num >= 0, den > 0), ties to the even neighbour: the one
+   * x with ((x- + x) / 2)^2 <= num / den <= ((x + x+) / 2)^2, its neighbours' midpoints squared,
+   * compared exactly.
+   */
+  static double nearestSqrt(BigInteger num, BigInteger den) {
+    if (num.signum() < 0 || den.signum() <= 0) {
+      throw new IllegalArgumentException(num + " / " + den);
+    }
+    BigDecimal ratio = new BigDecimal(num).divide(new BigDecimal(den), new MathContext(80));
+    double x = ratio.sqrt(new MathContext(40)).doubleValue();
+    BigDecimal n = new BigDecimal(num);
+    BigDecimal d = new BigDecimal(den);
+    while (true) {
+      if (x > 0) {
+        BigDecimal low = new BigDecimal(x).add(new BigDecimal(Math.nextDown(x))).divide(BigDecimal.valueOf(2));
+        int cmp = n.compareTo(low.pow(2).multiply(d));
+        if (cmp < 0 || (cmp == 0 && odd(x))) {
+          x = Math.nextDown(x);
+          continue;
+        }
+      }
+      BigDecimal high = new BigDecimal(x).add(new BigDecimal(Math.nextUp(x))).divide(BigDecimal.valueOf(2));
+      int cmp = n.compareTo(high.pow(2).multiply(d));
+      if (cmp > 0 || (cmp == 0 && odd(x))) {
+        x = Math.nextUp(x);
+        continue;
+      }
+      return x;
+    }
+  }
+
+  private static boolean odd(double x) {
+    return (Double.doubleToRawLongBits(x) & 1) != 0;
   }
 }

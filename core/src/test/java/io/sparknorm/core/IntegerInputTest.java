@@ -1,6 +1,9 @@
 package io.sparknorm.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.math.BigInteger;
@@ -62,6 +65,7 @@ class IntegerInputTest {
       assertEquals(c.meanResidual()[ch], s.meanResidual()[ch], 0, "mean_residual[" + ch + "]");
       assertEquals(c.variance()[ch], s.variance()[ch], 0, "var[" + ch + "]");
       assertEquals(c.unbiasedVariance()[ch], s.unbiasedVariance()[ch], 0, "var_unbiased[" + ch + "]");
+      assertEquals(c.std()[ch], s.std()[ch], 0, "std[" + ch + "]");
     }
   }
 
@@ -147,6 +151,20 @@ class IntegerInputTest {
     }
     assertEquals(s, sum.toBigDecimal().toBigIntegerExact());
     assertEquals(q, squares.toBigDecimal().toBigIntegerExact());
+  }
+
+  @Test
+  void aConstantSegmentOfWideLongsWithEpsZeroIsRefusedNotWrittenAsNaN() {
+    long wide = (1L << 60) + 1;
+    long[] sample = {wide, wide, wide + 3, wide - 3};
+    Normalizer group = Normalizers.group(Shape.of(4), 2, 0, Affine.none());
+    assertTrue(group.problem(sample).contains("variance 0"), group.problem(sample));
+    assertThrows(NonFiniteResultException.class, () -> group.normalize(sample, new double[4]));
+    long[] apart = {wide, wide + 1, wide + 3, wide - 3};
+    assertNull(group.problem(apart));
+    double[] out = new double[4];
+    group.normalize(apart, out);
+    assertArrayEquals(new double[] {-1, 1, 1, -1}, out, 0);
   }
 
   @Test

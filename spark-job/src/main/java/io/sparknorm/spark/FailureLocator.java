@@ -1,5 +1,6 @@
 package io.sparknorm.spark;
 
+import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Shape;
 import io.sparknorm.sql.InvalidTensorException;
 import io.sparknorm.sql.SqlFunctions;
@@ -23,8 +24,20 @@ import org.apache.spark.sql.functions;
 final class FailureLocator {
   private FailureLocator() {}
 
-  /** What the library attaches to its expressions' failures to find the row afterwards. */
-  record Context(List<String> columns, boolean single, Shape shape, String idCol) implements Serializable {}
+  /**
+   * What the library attaches to its expressions' failures to find the row afterwards; the
+   * normalizer, when set, is asked for the rules of normalizing too ({@link Normalizer#problem}).
+   */
+  record Context(List<String> columns, boolean single, Shape shape, String idCol, Normalizer normalizer)
+      implements Serializable {
+    Context(List<String> columns, boolean single, Shape shape, String idCol) {
+      this(columns, single, shape, idCol, null);
+    }
+
+    Context withNormalizer(Normalizer n) {
+      return new Context(columns, single, shape, idCol, n);
+    }
+  }
 
   static String describe(Throwable failure, Dataset<Row> input) {
     InvalidTensorException invalid = find(failure, InvalidTensorException.class);
@@ -74,8 +87,8 @@ final class FailureLocator {
   private static String locate(Dataset<Row> input, Context context) {
     TensorColumn tensor = context.single() ? TensorColumn.of(input.schema(), context.columns().get(0))
         : TensorColumn.ofScalars(input.schema(), context.columns());
-    Column rule = Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), context.shape()),
-        Columns.expressions(tensor.column())));
+    Column rule = Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), context.shape(),
+        context.normalizer()), Columns.expressions(tensor.column())));
     Column id = context.idCol() == null ? functions.lit(null).cast("string")
         : TensorColumn.quoted(TensorColumn.field(input.schema(), context.idCol()).name()).cast("string");
     return firstInReadOrder(input.select(functions.spark_partition_id().as("p"),

@@ -133,7 +133,15 @@ public final class MiniBatchReplay {
         functions.call_function("div", position, functions.lit((long) batchSize)));
     List<Row> statistics = fitBatches(batched, tensor, shape, error, context, rows, batchSize, batches);
     for (Row row : statistics) {
-      running.update(StatisticsRows.fromRow(row.getStruct(1)));
+      BatchStatistics batch = StatisticsRows.fromRow(row.getStruct(1));
+      try {
+        // As the tasks will build it: statistics it refuses (a channel of variance 0 with eps 0) fail here.
+        Normalizers.batch(batch, spec.eps(), spec.affine());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(column + "mini-batch " + (row.getLong(0) + 1) + " of " + batches + ": "
+            + e.getMessage(), e);
+      }
+      running.update(batch);
     }
 
     Dataset<Row> joined = batched.join(functions.broadcast(table(input, statistics)),

@@ -246,7 +246,8 @@ public final class StatisticsFiles {
   /**
    * count, mean, var, var_unbiased, mean_residual (what rounding the mean to a double lost: a later
    * {@code --stats-in} run reproduces this one to the last digit on data far from zero), std (the
-   * square root of var, what {@code torchvision.transforms.Normalize} takes) and the algorithm.
+   * square root of var, rounded once from the exact variance where fitted; what
+   * {@code torchvision.transforms.Normalize} takes) and the algorithm.
    */
   private static void put(ObjectNode node, BatchStatistics statistics) {
     node.put("count", statistics.count());
@@ -254,7 +255,7 @@ public final class StatisticsFiles {
     JsonFiles.putArray(node, "var", statistics.variance());
     JsonFiles.putArray(node, "var_unbiased", statistics.unbiasedVariance());
     JsonFiles.putArray(node, "mean_residual", statistics.meanResidual());
-    JsonFiles.putArray(node, "std", Arrays.stream(statistics.variance()).map(Math::sqrt).toArray());
+    JsonFiles.putArray(node, "std", statistics.std());
     if (statistics.algorithm() != null) {
       node.put("algorithm", statistics.algorithm());
     }

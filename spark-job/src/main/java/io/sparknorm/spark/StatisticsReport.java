@@ -96,6 +96,7 @@ public final class StatisticsReport {
     double[] weight = spec.affine().weightOrOnes(channels);
     double[] bias = spec.affine().biasOrZeros(channels);
     List<ChannelReport> rows = new ArrayList<>();
+    double[] std = statistics != null ? statistics.std() : null;
     for (int c = 0; c < channels; c++) {
       Histogram outputHistogram;
       if (output != null) {
@@ -111,8 +112,8 @@ public final class StatisticsReport {
         flags.add(new Flag(flagId(flag.getKey()), flag.getValue()));
       }
       String label = labels != null && labels.size() == channels ? labels.get(c) : null;
-      rows.add(new ChannelReport(c, label, input.finiteCount(c), mean, var, Math.sqrt(var), input.min(c),
-          input.max(c), input.quantile(c, 0.01), input.quantile(c, 0.5), input.quantile(c, 0.99),
+      rows.add(new ChannelReport(c, label, input.finiteCount(c), mean, var, std != null ? std[c] : Math.sqrt(var),
+          input.min(c), input.max(c), input.quantile(c, 0.01), input.quantile(c, 0.5), input.quantile(c, 0.99),
           view(input.histogram(c, BINS)), outputHistogram, flags));
     }
     NormalizationResult.Counts counts = run.counts();

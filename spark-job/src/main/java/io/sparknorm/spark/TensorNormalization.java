@@ -62,12 +62,17 @@ public final class TensorNormalization {
         statistics = spec.statistics() != null ? spec.statistics()
             : StatisticsFit.fit(input, tensor, shape, error, context, 1.0);
       }
+      Normalizer normalizer = normalizer(spec, shape, statistics);
+      // Per-sample methods refuse a sample whose result is not finite, a constant segment with eps 0:
+      // then that rule is checked with the others (only then: the check carries the normalizer, whose
+      // affine can be large). Batch norm's statistics were checked where it was built.
+      Normalizer rowRules = spec.method() != NormMethod.BATCH && spec.eps() == 0 ? normalizer : null;
       NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
           new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
-          NormalizeFunction.Normalizers.fixed(normalizer(spec, shape, statistics)), error, error, context);
+          NormalizeFunction.Normalizers.fixed(normalizer), error, error, context.withNormalizer(rowRules));
       Column normalized = Columns.column(SqlFunctions.apply(function, Columns.expressions(tensor.column())));
       Column problem = spec.handleInvalid() == HandleInvalid.ERROR ? null
-          : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape),
+          : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape, rowRules),
               Columns.expressions(tensor.column())));
       return new NormalizationResult(input, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,
           spec.handleInvalid(), resolved.outputCol(), shape, statistics);
@@ -249,6 +254,7 @@ public final class TensorNormalization {
         throw new IllegalArgumentException("column '" + String.join(",", resolved.keys()) + "', " + unseen);
       }
     }
+    checkKeys(keyed, spec);
     Dataset<Row> joined = PerKeyStatistics.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
@@ -260,6 +266,28 @@ public final class TensorNormalization {
         shape), Columns.expressions(tensor.column())));
     return new NormalizationResult(joined, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,
         spec.handleInvalid(), resolved.outputCol(), shape, keyed.global(), keyed);
+  }
+
+  /**
+   * Builds each key's normalizer once on the driver (the rows' are built in the tasks), so that
+   * statistics it refuses (a channel of variance 0 with eps 0) fail naming the key before any row
+   * is normalized.
+   */
+  private static void checkKeys(KeyedStatistics keyed, NormalizeSpec spec) {
+    for (KeyedStatistics.Entry entry : keyed.entries()) {
+      checkNormalizer(entry.statistics(), spec, "key " + keyed.describe(entry.key()));
+    }
+    if (spec.unseenKey() == UnseenKey.GLOBAL && keyed.global() != null) {
+      checkNormalizer(keyed.global(), spec, "the statistics over all rows");
+    }
+  }
+
+  private static void checkNormalizer(BatchStatistics statistics, NormalizeSpec spec, String which) {
+    try {
+      Normalizers.batch(statistics, spec.eps(), spec.affine());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(which + ": " + e.getMessage(), e);
+    }
   }
 
   /** The contract's error line names the column: say which tensor a rule is about. */

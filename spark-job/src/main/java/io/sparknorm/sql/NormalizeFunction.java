@@ -1,6 +1,7 @@
 package io.sparknorm.sql;
 
 import io.sparknorm.core.Affine;
+import io.sparknorm.core.NonFiniteResultException;
 import io.sparknorm.core.Normalizer;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -14,7 +15,8 @@ import org.apache.spark.sql.types.StructType;
  * query is analyzed (every PyTorch rule checked then); per row the tensor is read as one primitive
  * array, checked, normalized in place and written back.
  *
- * <p>An invalid tensor (wrong length, null element, NaN or infinity) fails the query with an
+ * <p>An invalid tensor (wrong length, null element, NaN or infinity, or one whose normalized values
+ * are not finite: a constant segment with eps 0) fails the query with an
  * {@link InvalidTensorException} that names the function, the argument and the rule, or gives NULL
  * (the {@code try_} functions). A null tensor gives NULL, or counts as invalid when the caller
  * says so (the library's {@code error} mode, where a null tensor is a broken row).
@@ -112,14 +114,18 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
     if (problem != null) {
       return invalid(problem);
     }
-    if (values instanceof double[] d) {
-      normalizer.normalize(d, d);
-    } else if (values instanceof float[] f) {
-      normalizer.normalize(f, f);
-    } else {
-      double[] d = new double[TensorReader.length(values)];
-      normalizer.normalize((long[]) values, d);
-      values = d;
+    try {
+      if (values instanceof double[] d) {
+        normalizer.normalize(d, d);
+      } else if (values instanceof float[] f) {
+        normalizer.normalize(f, f);
+      } else {
+        double[] d = new double[TensorReader.length(values)];
+        normalizer.normalize((long[]) values, d);
+        values = d;
+      }
+    } catch (NonFiniteResultException e) {
+      return invalid(e.getMessage()); // a constant segment with eps 0: never NaN written silently
     }
     return reader.toCatalyst(values);
   }

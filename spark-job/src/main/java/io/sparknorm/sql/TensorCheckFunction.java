@@ -1,5 +1,6 @@
 package io.sparknorm.sql;
 
+import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Shape;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
@@ -21,12 +22,24 @@ public final class TensorCheckFunction implements ScalarFunction<Object>, Serial
   private final TensorReader reader;
   private final Shape shape;
   private final boolean naturalShape;
+  /** Also asked, when set, for the rule its normalizing would break ({@link Normalizer#problem}). */
+  private Normalizer normalizer;
 
   private TensorCheckFunction(DataType inputType, TensorReader reader, Shape shape, boolean naturalShape) {
     this.inputType = inputType;
     this.reader = reader;
     this.shape = shape;
     this.naturalShape = naturalShape;
+  }
+
+  /**
+   * The rule a tensor of the normalizer's shape breaks, its normalizing included (a constant segment
+   * with eps 0), or NULL; a null normalizer asks only {@link #problem(TensorReader, Shape)}'s rules.
+   */
+  public static TensorCheckFunction problem(TensorReader reader, Shape shape, Normalizer normalizer) {
+    TensorCheckFunction check = problem(reader, shape);
+    check.normalizer = normalizer;
+    return check;
   }
 
   /** The rule a tensor of this shape (any non-empty length when null) breaks, or NULL. */
@@ -49,6 +62,10 @@ public final class TensorCheckFunction implements ScalarFunction<Object>, Serial
       try {
         values = reader.read(tensor);
         problem = TensorReader.problem(values, shape);
+        if (problem == null && normalizer != null) {
+          problem = values instanceof double[] d ? normalizer.problem(d)
+              : values instanceof float[] f ? normalizer.problem(f) : normalizer.problem((long[]) values);
+        }
       } catch (TensorReader.InvalidValueException e) {
         problem = e.getMessage();
       }

@@ -53,7 +53,11 @@ class ExtremeValuesTest extends JobTestSupport {
 
     /** (x - mean) / sqrt(var + eps), rounded once to a double. */
     double normalized(double x) {
-      return new BigDecimal(x).subtract(mean).divide(variance.add(new BigDecimal(EPS)).sqrt(MC), MC).doubleValue();
+      return normalized(x, EPS);
+    }
+
+    double normalized(double x, double eps) {
+      return new BigDecimal(x).subtract(mean).divide(variance.add(new BigDecimal(eps)).sqrt(MC), MC).doubleValue();
     }
   }
 
@@ -228,5 +232,100 @@ class ExtremeValuesTest extends JobTestSupport {
         assertNormalized(exact, rows.get(r)[i], output.get(r)[i], "row " + r + " element " + i);
       }
     }
+  }
+
+  /**
+   * Layer norm with eps 0 of rows whose deviations square below the smallest double (1e-200,
+   * subnormals): the variance underflows, yet the exact results are ordinary numbers (about -1.22, 0
+   * and 1.22 for the first row), and they must come out right, not as -Infinity, NaN, Infinity.
+   */
+  @Test
+  void layerNormWithEpsZeroOfTinyValuesIsRight() throws IOException {
+    List<double[]> rows = List.of(new double[] {1e-200, 2e-200, 3e-200}, new double[] {4.9e-324, 0.0, 1e-310},
+        new double[] {-3e-170, 1e-170, 5e-171}, new double[] {1, 2, 3});
+    JobRun run = JobRun.of("--input", jsonLines(rows).toString(), "--output", results.resolve("out").toString(),
+        "--method", "layer", "--shape", "3", "--eps", "0");
+    run.assertSucceeded("layer", 4, 4, 0, 0);
+    List<double[]> output = written();
+    for (int r = 0; r < rows.size(); r++) {
+      Exact exact = Exact.of(rows.get(r));
+      for (int i = 0; i < 3; i++) {
+        double y = exact.normalized(rows.get(r)[i], 0);
+        double got = output.get(r)[i];
+        assertTrue(Math.abs(got - y) <= 1e-12 * Math.max(1, Math.abs(y)), "row " + r + " element " + i + ": got "
+            + got + ", exact " + y);
+      }
+    }
+    assertEquals(-Math.sqrt(1.5), output.get(0)[0], 1e-15);
+  }
+
+  private static final String CONSTANT_RULE = "the sample has variance 0 (all its values are equal) and eps is 0: its"
+      + " normalized values are 0/0, not finite";
+
+  /** Rows 0 and 2 normalize; row 1 is constant, whose exact result with eps 0 is 0/0: an invalid row. */
+  private static final List<double[]> WITH_A_CONSTANT_ROW = List.of(new double[] {1, 2, 3},
+      new double[] {5, 5, 5}, new double[] {1e-200, 2e-200, 3e-200});
+
+  private JobRun layerWithEpsZero(String handleInvalid) throws IOException {
+    return JobRun.of("--input", jsonLines(WITH_A_CONSTANT_ROW).toString(), "--output",
+        results.resolve("out").toString(), "--method", "layer", "--shape", "3", "--eps", "0", "--handle-invalid",
+        handleInvalid);
+  }
+
+  @Test
+  void aConstantRowWithEpsZeroIsAnInvalidRowUnderError() throws IOException {
+    layerWithEpsZero("error").assertFailed("error: column 'features', row 1: " + CONSTANT_RULE, results);
+    // Instance norm names the channel.
+    JobRun instance = JobRun.of("--input", jsonLines(List.of(new double[] {1, 2, 3, 4}, new double[] {1, 2, 7, 7}))
+        .toString(), "--output", results.resolve("out").toString(), "--method", "instance", "--shape", "2,2", "--eps",
+        "0");
+    instance.assertFailed("error: column 'features', row 1: channel 1 has variance 0 (all its values are equal) and"
+        + " eps is 0: its normalized values are 0/0, not finite", results);
+  }
+
+  @Test
+  void aConstantRowWithEpsZeroIsDroppedUnderSkip() throws IOException {
+    layerWithEpsZero("skip").assertSucceeded("layer", 3, 2, 1, 0);
+    List<Row> written = spark.read().parquet(results.resolve("out").toString()).orderBy("id").collectAsList();
+    assertEquals(List.of(0L, 2L), written.stream().map(r -> r.getLong(r.fieldIndex("id"))).toList());
+    List<Double> tiny = written.get(1).getList(written.get(1).fieldIndex("features"));
+    assertEquals(-Math.sqrt(1.5), tiny.get(0), 1e-15);
+  }
+
+  @Test
+  void aConstantRowWithEpsZeroIsNullUnderKeep() throws IOException {
+    layerWithEpsZero("keep").assertSucceeded("layer", 3, 3, 0, 1);
+    List<Row> written = spark.read().parquet(results.resolve("out").toString()).orderBy("id").collectAsList();
+    assertEquals(3, written.size());
+    assertTrue(written.get(1).isNullAt(written.get(1).fieldIndex("features")), written.get(1).toString());
+    List<Double> first = written.get(0).getList(written.get(0).fieldIndex("features"));
+    assertEquals(-Math.sqrt(1.5), first.get(0), 1e-15);
+  }
+
+  /** Batch norm with eps 0 and a constant channel would make every value of that channel NaN or infinite: refused. */
+  @Test
+  void batchNormWithEpsZeroAndAConstantChannelIsRefused() throws IOException {
+    Path input = jsonLines(List.of(new double[] {1, 7}, new double[] {2, 7}, new double[] {4, 7}));
+    JobRun.of("--input", input.toString(), "--output", results.resolve("out").toString(), "--method", "batch",
+        "--eps", "0", "--stats-out", results.resolve("stats.json").toString()).assertFailed("error: column 'features':"
+            + " batch norm channel 1 has variance 0 and eps is 0: its normalized values are 0/0 or x/0, not finite;"
+            + " give eps > 0", results);
+  }
+
+  /** Per key and per mini-batch too: the key's (or the mini-batch's) statistics are refused, naming it. */
+  @Test
+  void batchNormWithEpsZeroRefusesAKeyOrAMiniBatchWithAConstantChannel() throws IOException {
+    Path input = dir.resolve("keyed.jsonl");
+    Files.write(input, List.of("{\"id\": 0, \"site\": \"a\", \"features\": [1, 2]}",
+        "{\"id\": 1, \"site\": \"a\", \"features\": [3, 5]}",
+        "{\"id\": 2, \"site\": \"b\", \"features\": [1, 7]}",
+        "{\"id\": 3, \"site\": \"b\", \"features\": [2, 7]}"));
+    String rule = "batch norm channel 1 has variance 0 and eps is 0: its normalized values are 0/0 or x/0, not"
+        + " finite; give eps > 0";
+    JobRun.of("--input", input.toString(), "--output", results.resolve("out").toString(), "--method", "batch",
+        "--by", "site", "--eps", "0").assertFailed("error: column 'features': key site='b': " + rule, results);
+    JobRun.of("--input", input.toString(), "--output", results.resolve("out").toString(), "--method", "batch",
+        "--batch-size", "2", "--order-by", "id", "--eps", "0")
+        .assertFailed("error: column 'features': mini-batch 2 of 2: " + rule, results);
   }
 }

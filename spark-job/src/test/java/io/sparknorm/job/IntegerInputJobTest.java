@@ -123,6 +123,7 @@ class IntegerInputJobTest extends JobTestSupport {
       assertEquals(c.meanResidual()[ch], node.get("mean_residual").get(ch).asDouble(), 0, c + " mean_residual");
       assertEquals(c.variance()[ch], node.get("var").get(ch).asDouble(), 0, c + " var[" + ch + "]");
       assertEquals(c.unbiasedVariance()[ch], node.get("var_unbiased").get(ch).asDouble(), 0, c + " var_unbiased");
+      assertEquals(c.std()[ch], node.get("std").get(ch).asDouble(), 0, c + " std[" + ch + "]");
     }
   }
 
@@ -214,6 +215,24 @@ class IntegerInputJobTest extends JobTestSupport {
       values.add(m.group(1));
     }
     return values;
+  }
+
+  @Test
+  void aConstantGroupOfWideLongsWithEpsZeroIsAnInvalidRow() throws IOException {
+    long wide = (1L << 60) + 1;
+    Path input = dir.resolve("rows.json");
+    Files.write(input, List.of("{\"id\": 0, \"features\": [" + wide + ", " + (wide + 1) + ", 5, 6]}",
+        "{\"id\": 1, \"features\": [" + wide + ", " + wide + ", 5, 6]}"));
+    String[] args = {"--input", input.toString(), "--output", results.resolve("out").toString(), "--method", "group",
+        "--shape", "4", "--groups", "2", "--eps", "0", "--handle-invalid", null};
+    args[args.length - 1] = "error";
+    JobRun.of(args).assertFailed("error: column 'features', row 1: group 0 (channels 0 to 1) has variance 0 (all its"
+        + " values are equal) and eps is 0: its normalized values are 0/0, not finite", results);
+    args[args.length - 1] = "keep";
+    JobRun.of(args).assertSucceeded("group", 2, 2, 0, 1);
+    List<Row> out = spark.read().parquet(results.resolve("out").toString()).orderBy("id").collectAsList();
+    assertEquals(List.of(-1f, 1f, -1f, 1f), out.get(0).getList(out.get(0).fieldIndex("features")));
+    assertEquals(true, out.get(1).isNullAt(out.get(1).fieldIndex("features")));
   }
 
   @Test

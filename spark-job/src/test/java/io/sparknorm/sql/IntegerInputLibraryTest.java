@@ -90,6 +90,7 @@ class IntegerInputLibraryTest {
       assertEquals(c.meanResidual()[ch], s.meanResidual()[ch], 0, c + " mean_residual[" + ch + "]");
       assertEquals(c.variance()[ch], s.variance()[ch], 0, c + " var[" + ch + "]");
       assertEquals(c.unbiasedVariance()[ch], s.unbiasedVariance()[ch], 0, c + " var_unbiased[" + ch + "]");
+      assertEquals(c.std()[ch], s.std()[ch], 0, c + " std[" + ch + "]");
     }
   }
 

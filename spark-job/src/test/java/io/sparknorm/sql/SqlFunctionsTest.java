@@ -134,6 +134,22 @@ class SqlFunctionsTest {
   }
 
   @Test
+  void aConstantTensorWithEpsZeroFailsOrIsNullNeverNaN() {
+    spark.sql("SELECT * FROM VALUES (0, array(1D, 2D, 3D)), (1, array(5D, 5D, 5D)), (2, array(1e-200D, 2e-200D,"
+        + " 3e-200D)) AS t(id, x)").createOrReplaceTempView("flat");
+    assertEquals("layer_norm: tensor argument flat.x: the sample has variance 0 (all its values are equal) and eps is 0:"
+        + " its normalized values are 0/0, not finite; try_layer_norm returns NULL for such a tensor instead",
+        failure("SELECT layer_norm(x, '3', 0D) FROM flat WHERE id = 1"));
+    List<Row> tried = spark.sql("SELECT id, try_layer_norm(x, '3', 0D) FROM flat ORDER BY id").collectAsList();
+    assertNull(tried.get(1).get(1));
+    // The tiny row's variance (6.7e-401) underflows a double; its normalized values are about -1.22, 0 and 1.22.
+    assertEquals(-Math.sqrt(1.5), tried.get(2).<Double>getList(1).get(0), 1e-15);
+    assertEquals(Math.sqrt(1.5), tried.get(2).<Double>getList(1).get(2), 1e-15);
+    assertEquals("batch_norm: batch norm channel 1 has variance 0 and eps is 0: its normalized values are 0/0 or x/0,"
+        + " not finite; give eps > 0", failure("SELECT batch_norm(x, array(0D, 0D, 0D), array(1D, 0D, 1D), 0D) FROM flat"));
+  }
+
+  @Test
   void constantArgumentsAreCheckedBeforeAnyDataIsRead() {
     assertEquals("group_norm: groups 2 does not divide the channel count C = 3 of shape (3,)",
         failure("SELECT group_norm(array(1F, 2F, 3F), '3', 2)"));
