@@ -71,7 +71,7 @@ final class BatchNormalizer implements Normalizer {
       double s = scale[c];
       double b = bias[c];
       for (int i = start; i < start + spatial; i++) {
-        out[i] = ((Normalizer.difference(in[i], p) - f) - r) * s + b;
+        out[i] = ((IntegerPivot.difference(in[i], p) - f) - r) * s + b;
       }
     }
   }

@@ -40,7 +40,7 @@ final class ExactMath {
   /**
    * The double nearest to the square root of {@code num * 2^exp2 / den} (ties to even; below the
    * subnormals, zero), for num >= 0 and den > 0: the root is rounded once, where Math.sqrt of the
-   * rounded rational would round twice and miss by one ulp on about a third of the values.
+   * rounded rational would round twice and can miss by one ulp.
    */
   static double sqrtToDouble(BigInteger num, int exp2, BigInteger den) {
     if (num.signum() < 0 || den.signum() <= 0) {

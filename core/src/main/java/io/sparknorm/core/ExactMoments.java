@@ -133,7 +133,8 @@ public final class ExactMoments implements Serializable {
 
   /**
    * Folds one flat sample of integers in, each as the integer it is: a long beyond 2^53 has no
-   * exact double, so these go straight into the exact sums, unstaged. Integers that doubles hold exactly are cheaper through {@link #update(double[])}.
+   * exact double, so these go straight into the exact sums, unstaged. Integers that doubles hold
+   * exactly are cheaper through {@link #update(double[])}.
    */
   public ExactMoments update(long[] sample) {
     shape.checkLength(sample.length);

@@ -4,8 +4,8 @@ import java.math.BigInteger;
 
 /**
  * Batch statistics from {@link ExactMoments}' exact sums: each the exact rational value (the std
- * the exact root of the exact variance), correctly rounded once (see {@link ExactMoments#statistics(double)} for the formulas). BigInteger work per
- * channel, never per value.
+ * the exact root of the exact variance), correctly rounded once (see {@link
+ * ExactMoments#statistics(double)} for the formulas). BigInteger work per channel, never per value.
  */
 final class ExactStatistics {
   private ExactStatistics() {}

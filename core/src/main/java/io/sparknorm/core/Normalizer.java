@@ -43,19 +43,6 @@ public interface Normalizer extends Serializable {
   void normalize(long[] in, double[] out);
 
   /**
-   * x - pivot as the nearest double: exact integer subtraction (one rounding of the difference),
-   * or, where the difference leaves the long range, the difference of the two doubles (each value
-   * then rounds by less than 2^-53 of the difference).
-   */
-  static double difference(long x, long pivot) {
-    long d = x - pivot;
-    if (((x ^ pivot) & (x ^ d)) < 0) {
-      return (double) x - (double) pivot;
-    }
-    return d;
-  }
-
-  /**
    * The rule a finite sample of {@code shape().size()} values breaks for this normalizer, whose
    * {@link #normalize} would throw a {@link NonFiniteResultException} with it; else null.
    */

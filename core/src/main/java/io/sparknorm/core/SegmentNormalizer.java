@@ -120,7 +120,7 @@ final class SegmentNormalizer implements Normalizer {
     for (int start = 0; start < in.length; start += length) {
       long pivot = in[start];
       for (int i = start; i < start + length; i++) {
-        out[i] = Normalizer.difference(in[i], pivot);
+        out[i] = IntegerPivot.difference(in[i], pivot);
       }
     }
     return out;

@@ -169,8 +169,8 @@ class IntegerInputTest {
 
   @Test
   void aPivotFarFromTheValuesStillSubtractsRight() {
-    assertEquals(0x1p64, Normalizer.difference(Long.MAX_VALUE, Long.MIN_VALUE), 0);
-    assertEquals(-0x1p64, Normalizer.difference(Long.MIN_VALUE, Long.MAX_VALUE), 0);
-    assertEquals(3.0, Normalizer.difference((1L << 53) + 4, (1L << 53) + 1), 0);
+    assertEquals(0x1p64, IntegerPivot.difference(Long.MAX_VALUE, Long.MIN_VALUE), 0);
+    assertEquals(-0x1p64, IntegerPivot.difference(Long.MIN_VALUE, Long.MAX_VALUE), 0);
+    assertEquals(3.0, IntegerPivot.difference((1L << 53) + 4, (1L << 53) + 1), 0);
   }
 }
