@@ -64,6 +64,12 @@ final class BatchNormalizer implements Normalizer {
   @Override
   public void normalize(long[] in, double[] out) {
     int spatial = shape.spatialSize();
+    if (spatial == 1) {
+      for (int c = 0; c < mean.length; c++) {
+        out[c] = ((IntegerPivot.difference(in[c], pivot[c]) - meanLessPivot[c]) - meanResidual[c]) * scale[c] + bias[c];
+      }
+      return;
+    }
     for (int c = 0, start = 0; c < mean.length; c++, start += spatial) {
       long p = pivot[c];
       double f = meanLessPivot[c];
