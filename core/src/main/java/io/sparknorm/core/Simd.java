@@ -66,6 +66,22 @@ final class Simd {
     }
   }
 
+  /** Where the segments' warm-up stands: segments counted, and whether {@link SegmentLanes} has taken over. */
+  record SegmentWarmUp(long counted, boolean warm) {
+    static final SegmentWarmUp COLD = new SegmentWarmUp(0, false);
+  }
+
+  /** The segments' warm-up now (tests that move it take it first, to put it back). */
+  static SegmentWarmUp segmentWarmUp() {
+    return new SegmentWarmUp(scalarSegments, segmentsWarm);
+  }
+
+  /** Sets the segments' warm-up (tests: start cold, then put back what was there). */
+  static void segmentWarmUp(SegmentWarmUp state) {
+    scalarSegments = state.counted();
+    segmentsWarm = state.warm();
+  }
+
   private static boolean check() {
     if ("false".equals(System.getProperty("sparknorm.simd"))) {
       return false;
