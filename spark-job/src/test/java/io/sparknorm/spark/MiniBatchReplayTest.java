@@ -124,6 +124,19 @@ class MiniBatchReplayTest {
     return byId;
   }
 
+  /**
+   * Both outputs hold the same rows, {@code rows} of them (an empty output is no match), each with the same bits (a
+   * null result as null).
+   */
+  private static void assertSameOutputs(TreeMap<Long, double[]> expected, TreeMap<Long, double[]> actual, int rows,
+      String where) {
+    assertEquals(rows, expected.size(), where + ": rows expected");
+    assertEquals(expected.keySet(), actual.keySet(), where + ": row ids");
+    for (long id : expected.keySet()) {
+      assertArrayEquals(expected.get(id), actual.get(id), where + ", row " + id);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Against PyTorch
 
@@ -149,10 +162,7 @@ class MiniBatchReplayTest {
         continue;
       }
       String where = r.name() + " in " + partitions + " partitions";
-      assertEquals(first.keySet(), out.keySet(), where);
-      for (long id : first.keySet()) {
-        assertArrayEquals(first.get(id), out.get(id), where + ", row " + id);
-      }
+      assertSameOutputs(first, out, r.rows().length, where);
       assertArrayEquals(firstResult.running().runningMean(), result.running().runningMean(), where + " running_mean");
       assertArrayEquals(firstResult.running().runningVar(), result.running().runningVar(), where + " running_var");
       assertEquals(firstResult.batches(), result.batches(), where);
@@ -210,9 +220,7 @@ class MiniBatchReplayTest {
     Dataset<Row> input = frame(rows(r), schema(true, false), 3);
     TreeMap<Long, double[]> replayed = outputs(replay(r, input).result().frame());
     TreeMap<Long, double[]> whole = outputs(TensorNormalization.normalize(input, spec(r, false)).frame());
-    for (long id : whole.keySet()) {
-      assertArrayEquals(whole.get(id), replayed.get(id), "row " + id);
-    }
+    assertSameOutputs(whole, replayed, r.rows().length, "one batch of all rows");
   }
 
   @Test
@@ -225,9 +233,7 @@ class MiniBatchReplayTest {
     TreeMap<Long, double[]> expected = outputs(replay(r, frame(readOrder, parquet.schema(), 1)).result().frame());
     Dataset<Row> normalized = replay(r, parquet).result().frame();
     TreeMap<Long, double[]> actual = outputs(normalized);
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), actual.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, actual, r.rows().length, "Parquet in its read order");
     String plan = normalized.queryExecution().executedPlan().toString();
     assertTrue(plan.contains("BroadcastHashJoin") && plan.contains("batch_norm("), plan);
     // No exchange but the broadcast of the statistics table: no row moves.
@@ -252,9 +258,7 @@ class MiniBatchReplayTest {
     Dataset<Row> failing = input.withColumn("copy",
         org.apache.spark.sql.functions.udf(FAIL_ONCE, DataTypes.LongType).apply(input.col("id")));
     TreeMap<Long, double[]> retried = outputs(replay(r, failing).result().frame());
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), retried.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, retried, r.rows().length, "a retried task");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -276,9 +280,7 @@ class MiniBatchReplayTest {
     List<Row> reversed = new ArrayList<>(rows(r));
     Collections.reverse(reversed);
     TreeMap<Long, double[]> expected = outputs(replay(r, frame(reversed, schema(true, false), 1)).result().frame());
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), sorted.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, sorted, r.rows().length, "sorted back into reverse");
     assertEquals(Arrays.asList("id", "k", "features"), Arrays.asList(result.result().frame().columns()));
 
     // And with the order column in the rows' own order, the ordered input's result.
@@ -289,9 +291,7 @@ class MiniBatchReplayTest {
     Collections.shuffle(byId, new Random(11));
     TreeMap<Long, double[]> resorted = outputs(MiniBatchReplay.normalize(frame(byId, schema(true, true), 7),
         spec(r, false), r.batchSize(), "K", r.momentum()).result().frame());
-    for (long id : ordered.keySet()) {
-      assertArrayEquals(ordered.get(id), resorted.get(id), "row " + id);
-    }
+    assertSameOutputs(ordered, resorted, r.rows().length, "sorted back into read order");
   }
 
   @Test
@@ -317,9 +317,7 @@ class MiniBatchReplayTest {
     for (int partitions : new int[] {1, 3}) {
       TreeMap<Long, double[]> actual = outputs(MiniBatchReplay.normalize(frame(input, schema(true, true), partitions),
           spec(r, false), r.batchSize(), "k", r.momentum()).result().frame());
-      for (long id : expected.keySet()) {
-        assertArrayEquals(expected.get(id), actual.get(id), partitions + " partitions, row " + id);
-      }
+      assertSameOutputs(expected, actual, n, partitions + " partitions");
     }
   }
 
@@ -348,10 +346,7 @@ class MiniBatchReplayTest {
       assertEquals(r.batches(), result.batches());
       Dataset<Row> counted = result.result().countedFrame();
       TreeMap<Long, double[]> out = outputs(counted);
-      assertEquals(alone.keySet(), out.keySet(), "the invalid rows are dropped");
-      for (long id : alone.keySet()) {
-        assertArrayEquals(alone.get(id), out.get(id), partitions + " partitions, row " + id);
-      }
+      assertSameOutputs(alone, out, r.rows().length, partitions + " partitions, the invalid rows dropped");
       assertEquals(new NormalizationResult.Counts(r.rows().length + 3, 3, 0), result.result().counts());
     }
   }
@@ -367,6 +362,7 @@ class MiniBatchReplayTest {
     for (long id = 100; id <= 102; id++) {
       assertNull(out.get(id), "row " + id);
     }
+    assertEquals(r.rows().length, alone.size(), "rows without the invalid ones");
     for (long id : alone.keySet()) {
       assertArrayEquals(alone.get(id), out.get(id), "row " + id);
     }
