@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
@@ -126,7 +127,7 @@ class ColumnarStatisticsTest {
   }
 
   @Test
-  void theLibrarysFitOfParquetIsOnePassOverColumnarBatches() throws InterruptedException {
+  void theLibrarysFitOfParquetIsOnePassOverColumnarBatches() throws TimeoutException {
     Dataset<Row> frame = parquet("library", DataTypes.DoubleType, false);
     List<String> callSites = new CopyOnWriteArrayList<>();
     SparkListener listener = new SparkListener() {
@@ -138,11 +139,8 @@ class ColumnarStatisticsTest {
     spark.sparkContext().addSparkListener(listener);
     try {
       TensorNormalization.fitStatistics(frame, new NormalizeSpec(NormMethod.BATCH).shape(SHAPE));
-      long deadline = System.nanoTime() + 10_000_000_000L;
-      while (callSites.isEmpty() && System.nanoTime() < deadline) {
-        Thread.sleep(20);
-      }
-      Thread.sleep(200);
+      // Every event of the fit's jobs has been posted by now; this returns once the listener has seen them all.
+      spark.sparkContext().listenerBus().waitUntilEmpty();
     } finally {
       spark.sparkContext().removeSparkListener(listener);
     }
