@@ -32,7 +32,7 @@ import picocli.CommandLine.Mixin;
  * Every failure prints one {@code error:} line on standard error and leaves nothing at the output
  * path nor at the {@code --stats-out} path.
  */
-@Command(name = "sparknorm", mixinStandardHelpOptions = true, version = "sparknorm 0.1.0",
+@Command(name = "sparknorm", mixinStandardHelpOptions = true, versionProvider = JobVersion.class,
     sortOptions = false, usageHelpWidth = 110,
     description = "Normalizes a tensor column of a dataset like torch.nn.functional's batch_norm, layer_norm,"
         + " instance_norm and group_norm.",

@@ -1,11 +1,16 @@
-package io.sparknorm.report;
+package io.sparknorm.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.sparknorm.job.NormalizeJob;
+import io.sparknorm.report.ChannelReport;
+import io.sparknorm.report.Report;
+import io.sparknorm.report.Chromium;
+import io.sparknorm.report.Flag;
+import io.sparknorm.report.Histogram;
+import io.sparknorm.report.ReportPage;
 import io.sparknorm.spark.LocalSpark;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

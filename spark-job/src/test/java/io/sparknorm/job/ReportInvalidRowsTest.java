@@ -1,4 +1,4 @@
-package io.sparknorm.report;
+package io.sparknorm.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,6 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.core.ChannelSketches;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
+import io.sparknorm.report.ChannelReport;
+import io.sparknorm.report.Report;
+import io.sparknorm.report.ReportPage;
 import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.LocalSpark;
 import io.sparknorm.spark.NormalizeSpec;

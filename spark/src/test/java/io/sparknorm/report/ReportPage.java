@@ -11,7 +11,7 @@ import java.util.regex.Pattern;
  * Reads a report page back (the HTML as rendered or the DOM Chromium dumped): the channel rows in document order, with
  * their attributes, cells and histograms, and the summary items. Regular expressions over the page's fixed markup.
  */
-final class ReportPage {
+public final class ReportPage {
   private static final String ATTRS = "((?:[^>\"]|\"[^\"]*\")*)";
   private static final Pattern ROW =
       Pattern.compile("<tr (class=\"channel[^\"]*\"" + ATTRS.substring(1) + ">(.*?)</tr>", Pattern.DOTALL);
@@ -22,31 +22,31 @@ final class ReportPage {
   private static final Pattern SUMMARY = Pattern.compile("<div class=\"item[^\"]*\" data-key=\"([\\w-]+)\" "
       + "data-value=\"([^\"]*)\"><dt>[^<]*</dt><dd>([^<]*)</dd>");
 
-  record Svg(Map<String, String> attrs, String body) {
-    String cls() {
+  public record Svg(Map<String, String> attrs, String body) {
+    public String cls() {
       return attrs.get("class");
     }
   }
 
-  record Row(Map<String, String> attrs, Map<String, String> cells, List<Svg> svgs) {
-    int channel() {
+  public record Row(Map<String, String> attrs, Map<String, String> cells, List<Svg> svgs) {
+    public int channel() {
       return Integer.parseInt(attrs.get("data-channel"));
     }
 
-    boolean hidden() {
+    public boolean hidden() {
       return attrs.containsKey("hidden");
     }
 
-    String attr(String name) {
+    public String attr(String name) {
       return attrs.get(name);
     }
   }
 
-  final String html;
-  final List<Row> rows = new ArrayList<>();
-  final Map<String, String[]> summary = new LinkedHashMap<>();
+  public final String html;
+  public final List<Row> rows = new ArrayList<>();
+  public final Map<String, String[]> summary = new LinkedHashMap<>();
 
-  ReportPage(String html) {
+  public ReportPage(String html) {
     this.html = html;
     Matcher m = ROW.matcher(html);
     while (m.find()) {
@@ -68,15 +68,15 @@ final class ReportPage {
     }
   }
 
-  List<Row> visible() {
+  public List<Row> visible() {
     return rows.stream().filter(r -> !r.hidden()).toList();
   }
 
-  List<Integer> visibleChannels() {
+  public List<Integer> visibleChannels() {
     return visible().stream().map(Row::channel).toList();
   }
 
-  static int count(String html, String needle) {
+  public static int count(String html, String needle) {
     int n = 0;
     for (int i = html.indexOf(needle); i >= 0; i = html.indexOf(needle, i + needle.length())) {
       n++;
@@ -84,7 +84,7 @@ final class ReportPage {
     return n;
   }
 
-  static Map<String, String> attrs(String text) {
+  public static Map<String, String> attrs(String text) {
     Map<String, String> attrs = new LinkedHashMap<>();
     Matcher a = ATTR.matcher(text);
     while (a.find()) {
@@ -93,7 +93,7 @@ final class ReportPage {
     return attrs;
   }
 
-  static String unescape(String s) {
+  public static String unescape(String s) {
     return s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&#39;", "'")
         .replace("&amp;", "&");
   }

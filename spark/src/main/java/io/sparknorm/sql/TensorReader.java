@@ -3,7 +3,6 @@ package io.sparknorm.sql;
 import io.sparknorm.core.Shape;
 import java.io.Serializable;
 import java.util.Arrays;
-import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
@@ -14,6 +13,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.DecimalType;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.UserDefinedType;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarArray;
 import org.apache.spark.unsafe.Platform;
@@ -55,7 +55,7 @@ public final class TensorReader implements Serializable {
 
   /** A reader for values of this type, or null when no tensor can be read from it. */
   public static TensorReader forType(DataType type) {
-    if (type.equals(SQLDataTypes.VectorType())) {
+    if (isMlVector(type)) {
       return new TensorReader(Kind.VECTOR, type, DataTypes.DoubleType, true, null);
     }
     if (type.equals(DataTypes.StringType)) {
@@ -120,7 +120,7 @@ public final class TensorReader implements Serializable {
   /** The Spark type of a normalized tensor: a vector for a vector, else array of double or float. */
   public DataType outputType() {
     if (kind == Kind.VECTOR) {
-      return SQLDataTypes.VectorType();
+      return type;
     }
     return DataTypes.createArrayType(doublePrecision ? DataTypes.DoubleType : DataTypes.FloatType, false);
   }
@@ -390,5 +390,14 @@ public final class TensorReader implements Serializable {
     InvalidValueException(String rule) {
       super(rule, null, false, false);
     }
+  }
+
+  /**
+   * True for Spark ML's vector type, known by its class name so that SQL-only sessions (spark-sql without
+   * spark-mllib on the class path) never load an ML class.
+   */
+  private static boolean isMlVector(DataType type) {
+    return type instanceof UserDefinedType<?> udt
+        && udt.getClass().getName().equals("org.apache.spark.ml.linalg.VectorUDT");
   }
 }

@@ -5,6 +5,7 @@ import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.SparknormVersion;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
@@ -27,7 +28,7 @@ public final class SqlFunctions {
   /** One SQL function: its name, its documentation and how to build it from its arguments. */
   public record Definition(String name, ExpressionInfo info, Function<List<Expression>, Expression> builder) {}
 
-  private static final String SINCE = "0.1.0";
+  private static final String SINCE = SparknormVersion.release();
   private static final String GROUP = "math_funcs";
 
   private static final String TENSOR_ARG = "      * tensor - the sample, stored flat, channels first: an array of float, double, int,"
