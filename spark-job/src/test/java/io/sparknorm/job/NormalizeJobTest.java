@@ -354,6 +354,13 @@ class NormalizeJobTest {
   }
 
   @Test
+  void versionIsThePomsVersion() {
+    Run version = run("--version");
+    assertEquals(0, version.exit());
+    assertEquals("sparknorm " + System.getProperty("sparknorm.project.version"), version.out().strip());
+  }
+
+  @Test
   void formatsFollowTheExtension() {
     assertEquals("json", Formats.fromExtension("data/digits.jsonl"));
     assertEquals("json", Formats.fromExtension("s3a://b/x.JSON"));
