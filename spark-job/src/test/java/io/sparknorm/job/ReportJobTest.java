@@ -9,7 +9,7 @@ import io.sparknorm.report.ChannelReport;
 import io.sparknorm.report.Report;
 import io.sparknorm.report.Chromium;
 import io.sparknorm.report.Flag;
-import io.sparknorm.report.Histogram;
+import io.sparknorm.report.ChannelHistogram;
 import io.sparknorm.report.ReportPage;
 import io.sparknorm.spark.LocalSpark;
 import java.io.ByteArrayOutputStream;
@@ -144,7 +144,7 @@ class ReportJobTest {
     assertEquals(1, layer.channels().size());
     ChannelReport pixelsChannel = layer.channels().get(0);
     assertEquals(1797 * 64, pixelsChannel.count());
-    Histogram output = pixelsChannel.output();
+    ChannelHistogram output = pixelsChannel.output();
     assertTrue(output.lo() < -0.5 && output.hi() > 1, output.toString());
     assertEquals(1797 * 64, output.total(), 0.0);
   }

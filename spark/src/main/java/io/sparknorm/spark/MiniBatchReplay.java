@@ -148,7 +148,7 @@ public final class MiniBatchReplay {
         functions.col(BATCH).equalTo(functions.col(TABLE_BATCH)), "left");
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        NormalizeFunction.NormalizerSource.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
         error, error, context);
     Column normalized = Columns.column(SqlFunctions.apply(function,
         Columns.expressions(tensor.column(), functions.col(STATISTICS))));

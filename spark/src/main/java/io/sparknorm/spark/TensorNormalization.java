@@ -69,7 +69,7 @@ public final class TensorNormalization {
       Normalizer rowRules = spec.method() != NormMethod.BATCH && spec.eps() == 0 ? normalizer : null;
       NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
           new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
-          NormalizeFunction.Normalizers.fixed(normalizer), error, error, context.withNormalizer(rowRules));
+          NormalizeFunction.NormalizerSource.fixed(normalizer), error, error, context.withNormalizer(rowRules));
       Column normalized = Columns.column(SqlFunctions.apply(function, Columns.expressions(tensor.column())));
       Column problem = spec.handleInvalid() == HandleInvalid.ERROR ? null
           : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape, rowRules),
@@ -148,7 +148,7 @@ public final class TensorNormalization {
     TensorColumn tensor = resolved.tensor();
     return withColumnName(tensor, () -> {
       Shape shape = resolved.shape() != null ? resolved.shape() : inferShape(input, tensor);
-      return PerKeyStatistics.fit(input, tensor, resolved.keys(), shape, spec.handleInvalid() == HandleInvalid.ERROR,
+      return KeyedBatchNorm.fit(input, tensor, resolved.keys(), shape, spec.handleInvalid() == HandleInvalid.ERROR,
           resolved.context(shape), spec.statisticsScale());
     });
   }
@@ -201,7 +201,7 @@ public final class TensorNormalization {
     if (spec.statistics() != null) {
       throw new IllegalArgumentException("by: give statistics per key, not one set for all rows");
     }
-    List<String> keys = PerKeyStatistics.resolve(schema, spec.by(), tensor);
+    List<String> keys = KeyedBatchNorm.resolve(schema, spec.by(), tensor);
     if (keys.contains(outputCol)) {
       throw new IllegalArgumentException("by: column '" + outputCol + "' is also the output column");
     }
@@ -246,22 +246,22 @@ public final class TensorNormalization {
     boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
     KeyedStatistics keyed = spec.keyedStatistics();
     if (keyed == null) {
-      keyed = PerKeyStatistics.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
+      keyed = KeyedBatchNorm.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
     } else if (spec.unseenKey() == UnseenKey.ERROR) {
       // Fitted statistics cover every key; given ones may not: find such a row before writing anything.
-      String unseen = PerKeyStatistics.firstUnseenKey(input, keyed, resolved.idCol());
+      String unseen = KeyedBatchNorm.firstUnseenKey(input, keyed, resolved.idCol());
       if (unseen != null) {
         throw new IllegalArgumentException("column '" + String.join(",", resolved.keys()) + "', " + unseen);
       }
     }
     checkKeys(keyed, spec);
-    Dataset<Row> joined = PerKeyStatistics.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
+    Dataset<Row> joined = KeyedBatchNorm.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        NormalizeFunction.NormalizerSource.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
         error, error, context);
     Column normalized = Columns.column(SqlFunctions.apply(function,
-        Columns.expressions(tensor.column(), PerKeyStatistics.statisticsColumn())));
+        Columns.expressions(tensor.column(), KeyedBatchNorm.statisticsColumn())));
     Column problem = error ? null : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(),
         shape), Columns.expressions(tensor.column())));
     return new NormalizationResult(joined, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,

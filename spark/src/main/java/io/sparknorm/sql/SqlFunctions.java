@@ -111,7 +111,7 @@ public final class SqlFunctions {
             throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
           }
           return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader,
-              NormalizeFunction.Normalizers.fixed(normalizer), !isTry, false, null), args);
+              NormalizeFunction.NormalizerSource.fixed(normalizer), !isTry, false, null), args);
         });
   }
 
@@ -145,21 +145,21 @@ public final class SqlFunctions {
       }
       double eps = a.eps(next);
       Affine affine = a.affine(next + 1);
-      NormalizeFunction.Normalizers normalizers;
+      NormalizeFunction.NormalizerSource source;
       try {
         BatchStatistics constant = struct ? a.constantStatistics(1) : a.meanAndVar(1);
         if (constant != null) {
           // Checks every rule now; shapes of the statistics' (C,) with other spatial sizes are built per length.
           Normalizer whole = Normalizers.batch(constant, eps, affine);
-          normalizers = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
-              : NormalizeFunction.Normalizers.fixed(whole);
+          source = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
+              : NormalizeFunction.NormalizerSource.fixed(whole);
         } else {
-          normalizers = new StatisticsArgument(a.statisticsType(1), eps, affine);
+          source = new StatisticsArgument(a.statisticsType(1), eps, affine);
         }
       } catch (IllegalArgumentException e) {
         throw e.getMessage().startsWith(name) ? e : new IllegalArgumentException(name + ": " + e.getMessage(), e);
       }
-      return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader, normalizers, !isTry, false, null), args);
+      return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader, source, !isTry, false, null), args);
     });
   }
 

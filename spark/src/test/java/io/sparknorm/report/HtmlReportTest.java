@@ -108,8 +108,8 @@ class HtmlReportTest {
     assertTrue(input.body().contains(">all 3</text>"), input.body());
     String empty = HtmlReport.render(new Report("batch", "(1)", null, null, null, null, 0, 0, 0, 0, 0, null, 1e-5,
         null, List.of(new ChannelReport(0, null, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-            Double.NaN, Double.NaN, Double.NaN, Histogram.uniform(0, 0, new double[4]),
-            Histogram.uniform(0, 0, new double[4]), null))));
+            Double.NaN, Double.NaN, Double.NaN, ChannelHistogram.uniform(0, 0, new double[4]),
+            ChannelHistogram.uniform(0, 0, new double[4]), null))));
     assertTrue(empty.contains(">no values</text>"));
     assertTrue(empty.contains("data-mean=\"NaN\""));
   }
