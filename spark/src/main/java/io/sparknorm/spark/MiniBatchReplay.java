@@ -50,9 +50,6 @@ import org.apache.spark.sql.types.StructType;
  * later pass reads that one sorted copy, so the positions cannot differ between passes.
  */
 public final class MiniBatchReplay {
-  /** PyTorch's default momentum. */
-  public static final double DEFAULT_MOMENTUM = 0.1;
-
   private static final String PARTITION = "__sparknorm_partition";
   private static final String INDEX = "__sparknorm_index";
   private static final String BATCH = "__sparknorm_batch";
@@ -85,7 +82,7 @@ public final class MiniBatchReplay {
    * @param orderBy null to take the rows in the input's read order; else a column to sort them by,
    *     ascending, stably (ties keep read order), as Spark sorts: nulls first, NaN last, -0.0
    *     equal to 0.0
-   * @param momentum in [0, 1]; {@link #DEFAULT_MOMENTUM} is PyTorch's
+   * @param momentum in [0, 1]; {@link RunningStatistics#DEFAULT_MOMENTUM} is PyTorch's
    * @throws IllegalArgumentException for an option or a spec that breaks a rule, naming it
    *     ({@code batch-size}, {@code momentum}, {@code order-by}), before any data is read; when no
    *     row is valid; when a mini-batch has one value per channel (PyTorch's rule), naming it

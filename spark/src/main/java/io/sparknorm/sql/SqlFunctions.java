@@ -35,7 +35,8 @@ public final class SqlFunctions {
       + " long, short, byte or decimal, a Spark ML vector, or JSON array text in a string. NULL gives NULL.\n";
   private static final String SHAPE_ARG = "      * shape - one sample's shape, channels first: a string such as '3,32,32' or an array"
       + " of ints. Constant.\n";
-  private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default 1e-5. Constant.\n";
+  private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default "
+      + Normalizers.DEFAULT_EPS_TEXT + ". Constant.\n";
   private static final String RESULT = "    The result is array<double> for double or decimal input, array<float> for float and"
       + " integer input (computed on the integers' exact values, rounded once), a vector for a vector.\n";
 
