@@ -92,8 +92,7 @@ public final class SqlFunctions {
       String examples) {
     String name = (isTry ? "try_" : "") + method;
     String shownUsage = isTry ? usage.replace(" - ", " - Like " + method + ", but NULL for an invalid tensor. ") : usage;
-    return new Definition(name, info(name, NormalizeFunction.class, shownUsage, arguments,
-        examples.replace("SELECT _FUNC_", "SELECT _FUNC_"), GROUP), args -> {
+    return new Definition(name, info(name, NormalizeFunction.class, shownUsage, arguments, examples, GROUP), args -> {
           Arguments a = new Arguments(name, args, min, max, usage);
           TensorReader reader = a.tensor();
           Shape shape = a.shape(1);
