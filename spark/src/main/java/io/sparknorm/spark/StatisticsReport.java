@@ -33,7 +33,7 @@ import org.apache.spark.sql.functions;
  */
 public final class StatisticsReport {
   /** Histogram bins per channel: enough to see two bumps, few enough for 1,000 channels on a page. */
-  public static final int BINS = 32;
+  static final int BINS = 32;
 
   private StatisticsReport() {}
 

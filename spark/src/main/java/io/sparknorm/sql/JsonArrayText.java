@@ -1,7 +1,7 @@
 package io.sparknorm.sql;
 
 /** Tensors as JSON array text in a string, the form CSV holds them in (CSV has no arrays). */
-public final class JsonArrayText {
+final class JsonArrayText {
   private JsonArrayText() {}
 
   /**
@@ -9,7 +9,7 @@ public final class JsonArrayText {
    *
    * @throws TensorReader.InvalidValueException naming the text when it is anything else
    */
-  public static double[] parse(String text) {
+  static double[] parse(String text) {
     String body = text.strip();
     if (body.length() < 2 || body.charAt(0) != '[' || body.charAt(body.length() - 1) != ']') {
       throw new TensorReader.InvalidValueException("value " + quote(text) + " is not a JSON array of numbers");

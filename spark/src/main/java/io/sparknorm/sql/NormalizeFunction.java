@@ -20,6 +20,9 @@ import org.apache.spark.sql.types.StructType;
  * {@link InvalidTensorException} that names the function, the argument and the rule, or gives NULL
  * (the {@code try_} functions). A null tensor gives NULL, or counts as invalid when the caller
  * says so (the library's {@code error} mode, where a null tensor is a broken row).
+ *
+ * <p>Internal: public because Spark's generated code calls {@code invoke}, and for
+ * {@code io.sparknorm.spark}, which builds it; not part of the API.
  */
 public final class NormalizeFunction implements ScalarFunction<Object>, Serializable {
   private static final long serialVersionUID = 1L;
@@ -91,7 +94,7 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
   }
 
   /** How many leading arguments the function reads per row (through {@code invoke}): 1 or 2. */
-  public int perRowArguments() {
+  int perRowArguments() {
     return source.readsStatistics() ? 2 : 1;
   }
 

@@ -21,12 +21,15 @@ import scala.jdk.javaapi.CollectionConverters;
  * <p>A builder reads the constant arguments once, checks every PyTorch rule, and returns a Catalyst
  * expression over a function of the core: {@link NormalizeFunction} (scalar) or
  * {@link BatchNormStatsFunction} (aggregate).
+ *
+ * <p>Internal: public only for {@code io.sparknorm.spark}, which builds the same expressions with
+ * {@link #apply} and {@link #aggregate}; not part of the API (the SQL functions are, by name).
  */
 public final class SqlFunctions {
   private SqlFunctions() {}
 
   /** One SQL function: its name, its documentation and how to build it from its arguments. */
-  public record Definition(String name, ExpressionInfo info, Function<List<Expression>, Expression> builder) {}
+  record Definition(String name, ExpressionInfo info, Function<List<Expression>, Expression> builder) {}
 
   private static final String SINCE = SparknormVersion.release();
   private static final String GROUP = "math_funcs";
@@ -41,7 +44,7 @@ public final class SqlFunctions {
       + " integer input (computed on the integers' exact values, rounded once), a vector for a vector.\n";
 
   /** Every function, in the order of the README. */
-  public static List<Definition> all() {
+  static List<Definition> all() {
     List<Definition> all = new ArrayList<>();
     for (boolean isTry : new boolean[] {false, true}) {
       all.add(perSample("layer_norm", isTry, 2, 5,

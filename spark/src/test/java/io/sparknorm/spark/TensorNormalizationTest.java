@@ -358,20 +358,6 @@ class TensorNormalizationTest {
   }
 
   @Test
-  void jsonArrayTextParsing() {
-    assertArrayEquals(new double[] {1e-3, -2, 0.5}, io.sparknorm.sql.JsonArrayText.parse("[1e-3,-2, 0.5]"), 0.0);
-    assertEquals(0, io.sparknorm.sql.JsonArrayText.parse("[ ]").length);
-    for (String bad : List.of("", "1,2", "[1,2", "[1,,2]", "[1,\"2\"]", "[1,2f]", "[0x10]")) {
-      io.sparknorm.sql.TensorReader.InvalidValueException e = assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class,
-          () -> io.sparknorm.sql.JsonArrayText.parse(bad));
-      assertTrue(e.getMessage().contains("is not a JSON array of numbers"), e.getMessage());
-    }
-    assertEquals("null value at index 1",
-        assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class, () -> io.sparknorm.sql.JsonArrayText.parse("[1,null]"))
-            .getMessage());
-  }
-
-  @Test
   void givenStatisticsAreUsedAsTheyAre() {
     Dataset<Row> input = frame(DataTypes.createArrayType(DataTypes.DoubleType), v -> typedArray(v, DataTypes.DoubleType));
     Shape shape = Shape.of(2, 3);
