@@ -9,9 +9,9 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
  * The element vector behind an array of a column batch (what Spark's Parquet reader gives the
  * generated code of a query). Spark keeps it in a private field of {@link ColumnarArray}, and its
  * public {@link ColumnVector#hasNull()} answers for a whole batch whether any element is null;
- * without it a tensor's elements are checked for null one virtual call each, which cost about a
- * tenth of the CPU of reading and normalizing a batch of 64-element rows. Spark's own
- * {@code ColumnarArray.copy()} asks the same question of the same vector.
+ * without it a tensor's elements are checked for null one virtual call each, a cost that shows
+ * beside reading and normalizing short rows (benchmarks/PERFORMANCE-LOG.md has the figure).
+ * Spark's own {@code ColumnarArray.copy()} asks the same question of the same vector.
  *
  * <p>Read through a variable handle found once; where a Spark release has no such field (or the
  * JVM does not open it), the handle is absent and callers check each element (slower, never
