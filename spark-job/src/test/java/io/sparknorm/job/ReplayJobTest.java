@@ -196,15 +196,7 @@ class ReplayJobTest extends JobTestSupport {
     if (r.weight() == null && r.bias() == null) {
       return;
     }
-    ObjectNode affine = JSON.createObjectNode();
-    if (r.weight() != null) {
-      Arrays.stream(r.weight()).forEach(affine.putArray("weight")::add);
-    }
-    if (r.bias() != null) {
-      Arrays.stream(r.bias()).forEach(affine.putArray("bias")::add);
-    }
-    Path file = dir.resolve("affine.json");
-    Files.writeString(file, affine.toString());
+    Path file = GoldenFiles.writeAffine(dir.resolve("affine.json"), r.weight(), r.bias());
     args.addAll(List.of("--affine", file.toString()));
   }
 

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.GoldenFiles.Replay;
 import io.sparknorm.core.NormMethod;
@@ -175,15 +176,8 @@ class MiniBatchReplayTest {
     for (int s = 0; s < r.rows().length; s++) {
       double[] actual = out.get((long) s);
       for (int i = 0; i < actual.length; i++) {
-        String where = r.name() + " row " + s + " element " + i;
-        double torch = r.outputs()[s][i];
-        double allowed = r.tolerance() * Math.max(1, Math.abs(torch));
-        if (r.exactOutputs() != null) {
-          double exact = r.exactOutputs()[s][i];
-          assertEquals(exact, actual[i], r.tolerance() * Math.max(1, Math.abs(exact)), where + " (exact)");
-          allowed = Math.max(allowed, 2 * Math.abs(torch - exact));
-        }
-        assertEquals(torch, actual[i], allowed, where + " (torch)");
+        GoldenChecks.assertValue(r.outputs()[s][i], r.exactOutputs() != null ? r.exactOutputs()[s][i] : Double.NaN,
+            actual[i], r.tolerance(), r.name() + " row " + s + " element " + i);
       }
     }
     assertEquals(r.batches(), result.batches(), r.name() + " batches");
