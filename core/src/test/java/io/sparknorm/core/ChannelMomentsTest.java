@@ -28,20 +28,9 @@ class ChannelMomentsTest {
    * once to double.
    */
   private static double[] exactMeanAndVariance(double[] values) {
-    MathContext mc = MathContext.DECIMAL128;
-    BigDecimal sum = BigDecimal.ZERO;
-    for (double v : values) {
-      sum = sum.add(new BigDecimal(v));
-    }
-    BigDecimal n = BigDecimal.valueOf(values.length);
-    BigDecimal mean = sum.divide(n, mc);
-    BigDecimal squares = BigDecimal.ZERO;
-    for (double v : values) {
-      BigDecimal d = new BigDecimal(v).subtract(mean);
-      squares = squares.add(d.multiply(d));
-    }
-    return new double[] {mean.doubleValue(), squares.divide(n, mc).doubleValue(),
-        squares.divide(n.subtract(BigDecimal.ONE), mc).doubleValue()};
+    ReferenceMoments exact = ReferenceMoments.of(MathContext.DECIMAL128, values);
+    return new double[] {exact.mean().doubleValue(), exact.variance().doubleValue(),
+        exact.unbiasedVariance().doubleValue()};
   }
 
   private static double relativeError(double actual, double expected) {
