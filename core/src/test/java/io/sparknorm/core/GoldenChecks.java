@@ -19,7 +19,17 @@ import java.util.Locale;
  * off reported together.
  */
 public final class GoldenChecks {
+  /** The normalization cases and running-statistics goldens that data/golden/generate.py writes. */
+  public static final int CASES = 47;
+  public static final int RUNNING = 3;
+
   private GoldenChecks() {}
+
+  /** Every golden case and running-statistics golden is read: none lost to a moved folder or a renamed file. */
+  public static void assertEveryGoldenIsRead() {
+    assertEquals(CASES, GoldenFiles.cases().size(), "golden cases in " + GoldenFiles.dataDir());
+    assertEquals(RUNNING, GoldenFiles.running().size(), "running-statistics goldens in " + GoldenFiles.dataDir());
+  }
 
   /**
    * One value of an in-process result: within {@code tolerance} (relative above 1) of the exact value where known

@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
+import io.sparknorm.testing.ChildProcess;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +26,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,37 +59,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Runs two spark-submits at a time (see {@link JobSubmitter}); each input row carries its number in {@code row}
  * and a pass-through column {@code tag}, and the output is matched to the input by {@code row}.
  */
+@ExtendWith(SubmitSuite.class)
 class GoldenSubmitIT {
 
-  private static final int EXPECTED_CASES = 47;
-
+  /** Set by {@link SubmitSuite}. */
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
-
-  @BeforeAll
-  static void start() {
-    work = WorkDir.create("golden");
-    submit = new JobSubmitter("GoldenSubmitIT", work.root());
-    spark = TestSpark.start("GoldenSubmitIT inputs");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
-    } finally {
-      try {
-        TestSpark.stop(spark);
-      } finally {
-        if (work != null) {
-          work.close();
-        }
-      }
-    }
-  }
 
   /**
    * (b)'s cases: every float32 case, in its dtype (float arrays in Parquet, float out). The float64 cases go through the
@@ -115,8 +91,7 @@ class GoldenSubmitIT {
 
   @Test
   void everyGoldenCaseIsThere() {
-    assertEquals(EXPECTED_CASES, GoldenFiles.cases().size(), "golden cases in " + GoldenFiles.dataDir());
-    assertEquals(3, GoldenFiles.running().size(), "running-statistics goldens in " + GoldenFiles.dataDir());
+    GoldenChecks.assertEveryGoldenIsRead();
     assertEquals(List.of("batch", "group", "instance", "layer"), jsonCases().map(c -> c.method().id()).sorted().toList(),
         "(a) has one case per method");
   }
@@ -143,7 +118,7 @@ class GoldenSubmitIT {
     Path output = dir.resolve("output.parquet");
     Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
 
-    SparkSubmitProcess.Result result = submit.run(c.name() + " json->parquet",
+    ChildProcess.Result result = submit.run(c.name() + " json->parquet",
         jobArgs(c, dir, input, "json", output, "parquet", stats));
 
     assertEquals(0, result.exitCode(), result::describe);
@@ -175,7 +150,7 @@ class GoldenSubmitIT {
     Path output = dir.resolve("output.json");
     Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
 
-    SparkSubmitProcess.Result result = submit.run(c.name() + " parquet->json",
+    ChildProcess.Result result = submit.run(c.name() + " parquet->json",
         jobArgs(c, dir, input, "parquet", output, "json", stats));
 
     assertEquals(0, result.exitCode(), result::describe);
@@ -234,7 +209,7 @@ class GoldenSubmitIT {
           .toString()));
     }
 
-    SparkSubmitProcess.Result result = submit.run(r.name() + " eval (--stats-in)", args);
+    ChildProcess.Result result = submit.run(r.name() + " eval (--stats-in)", args);
 
     assertEquals(0, result.exitCode(), result::describe);
     assertSummary(result, batch.length);
@@ -299,7 +274,7 @@ class GoldenSubmitIT {
   }
 
   /** The summary line on standard output: all rows in and out, none skipped. */
-  private static void assertSummary(SparkSubmitProcess.Result result, int rows) {
+  private static void assertSummary(ChildProcess.Result result, int rows) {
     String out = result.stdout();
     assertTrue(out.contains("rows_in=" + rows + " ") && out.contains("rows_out=" + rows + " ")
         && out.contains("rows_skipped=0"), () -> "summary line: " + result.describe());

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -63,13 +64,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class SparkConnectIT {
 
-  private static final int EXPECTED_CASES = 47;
   private static final String EXTENSIONS = "io.sparknorm.sql.SparknormExtensions";
 
   private static WorkDir work;
   private static ConnectServer server;
   private static ConnectClient client;
-  private static ConnectClient.Result run;
+  private static ChildProcess.Result run;
   /** The client's output lines by kind|case|api. */
   private static final Map<String, JsonNode> LINES = new LinkedHashMap<>();
 
@@ -87,7 +87,7 @@ class SparkConnectIT {
         "--conf", "spark.sql.extensions=" + EXTENSIONS,
         "--conf", "spark.sql.shuffle.partitions=2"), Duration.ofMinutes(3));
     run = client.run(List.of(server.url(), plan.toString()), work.newDir("client"), Duration.ofMinutes(10));
-    for (JsonNode line : run.jsonLines()) {
+    for (JsonNode line : ConnectClient.jsonLines(run)) {
       String key = line.path("kind").asText() + "|" + line.path("case").asText("") + "|" + line.path("api").asText("");
       LINES.put(key, line);
     }
@@ -104,7 +104,7 @@ class SparkConnectIT {
       if (server != null) {
         boolean stopped = server.stop();
         assertTrue(stopped, () -> "the Connect server is still running: " + server.stopReport());
-        assertTrue(ConnectServer.portIsFree(server.port()), "port " + server.port() + " still taken after the stop");
+        assertTrue(Loopback.isFree(server.port()), "port " + server.port() + " still taken after the stop");
       }
     } finally {
       if (work != null) {
@@ -125,8 +125,7 @@ class SparkConnectIT {
 
   @Test
   void everyGoldenCaseIsThere() {
-    assertEquals(EXPECTED_CASES, GoldenFiles.cases().size(), "golden cases in " + GoldenFiles.dataDir());
-    assertEquals(3, GoldenFiles.running().size(), "running-statistics goldens in " + GoldenFiles.dataDir());
+    GoldenChecks.assertEveryGoldenIsRead();
   }
 
   /** The client ran to its end, as a Connect client, with nothing of classic Spark on its class path. */
