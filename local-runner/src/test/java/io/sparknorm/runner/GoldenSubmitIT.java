@@ -92,7 +92,8 @@ class GoldenSubmitIT {
   @Test
   void everyGoldenCaseIsThere() {
     GoldenChecks.assertEveryGoldenIsRead();
-    assertEquals(List.of("batch", "group", "instance", "layer"), jsonCases().map(c -> c.method().id()).sorted().toList(),
+    assertEquals(List.of("batch", "group", "instance", "layer"),
+        jsonCases().map(c -> c.method().id()).sorted().toList(),
         "(a) has one case per method");
   }
 

@@ -104,8 +104,8 @@ class ScaleIT {
     assertEquals(List.of((long) rows, (long) rows, 0L, rows - 1L), List.of(check.getLong(0), check.getLong(1),
         check.getLong(2), check.getLong(3)), "rows, distinct ids, min and max id of the output");
     assertTrue(check.getDouble(4) <= 1e-14, "largest difference from (x - mean) / sqrt(var + eps): " + check.get(4));
-    report.add("C=1 x 5,000,000 rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)", seconds(result),
-        exact.worstRelativeError(file, 0));
+    report.add("C=1 x 5,000,000 rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)",
+        seconds(result), exact.worstRelativeError(file, 0));
   }
 
   // --- a sparse vector of dimension 100,000 --------------------------------------------------------------------------
@@ -177,8 +177,8 @@ class ScaleIT {
             "row " + r + ", channel " + c + ": " + y.apply(c) + " vs " + expected);
       }
     }
-    report.add("sparse vector of 100,000 channels x %d rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)", rows,
-        seconds(result), worst);
+    report.add("sparse vector of 100,000 channels x %d rows: batch in %.1f s, statistics correctly rounded"
+        + " (within %.1e relative)", rows, seconds(result), worst);
   }
 
   // --- 2,000 float images of 3 x 224 x 224 ---------------------------------------------------------------------------
@@ -239,7 +239,8 @@ class ScaleIT {
       }
     }
     spark.conf().unset("spark.sql.parquet.columnarReaderBatchSize");
-    report.add("2,000 float images 3x224x224: batch in %.1f s, statistics correctly rounded (within %.1e relative)", seconds(result), worst);
+    report.add("2,000 float images 3x224x224: batch in %.1f s, statistics correctly rounded (within %.1e relative)",
+        seconds(result), worst);
   }
 
   static float pixel(long id, int i) {

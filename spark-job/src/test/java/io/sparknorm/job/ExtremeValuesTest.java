@@ -111,7 +111,8 @@ class ExtremeValuesTest extends JobTestSupport {
   @ValueSource(strings = {"2", "2,2"})
   void batchStatisticsBeyondTheDoubleRangeFailNamingTheColumnAndTheOverflow(String shape) throws IOException {
     double[] big = {1.5e308, -1.5e308, 1.0e308, -1.0e308};
-    assertTrue(ReferenceMoments.of(big).variance().compareTo(new BigDecimal(Double.MAX_VALUE)) > 0, "not representable");
+    assertTrue(ReferenceMoments.of(big).variance().compareTo(new BigDecimal(Double.MAX_VALUE)) > 0,
+        "not representable");
     List<double[]> rows = shape.equals("2")
         ? List.of(new double[] {big[0], 1}, new double[] {big[1], 2}, new double[] {big[2], 3}, new double[] {big[3], 4})
         : List.of(new double[] {big[0], big[1], 1, 2}, new double[] {big[2], big[3], 3, 4});

@@ -113,10 +113,10 @@ class PipelineTest {
   }
 
   /**
-   * A CrossValidator over batch norm's eps: the two candidates must score differently, the best model is the lower
-   * loss's and carries its eps, and every fitted candidate normalizes with its own eps. The classifier is L2-regularized
-   * and does not standardize the features itself (Spark's default would undo any per-channel scale, eps's included):
-   * the features' scale, and so eps, changes its log loss.
+   * A CrossValidator over batch norm's eps: the two candidates must score differently, the best model is the
+   * lower loss's and carries its eps, and every fitted candidate normalizes with its own eps. The classifier is
+   * L2-regularized and does not standardize the features itself (Spark's default would undo any per-channel scale,
+   * eps's included): the features' scale, and so eps, changes its log loss.
    */
   @Test
   void crossValidationOverEps() {
