@@ -280,8 +280,8 @@ class ScaleIT {
         assertSummary(result, rows, rows);
         assertEquals(rows, TestSpark.readJson(dir.resolve("stats-" + rows + ".json")).path("count").asLong());
         peaks[i] = GcLog.peakAfterCollection(gcLog);
-        report.add("driver on the cluster, batch of %,d rows x 8 (%d files): peak heap after GC %.0f MiB, %d collections,"
-            + " job %.1f s", rows, rows / 250_000, peaks[i], GcLog.collections(gcLog), seconds(result));
+        report.add("driver on the cluster, batch of %,d rows x 8 (%d files): peak heap after GC %.0f MiB,"
+            + " %d collections, job %.1f s", rows, rows / 250_000, peaks[i], GcLog.collections(gcLog), seconds(result));
       }
       // The peak live heap varies by up to 16% from run to run with when the collector happens to run (measured for
       // 1M/4M rows: 67/70, 71/58, 69/80 MiB), so a 10% bound would test the collector. What the driver must not do
