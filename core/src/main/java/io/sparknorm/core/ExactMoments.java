@@ -273,9 +273,9 @@ public final class ExactMoments implements Serializable {
    * The statistics that batch norm normalizes with, each the exact value correctly rounded.
    *
    * @throws IllegalArgumentException when a channel has seen at most one value, where PyTorch
-   *     raises "Expected more than 1 value per channel when training" (the message is
-   *     {@link ChannelMoments#statistics()}'s); when a channel saw NaN or an infinity; when a
-   *     variance is beyond the double range (values more than about 1.3e154 apart)
+   *     raises "Expected more than 1 value per channel when training"; when a channel saw NaN or
+   *     an infinity; when a variance is beyond the double range (values more than about 1.3e154
+   *     apart)
    */
   public BatchStatistics statistics() {
     return statistics(1.0);
