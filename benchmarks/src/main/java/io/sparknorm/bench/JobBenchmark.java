@@ -26,9 +26,10 @@ import picocli.CommandLine.Option;
  * select), both written straight to Parquet, and normalization written by hand in Spark SQL without
  * sparknorm ({@code hand-layer}, {@code hand-batch}: {@link HandSql}, checked once against sparknorm's
  * functions on a few rows before the timing). Prints the medians and the ratios to identity and to
- * StandardScaler, SQL against the API, and sparknorm against the hand-written SQL. Run it with {@code local-runner/bench}, which creates the
- * session with {@code spark.sql.extensions=io.sparknorm.sql.SparknormExtensions} (the SQL
- * functions; the jobs sql and api need it). {@code --generate-only} only writes the dataset, for
+ * StandardScaler, SQL against the API, and sparknorm against the hand-written SQL. Run it with
+ * {@code local-runner/bench}, which creates the session with
+ * {@code spark.sql.extensions=io.sparknorm.sql.SparknormExtensions} (the SQL functions; the jobs sql
+ * and api and the check of the hand-written SQL need it). {@code --generate-only} only writes the dataset, for
  * {@code local-runner/bench-submit}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
@@ -55,7 +56,8 @@ public final class JobBenchmark implements Callable<Integer> {
       description = "Rounds run first and not counted: JIT and file cache warm for every job (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group,sql,api,hand-layer,hand-batch",
+  @Option(names = "--jobs", split = ",",
+      defaultValue = "identity,scaler,batch,layer,instance,group,sql,api,hand-layer,hand-batch",
       description = "Which jobs to time (default ${DEFAULT-VALUE}). sql and api are layer norm as"
           + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet; stats is batch norm's"
           + " statistics pass alone (--stats-only); read decodes the tensor column's batches and counts them;"
