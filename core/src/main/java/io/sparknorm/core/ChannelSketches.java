@@ -16,7 +16,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * min, max, zeros and moments are over the finite values ({@link #finiteCount}). -0.0 counts as a
  * zero.
  *
- * <p>The update is a few ns a value plus the sketch's share: {@link BlockStager} hands each channel's
+ * <p>The update is cheap apart from the sketch's share: {@link BlockStager} hands each channel's
  * values on in blocks of up to 256; a block's sum, min, max and zeros take one loop, its moments
  * another, and {@link KllFeeder} puts it into the KLL sketch (a channel's first 4,096 values as
  * they are, then sorted runs of 16 compacted to weight 2, 4 or 8 as KLL's own first compactions

@@ -20,8 +20,7 @@
  * </ul>
  *
  * <p>Public building blocks of those, not needed by a caller: {@link io.sparknorm.core.ExactSum},
- * {@link io.sparknorm.core.CentralMoments}, {@link io.sparknorm.core.Peaks}, and
- * {@link io.sparknorm.core.ChannelMoments} (the double-precision moments the benchmarks and tests
- * compare against). The kernels (moments stages, segment normalizers, lanes) are package-private.
+ * {@link io.sparknorm.core.CentralMoments} and {@link io.sparknorm.core.Peaks}. (The floating-point
+ * moments the kernel benchmark compares the exact ones against live in benchmarks/.) The kernels (moments stages, segment normalizers, lanes) are package-private.
  */
 package io.sparknorm.core;

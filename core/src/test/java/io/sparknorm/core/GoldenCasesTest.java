@@ -42,9 +42,9 @@ class GoldenCasesTest {
     }
   }
 
-  /** Fits batch statistics with the core's moments, the way the Spark job does per partition. */
+  /** Fits batch statistics with the core's exact moments, the way the Spark job does per partition. */
   static BatchStatistics fit(Shape shape, double[][] samples, boolean isDouble) {
-    ChannelMoments moments = new ChannelMoments(shape);
+    ExactMoments moments = new ExactMoments(shape);
     for (double[] sample : samples) {
       if (isDouble) {
         moments.update(sample);
@@ -150,7 +150,7 @@ class GoldenCasesTest {
       Affine affine = Affine.of(weight, bias);
       Normalizer normalizer = switch (r.method()) {
         case BATCH -> {
-          ChannelMoments moments = new ChannelMoments(r.shape());
+          ExactMoments moments = new ExactMoments(r.shape());
           for (int s = 0; s < r.samples(); s++) {
             moments.update(new double[r.tensorLength() != null ? r.tensorLength() : r.shape().size()]);
           }

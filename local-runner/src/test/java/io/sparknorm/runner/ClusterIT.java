@@ -76,8 +76,8 @@ class ClusterIT {
 
   /**
    * How long the phase must have had running tasks before the kill: into the tasks, not at their launch. The
-   * statistics pass is short (its two tasks take about 0.4 s each on the one executor core the kill runs get), so
-   * it is killed sooner than the write.
+   * statistics pass's tasks are much shorter than the write's, even on the one executor core the kill runs get, so
+   * it is killed sooner.
    */
   static final Duration RUNNING_BEFORE_KILL_STATISTICS = Duration.ofMillis(100);
   static final Duration RUNNING_BEFORE_KILL_WRITE = Duration.ofMillis(400);

@@ -29,9 +29,9 @@ import java.util.concurrent.Semaphore;
  * --driver-memory 1g} and
  * {@code --driver-java-options} from the system property {@value #DRIVER_OPTIONS_PROPERTY} (default
  * {@value #DEFAULT_DRIVER_OPTIONS}; {@code none} for no options). Why C1 only: a run is dominated by the JVM and Spark starting up; on the 2-core
- * test machine C2 compiling Spark's start-up code competes with it. Measured here: 7.5 s per run by default, 6.2 s with
- * C1 only, and 4.1 s per run with C1 and two runs at a time (without C1, two at a time gain nothing). Java 17's
- * floating point is strict (JEP 306), so the JIT tier cannot change a single result.
+ * test machine C2 compiling Spark's start-up code competes with it, and with C1 only two runs at a time pay (without C1
+ * they gain nothing; the figures are in benchmarks/PERFORMANCE-LOG.md). Java 17's floating point is strict (JEP 306),
+ * so the JIT tier cannot change a single result.
  *
  * <p>At most {@value #PARALLEL_PROPERTY} (default 2) runs at a time in this JVM, whatever JUnit's thread pool does.
  */

@@ -57,7 +57,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * above 1) of the exact output where the file has it, and of torch's as closely as torch agrees with it; statistics
  * 1e-12 relative.
  *
- * <p>Processes and time. The server listens on 127.0.0.1 only, on a free port; it is up in about 10 s. One client run
+ * <p>Processes and time. The server listens on 127.0.0.1 only, on a free port. One client run
  * does everything (133 queries) and prints JSON lines that the tests below read. Every wait is bounded: server
  * start 3 minutes, the client run 10 minutes (then killed), the server stop 30 s after SIGTERM (then SIGKILL) plus 10
  * s; {@link #stop()} always stops the server by its process id and checks that nothing of it is left.

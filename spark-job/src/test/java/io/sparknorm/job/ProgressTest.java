@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The progress lines on standard error (issue 11): their format, the stages in order with rows
+ * The progress lines on standard error: their format, the stages in order with rows
  * that only grow, {@code --quiet}, a failing run's single error line, nothing left running
  * afterwards, and live counts of running tasks from the executors' heartbeats.
  */
