@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ReferenceMoments;
 import io.sparknorm.core.Shape;
 import java.math.BigDecimal;
 import java.math.MathContext;
