@@ -18,34 +18,16 @@ class ExactMomentsTest {
 
   private static final int SAMPLES = 100_000;
 
-  /** Per channel, a kind of hard data. */
-  private static DoubleSupplier[] kinds(Random random) {
-    return new DoubleSupplier[] {
-        // 1e8 + noise: the naive sum of squares cancels catastrophically.
-        () -> 1e8 + 0.1 * random.nextGaussian(),
-        // Magnitudes from 1e-30 to 1e30 in one channel.
-        () -> (random.nextBoolean() ? 1 : -1) * (1 + random.nextDouble()) * Math.pow(10, -30 + 60 * random.nextDouble()),
-        // Subnormals, zeros and values near 2^-535, whose squares and variance (about 2^-1071) are subnormal.
-        () -> {
-          int k = random.nextInt(4);
-          return k == 0 ? Double.longBitsToDouble(random.nextLong() & 0x800F_FFFF_FFFF_FFFFL)
-              : k == 1 ? (random.nextBoolean() ? 0.0 : -0.0) : 0x1p-535 * random.nextGaussian();
-        },
-        // Large values whose variance is near the top of the double range.
-        () -> 1e153 * random.nextGaussian() + 3e152,
-    };
-  }
-
   /** SAMPLES samples of the shape; channel c holds kind c % 4. */
   private static List<double[]> data(Shape shape, long seed) {
     Random random = new Random(seed);
-    DoubleSupplier[] kinds = kinds(random);
+    List<DoubleSupplier> kinds = HardValues.kinds(random);
     List<double[]> samples = new ArrayList<>(SAMPLES);
     int spatial = shape.spatialSize();
     for (int s = 0; s < SAMPLES; s++) {
       double[] sample = new double[shape.size()];
       for (int i = 0; i < sample.length; i++) {
-        sample[i] = kinds[(i / spatial) % kinds.length].getAsDouble();
+        sample[i] = kinds.get((i / spatial) % kinds.size()).getAsDouble();
       }
       samples.add(sample);
     }
