@@ -216,7 +216,7 @@ class ReplayJobTest extends JobTestSupport {
   }
 
   private static String shape(GoldenFiles.Replay r) {
-    return Arrays.stream(r.shape().dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    return GoldenFiles.shapeArg(r.shape());
   }
 
   /** Each row's output against PyTorch's: the README's tolerances (1e-9 of the exact value, 1e-5 for float). */
