@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.job.NormalizeJob;
 import io.sparknorm.spark.LocalSpark;
+import io.sparknorm.testing.Chromium;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
