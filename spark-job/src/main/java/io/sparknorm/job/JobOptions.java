@@ -1,6 +1,8 @@
 package io.sparknorm.job;
 
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Normalizers;
+import io.sparknorm.core.RunningStatistics;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.NormalizeSpec;
@@ -57,7 +59,7 @@ final class JobOptions {
   @Option(names = "--groups", paramLabel = "G", description = "Group count for group norm (required there).")
   Integer groups;
 
-  @Option(names = "--eps", paramLabel = "E", defaultValue = "1e-5",
+  @Option(names = "--eps", paramLabel = "E", defaultValue = Normalizers.DEFAULT_EPS_TEXT,
       description = "Added to the variance inside the square root (default: ${DEFAULT-VALUE}).")
   double eps;
 
@@ -101,7 +103,8 @@ final class JobOptions {
   String orderBy;
 
   @Option(names = "--momentum", paramLabel = "M",
-      description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: 0.1).")
+      description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: "
+          + RunningStatistics.DEFAULT_MOMENTUM + ").")
   Double momentum;
 
   @Option(names = "--handle-invalid", paramLabel = "H", defaultValue = "error",
@@ -124,9 +127,6 @@ final class JobOptions {
 
   @Option(names = "--quiet", description = "No progress lines on standard error.")
   boolean quiet;
-
-  /** PyTorch's default momentum of the running statistics. */
-  static final double DEFAULT_MOMENTUM = 0.1;
 
   /**
    * The spec of the options that need no data, and every rule about which options go together.
@@ -223,6 +223,6 @@ final class JobOptions {
   }
 
   double momentumOrDefault() {
-    return momentum == null ? DEFAULT_MOMENTUM : momentum;
+    return momentum == null ? RunningStatistics.DEFAULT_MOMENTUM : momentum;
   }
 }

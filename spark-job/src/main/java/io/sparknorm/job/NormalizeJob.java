@@ -32,7 +32,7 @@ import picocli.CommandLine.Mixin;
  * Every failure prints one {@code error:} line on standard error and leaves nothing at the output
  * path nor at the {@code --stats-out} path.
  */
-@Command(name = "sparknorm", mixinStandardHelpOptions = true, version = "sparknorm 0.1.0",
+@Command(name = "sparknorm", mixinStandardHelpOptions = true, versionProvider = JobVersion.class,
     sortOptions = false, usageHelpWidth = 110,
     description = "Normalizes a tensor column of a dataset like torch.nn.functional's batch_norm, layer_norm,"
         + " instance_norm and group_norm.",
@@ -113,6 +113,7 @@ public final class NormalizeJob implements Callable<Integer> {
     JobResults results = null;
     Dataset<Row> data = null;
     Shape statsInShape = null;
+    Runnable restoreConf = () -> { };
     try {
       // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
       results = JobResults.stage(o, conf);
@@ -131,7 +132,7 @@ public final class NormalizeJob implements Callable<Integer> {
       String inFormat = o.inputFormat != null ? Formats.formatOf(o.inputFormat, "input-format", true)
           : Formats.fromExtension(o.input);
       if (spec.shape() != null) {
-        Formats.boundColumnarBatches(spark, spec.shape().size());
+        restoreConf = Formats.boundColumnarBatches(spark, spec.shape().size());
       }
       progress.stage(Progress.SCHEMA);
       data = Formats.read(spark, inFormat, o.input);
@@ -227,6 +228,7 @@ public final class NormalizeJob implements Callable<Integer> {
       return 1;
     } finally {
       progress.close();
+      restoreConf.run();
       if (results != null) {
         results.close();
       }
