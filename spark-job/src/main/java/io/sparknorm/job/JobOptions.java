@@ -33,7 +33,8 @@ final class JobOptions {
   String outputFormat;
 
   @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
-      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE})."
+      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE}; image"
+          + " for image input)."
           + " Integers (JSON integers are bigint) are computed on their exact values, longs beyond 2^53 too,"
           + " and written as float, rounded once; PyTorch refuses integer tensors, and its .float() rounds"
           + " every integer beyond 2^24.")
@@ -44,14 +45,15 @@ final class JobOptions {
   List<String> inputCols;
 
   @Option(names = "--output-col", paramLabel = "NAME",
-      description = "The normalized column (default: the input column, replaced).")
+      description = "The normalized column (default: the input column, replaced; features with --input-cols).")
   String outputCol;
 
   @Option(names = "--method", required = true, paramLabel = "M", description = "batch, layer, instance or group.")
   String method;
 
   @Option(names = "--shape", paramLabel = "C[,D1,..]",
-      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,).")
+      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,);"
+          + " with --stats-in, the file's shape; (channels, height, width) for images.")
   String shape;
 
   @Option(names = "--groups", paramLabel = "G", description = "Group count for group norm (required there).")
@@ -115,7 +117,7 @@ final class JobOptions {
   @Option(names = "--overwrite", description = "Replace an existing output (and --stats-out file).")
   boolean overwrite;
 
-  @Option(names = "--verbose", description = "Keep Spark's INFO logging.")
+  @Option(names = "--verbose", description = "Keep Spark's INFO logging and print a failure's stack trace.")
   boolean verbose;
 
   @Option(names = "--report", paramLabel = "FILE.html",

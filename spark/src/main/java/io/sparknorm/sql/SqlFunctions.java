@@ -86,9 +86,12 @@ public final class SqlFunctions {
 
   private static ExpressionInfo info(String name, Class<?> implementation, String usage, String arguments,
       String examples, String group) {
-    return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n" + RESULT
-        + "    An invalid tensor (wrong length, NULL element, NaN or infinity) fails the query; try_" + name.replace("try_", "")
-        + " returns NULL for it instead.\n", "\n    Examples:\n" + examples + "  ", "", group, SINCE, "", "");
+    // The aggregate has no try_ twin and returns a struct: its usage says what it returns and does with invalid rows.
+    String result = implementation != NormalizeFunction.class ? ""
+        : RESULT + "    An invalid tensor (wrong length, NULL element, NaN or infinity) " + (name.startsWith("try_")
+            ? "gives NULL.\n" : "fails the query; try_" + name + " returns NULL for it instead.\n");
+    return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n"
+        + result, "\n    Examples:\n" + examples + "  ", "", group, SINCE, "", "");
   }
 
   private static Definition perSample(String method, boolean isTry, int min, int max, String usage, String arguments,

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.report.SyntheticReports.Kind;
+import io.sparknorm.testing.Chromium;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The HTML report: its markup against the model, then the page in headless Chromium (which a test installs). */
+/** The HTML report: its markup against the model, then the page in headless Chromium (apt-get install -y chromium). */
 class HtmlReportTest {
   static final Path SHOTS = Path.of("target", "report-screenshots");
   static Report r64;
