@@ -47,10 +47,17 @@ public final class ChildProcess implements AutoCloseable {
   public static final class Timeout extends RuntimeException {
     private static final long serialVersionUID = 1L;
     private final transient Result partial;
+    private final long pid;
 
-    Timeout(Duration timeout, Result partial) {
-      super("did not end within " + timeout + ", killed: " + partial.describe());
+    Timeout(Duration timeout, long pid, Result partial) {
+      super("pid " + pid + " did not end within " + timeout + ", killed: " + partial.describe());
       this.partial = partial;
+      this.pid = pid;
+    }
+
+    /** The process id it had. */
+    public long pid() {
+      return pid;
     }
 
     /** What the process had written before it was killed; exit code -1. */
@@ -65,6 +72,7 @@ public final class ChildProcess implements AutoCloseable {
     private final Map<String, String> env = new LinkedHashMap<>();
     private Path stdout;
     private Path stderr;
+    private Path directory;
 
     private Launch(List<String> command) {
       this.command = List.copyOf(command);
@@ -90,6 +98,12 @@ public final class ChildProcess implements AutoCloseable {
       return this;
     }
 
+    /** The working directory; by default this JVM's. */
+    public Launch directory(Path dir) {
+      this.directory = dir;
+      return this;
+    }
+
     /** Where standard output and error go (kept); by default temporary files, deleted once a run is read. */
     public Launch output(Path out, Path err) {
       this.stdout = out;
@@ -107,6 +121,9 @@ public final class ChildProcess implements AutoCloseable {
             .redirectInput(ProcessBuilder.Redirect.from(nullDevice()))
             .redirectOutput(out.toFile())
             .redirectError(err.toFile());
+        if (directory != null) {
+          builder.directory(directory.toFile());
+        }
         env.forEach((name, value) -> {
           if (value == null) {
             builder.environment().remove(name);
@@ -116,7 +133,7 @@ public final class ChildProcess implements AutoCloseable {
         });
         return new ChildProcess(command, builder.start(), out, err, temporary);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot run " + command, e);
+        throw new UncheckedIOException("cannot run " + command + ": " + e.getMessage(), e);
       }
     }
 
@@ -132,7 +149,7 @@ public final class ChildProcess implements AutoCloseable {
           if (Thread.currentThread().isInterrupted()) {
             throw new IllegalStateException("interrupted while waiting for " + command + "; killed it");
           }
-          throw new Timeout(timeout, child.result(-1));
+          throw new Timeout(timeout, child.pid(), child.result(-1));
         }
         return child.result(child.process.exitValue());
       } finally {

@@ -32,6 +32,7 @@ class ChildProcessTest {
     ChildProcess.Timeout timeout = assertThrows(ChildProcess.Timeout.class, () -> ChildProcess.of("sh", "-c",
         "sleep 60 & echo $! > " + pid + "; echo started; wait").run(Duration.ofSeconds(2)));
     assertEquals(-1, timeout.partial().exitCode());
+    assertGone(timeout.pid());
     assertEquals("started\n", timeout.partial().stdout());
     assertGone(Long.parseLong(Files.readString(pid).strip()));
   }
@@ -60,6 +61,15 @@ class ChildProcessTest {
     child.kill();
     assertFalse(child.isAlive());
     assertEquals(137, child.exitCode());
+  }
+
+  @Test
+  void aMissingProgramSaysSoAndRunsInTheGivenDirectory(@TempDir Path dir) {
+    java.io.UncheckedIOException missing = assertThrows(java.io.UncheckedIOException.class,
+        () -> ChildProcess.of("no-such-program-here").run(Duration.ofSeconds(10)));
+    assertTrue(missing.getMessage().contains("no-such-program-here"), missing.getMessage());
+    ChildProcess.Result pwd = ChildProcess.of("pwd").directory(dir).run(Duration.ofSeconds(10));
+    assertEquals(dir.toAbsolutePath() + "\n", pwd.stdout());
   }
 
   @Test

@@ -1,17 +1,13 @@
 package io.sparknorm.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -162,27 +158,17 @@ public final class Chromium {
         command.add("--screenshot=" + screenshot.toAbsolutePath());
       }
       command.add(url);
-      long start = System.nanoTime();
-      Process process = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
-      CompletableFuture<String> out = drain(process.getInputStream());
-      CompletableFuture<String> err = drain(process.getErrorStream());
-      boolean finished = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-      tree.forEach(ProcessHandle::destroyForcibly);
-      if (!finished) {
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
+      ChildProcess.Result run;
+      try {
+        run = ChildProcess.of(command).run(timeout);
+      } catch (ChildProcess.Timeout e) {
         throw new IllegalStateException("chromium did not finish within " + timeout + " on " + url
-            + "; killed it (pid " + process.pid() + ") and its children\nstderr:\n" + tail(err.getNow("")));
+            + "; killed it (pid " + e.pid() + ") and its children\nstderr:\n" + tail(e.partial().stderr()));
       }
-      Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
-      String stderr = err.get(10, TimeUnit.SECONDS);
-      return new Result(process.exitValue(), out.get(10, TimeUnit.SECONDS), screenshot, parseConsole(stderr), stderr,
-          elapsed);
+      return new Result(run.exitCode(), run.stdout(), screenshot, parseConsole(run.stderr()), run.stderr(),
+          Duration.ofNanos((long) (run.seconds() * 1e9)));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    } catch (Exception e) {
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
     } finally {
       deleteTree(profile);
     }
@@ -251,45 +237,13 @@ public final class Chromium {
     return null;
   }
 
-  /** Runs a command with its output merged, bounded in time; throws with the output when it fails. */
+  /** Runs a command, bounded in time; its standard output, or an exception with both streams when it fails. */
   private static String run(List<String> command, Duration limit) {
-    try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
-      CompletableFuture<String> out = drain(process.getInputStream());
-      if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        throw new IllegalStateException(command + " did not finish within " + limit);
-      }
-      String text = out.get(10, TimeUnit.SECONDS);
-      if (process.exitValue() != 0) {
-        throw new IllegalStateException(command + " exited with " + process.exitValue() + ":\n" + tail(text));
-      }
-      return text;
-    } catch (IOException e) {
-      throw new IllegalStateException(command + " could not be started: " + e.getMessage(), e);
-    } catch (Exception e) {
-      throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+    ChildProcess.Result result = ChildProcess.of(command).run(limit);
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException(command + " exited with " + result.exitCode() + ":\n" + tail(result.output()));
     }
-  }
-
-  private static java.io.File nullFile() {
-    return new java.io.File("/dev/null");
-  }
-
-  private static CompletableFuture<String> drain(InputStream in) {
-    CompletableFuture<String> text = new CompletableFuture<>();
-    Thread reader = new Thread(() -> {
-      try (in) {
-        text.complete(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-      } catch (IOException e) {
-        text.complete("");
-      }
-    }, "chromium-output");
-    reader.setDaemon(true);
-    reader.start();
-    return text;
+    return result.stdout();
   }
 
   private static String tail(String text) {

@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.sparknorm.testing.ChildProcess;
 import io.sparknorm.testing.Chromium;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -154,26 +155,20 @@ class DocsSiteTest {
     Path root = DocsFiles.root();
     List<String> command = List.of("mkdocs", "build", "--strict", "--clean", "-f",
         root.resolve("mkdocs.yml").toString(), "-d", site.toString());
-    Path logFile = site.resolveSibling("docs-site.log");
-    Files.createDirectories(logFile.getParent());
-    Process process;
+    ChildProcess.Result result;
     try {
-      process = new ProcessBuilder(command).directory(root.toFile()).redirectErrorStream(true)
-          .redirectOutput(logFile.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-          .start();
-    } catch (IOException e) {
+      result = ChildProcess.of(command).directory(root).run(Duration.ofMinutes(3));
+    } catch (UncheckedIOException e) {
       return fail("mkdocs is needed to build the documentation site and could not be started (" + e.getMessage()
           + "): install it, as root on Debian or Ubuntu: " + INSTALL);
-    }
-    if (!process.waitFor(Duration.ofMinutes(3).toMillis(), TimeUnit.MILLISECONDS)) {
-      process.destroyForcibly();
+    } catch (ChildProcess.Timeout e) {
       return fail(String.join(" ", command) + " did not finish within 3 minutes");
     }
-    String log = Files.readString(logFile, StandardCharsets.UTF_8);
-    if (process.exitValue() != 0) {
+    String log = result.output();
+    if (result.exitCode() != 0) {
       String hint = log.contains("Unrecognised theme name") ? "the material theme is missing: " + INSTALL
           : "a warning fails a strict build: fix what it names";
-      fail(String.join(" ", command) + " exited with " + process.exitValue() + " (" + hint + "):\n" + log);
+      fail(String.join(" ", command) + " exited with " + result.exitCode() + " (" + hint + "):\n" + log);
     }
     return log;
   }
