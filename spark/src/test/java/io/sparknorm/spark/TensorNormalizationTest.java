@@ -11,9 +11,11 @@ import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.TensorValueException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -362,13 +364,17 @@ class TensorNormalizationTest {
     assertArrayEquals(new double[] {1e-3, -2, 0.5}, io.sparknorm.sql.JsonArrayText.parse("[1e-3,-2, 0.5]"), 0.0);
     assertEquals(0, io.sparknorm.sql.JsonArrayText.parse("[ ]").length);
     for (String bad : List.of("", "1,2", "[1,2", "[1,,2]", "[1,\"2\"]", "[1,2f]", "[0x10]")) {
-      io.sparknorm.sql.TensorReader.InvalidValueException e = assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class,
+      TensorValueException e = assertThrows(TensorValueException.class,
           () -> io.sparknorm.sql.JsonArrayText.parse(bad));
       assertTrue(e.getMessage().contains("is not a JSON array of numbers"), e.getMessage());
+      assertEquals(Rule.NOT_AN_ARRAY, e.rule());
+      assertEquals(bad, e.value());
     }
-    assertEquals("null value at index 1",
-        assertThrows(io.sparknorm.sql.TensorReader.InvalidValueException.class, () -> io.sparknorm.sql.JsonArrayText.parse("[1,null]"))
-            .getMessage());
+    TensorValueException nullValue = assertThrows(TensorValueException.class,
+        () -> io.sparknorm.sql.JsonArrayText.parse("[1,null]"));
+    assertEquals("null value at index 1", nullValue.getMessage());
+    assertEquals(Rule.NULL_VALUE, nullValue.rule());
+    assertEquals(1, nullValue.index());
   }
 
   @Test
