@@ -17,10 +17,11 @@ import org.apache.spark.sql.types.UserDefinedType;
 
 /**
  * Reads one tensor value of a given Spark type as a primitive array and writes a normalized one
- * back; {@link TensorValues} checks it against the contract's validity rules. The types: an array of float,
- * double, int, long, short, byte or decimal; a Spark ML vector (dense or sparse); JSON array text
- * in a string (CSV holds no arrays); the struct of Spark's image source (8-bit pixels stored height
- * x width x channels, read as a float tensor of shape (channels, height, width), BGR order kept).
+ * back; {@link TensorValues} checks it against the contract's validity rules. The types: an array
+ * of float, double, int, long, short, byte or decimal; a Spark ML vector (dense or sparse); JSON
+ * array text in a string (CSV holds no arrays); the struct of Spark's image source (8-bit pixels
+ * stored height x width x channels, read as a float tensor of shape (channels, height, width), BGR
+ * order kept).
  *
  * <p>Values are read as what they are, never rounded on the way in: floats as float[]; doubles,
  * decimals (each as its nearest double) and integers as double[], which holds every int exactly;
