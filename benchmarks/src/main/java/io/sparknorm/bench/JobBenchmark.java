@@ -6,23 +6,12 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
-import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -34,15 +23,18 @@ import picocli.CommandLine.Option;
  * {@link NormalizeJob} path: read, statistics, normalize, write, move into place) and layer norm
  * written as SQL ({@code sql}: {@code SELECT id, layer_norm(features, '64') AS features FROM t})
  * and through the DataFrame API ({@code api}: {@code io.sparknorm.sql.functions.layerNorm} in a
- * select), both written straight to Parquet. Prints the medians and the ratios to identity and to
- * StandardScaler, and SQL against the API. Run it with {@code local-runner/bench}, which creates the
- * session with {@code spark.sql.extensions=io.sparknorm.sql.SparknormExtensions} (the SQL
- * functions; the jobs sql and api need it). {@code --generate-only} only writes the dataset, for
+ * select), both written straight to Parquet, and normalization written by hand in Spark SQL without
+ * sparknorm ({@code hand-layer}, {@code hand-batch}: {@link HandSql}, checked once against sparknorm's
+ * functions on a few rows before the timing). Prints the medians and the ratios to identity and to
+ * StandardScaler, SQL against the API, and sparknorm against the hand-written SQL. Run it with
+ * {@code local-runner/bench}, which creates the session with
+ * {@code spark.sql.extensions=io.sparknorm.sql.SparknormExtensions} (the SQL functions; the jobs sql
+ * and api and the check of the hand-written SQL need it). {@code --generate-only} only writes the dataset, for
  * {@code local-runner/bench-submit}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-    description = "Times identity, StandardScaler, sparknorm's four methods and layer_norm in SQL and the"
-        + " DataFrame API side by side.")
+    description = "Times identity, StandardScaler, sparknorm's four methods, layer_norm in SQL and the"
+        + " DataFrame API, and layer and batch norm written by hand in Spark SQL side by side.")
 public final class JobBenchmark implements Callable<Integer> {
 
   @Option(names = "--rows", defaultValue = "1000000", description = "Rows to generate (default ${DEFAULT-VALUE}).")
@@ -64,10 +56,14 @@ public final class JobBenchmark implements Callable<Integer> {
       description = "Rounds run first and not counted: JIT and file cache warm for every job (default ${DEFAULT-VALUE}).")
   int warmup;
 
-  @Option(names = "--jobs", split = ",", defaultValue = "identity,scaler,batch,layer,instance,group,sql,api",
+  @Option(names = "--jobs", split = ",",
+      defaultValue = "identity,scaler,batch,layer,instance,group,sql,api,hand-layer,hand-batch",
       description = "Which jobs to time (default ${DEFAULT-VALUE}). sql and api are layer norm as"
           + " SELECT layer_norm(...) and as functions.layerNorm, written straight to Parquet; stats is batch norm's"
-          + " statistics pass alone (--stats-only); read decodes the tensor column's batches and counts them.")
+          + " statistics pass alone (--stats-only); read decodes the tensor column's batches and counts them;"
+          + " hand-layer and hand-batch are layer norm (aggregate, transform) and batch norm (posexplode, GROUP BY,"
+          + " transform with the index) written by hand in Spark SQL; hand-layer-cte is hand-layer as a CTE, whose"
+          + " statistics Spark computes again for every element.")
   List<String> jobs;
 
   @Option(names = "--instance-shape", paramLabel = "C,D1[,..]",
@@ -94,7 +90,10 @@ public final class JobBenchmark implements Callable<Integer> {
   boolean generateOnly;
 
   private static final List<String> KNOWN_JOBS = List.of("identity", "identity-plain", "read", "scaler", "batch",
-      "layer", "instance", "group", "stats", "sql", "api");
+      "layer", "instance", "group", "stats", "sql", "api", "hand-layer", "hand-layer-cte", "hand-batch");
+
+  /** Rows of the check of the hand-written SQL against sparknorm, before the timing. */
+  private static final long CHECK_ROWS = 2000;
 
   private SparkSession spark;
 
@@ -125,12 +124,15 @@ public final class JobBenchmark implements Callable<Integer> {
             "--instance-shape " + instanceShape + " does not hold the " + size + " values of --shape " + shape);
       }
     }
-    if (!generateOnly && (jobs.contains("sql") || jobs.contains("api"))) {
+    // sql and api call sparknorm's SQL functions; the hand-written SQL is checked against them.
+    boolean needsExtension = jobs.stream()
+        .anyMatch(job -> job.equals("sql") || job.equals("api") || job.startsWith("hand-"));
+    if (!generateOnly && needsExtension) {
       BenchJobs.requireExtension(spark);
     }
 
     String input = dir + "/input-" + rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
-    long bytes = generate(input, rows, size, isDouble);
+    long bytes = BenchData.generate(spark, input, rows, size, isDouble, partitions);
     System.out.printf(Locale.ROOT, "data: %d rows of %s %s (%s), %.0f MB of Parquet at %s%n", rows, type,
         Arrays.toString(dims), "seeded uniform noise around per-element offsets", bytes / 1e6, input);
     System.out.printf(Locale.ROOT, "spark: %s, %s, Java %s, %d cores%n", spark.sparkContext().master(),
@@ -140,6 +142,10 @@ public final class JobBenchmark implements Callable<Integer> {
       return 0;
     }
 
+    if (jobs.stream().anyMatch(job -> job.startsWith("hand-"))) {
+      // Close, not equal (in-order sums against exact ones): a bound far above their difference, far below an error.
+      HandSql.check(spark, input, shape, size / channels, CHECK_ROWS, isDouble ? 1e-9 : 1e-5);
+    }
     if (parquetCodec != null) {
       spark.conf().set("spark.sql.parquet.compression.codec", parquetCodec);
     }
@@ -149,7 +155,7 @@ public final class JobBenchmark implements Callable<Integer> {
     report(times, "");
     if (doubleRows) {
       String twice = dir + "/input-" + 2 * rows + "x" + shape.replace(',', 'x') + "-" + type + ".parquet";
-      generate(twice, 2 * rows, size, isDouble);
+      BenchData.generate(spark, twice, 2 * rows, size, isDouble, partitions);
       Map<String, List<Double>> twiceTimes = time(twice, dims, instanceDims, g);
       report(twiceTimes, " (" + 2 * rows + " rows)");
       System.out.println();
@@ -169,6 +175,7 @@ public final class JobBenchmark implements Callable<Integer> {
       times.put(job, new ArrayList<>());
     }
     String shapeArg = shapeString(dims);
+    int spatial = Arrays.stream(dims).reduce(1, (a, b) -> a * b) / dims[0];
     for (int round = 1 - warmup; round <= runs; round++) {
       for (String job : jobs) {
         if (job.equals("instance") && instanceDims == null) {
@@ -183,6 +190,7 @@ public final class JobBenchmark implements Callable<Integer> {
           case "scaler" -> BenchJobs.standardScaler(spark, input, output);
           case "sql" -> BenchJobs.layerNormSql(spark, input, output, shapeArg);
           case "api" -> BenchJobs.layerNormApi(spark, input, output, shapeArg);
+          case "hand-layer", "hand-layer-cte", "hand-batch" -> HandSql.run(spark, job, input, output, spatial);
           default -> {
             List<String> args = new ArrayList<>(List.of("--input", input, "--overwrite",
                 "--method", job.equals("stats") ? "batch" : job,
@@ -206,7 +214,7 @@ public final class JobBenchmark implements Callable<Integer> {
         if (round >= 1) {
           times.get(job).add(seconds);
         }
-        System.out.printf(Locale.ROOT, "%s %-9s %7.2f s%n", round >= 1 ? "round " + round : "warm-up", job, seconds);
+        System.out.printf(Locale.ROOT, "%s %-14s %7.2f s%n", round >= 1 ? "round " + round : "warm-up", job, seconds);
       }
     }
     times.values().removeIf(List::isEmpty);
@@ -241,6 +249,16 @@ public final class JobBenchmark implements Callable<Integer> {
       System.out.printf(Locale.ROOT, "sql / api (SELECT layer_norm against functions.layerNorm): %.3f; paired %.3f%n",
           median(times.get("sql")) / median(times.get("api")), pairedRatio(times.get("sql"), times.get("api")));
     }
+    for (String[] pair : new String[][] {{"layer", "hand-layer"}, {"sql", "hand-layer"}, {"api", "hand-layer"},
+        {"batch", "hand-batch"}, {"hand-layer-cte", "hand-layer"}}) {
+      if (times.containsKey(pair[0]) && times.containsKey(pair[1])) {
+        System.out.printf(Locale.ROOT, "%s / %s (%s): %.3f; paired %.3f%n", pair[0], pair[1],
+            pair[0].startsWith("hand-") ? "the hand-written CTE against the finish lambdas"
+                : "sparknorm against the SQL written by hand",
+            median(times.get(pair[0])) / median(times.get(pair[1])),
+            pairedRatio(times.get(pair[0]), times.get(pair[1])));
+      }
+    }
     if (times.containsKey("identity-plain") && times.containsKey("read") && times.containsKey("identity")) {
       List<Double> floor = new ArrayList<>();
       for (int r = 0; r < times.get("read").size(); r++) {
@@ -264,63 +282,5 @@ public final class JobBenchmark implements Callable<Integer> {
       ratios.add(job.get(r) / base.get(r));
     }
     return median(ratios);
-  }
-
-  /** Writes seeded random rows (id, features) unless the folder is already there; returns its size. */
-  private long generate(String path, long count, int size, boolean isDouble) throws Exception {
-    Path target = new Path(path);
-    FileSystem fs = target.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    if (!fs.exists(new Path(target, "_SUCCESS"))) {
-      long bytesPerRow = (long) size * (isDouble ? 8 : 4);
-      int files = partitions > 0 ? partitions : (int) Math.max(2, 2 * (count * bytesPerRow / (128L << 20)));
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-      List<Integer> slices = new ArrayList<>();
-      for (int i = 0; i < files; i++) {
-        slices.add(i);
-      }
-      JavaRDD<Row> rowsRdd = jsc.parallelize(slices, files).mapPartitions(randomRows(count, size, isDouble, files));
-      StructType schema = new StructType().add("id", DataTypes.LongType)
-          .add("features", DataTypes.createArrayType(isDouble ? DataTypes.DoubleType : DataTypes.FloatType, false));
-      spark.createDataFrame(rowsRdd, schema).write().mode(SaveMode.Overwrite).parquet(path);
-    }
-    return fs.getContentSummary(target).getLength();
-  }
-
-  /** Slice i of {@code files} of the rows, seeded by the slice: the same data on every run. */
-  private static org.apache.spark.api.java.function.FlatMapFunction<Iterator<Integer>, Row> randomRows(long count,
-      int size, boolean isDouble, int files) {
-    return it -> {
-      int slice = it.next();
-      long from = count * slice / files;
-      long to = count * (slice + 1) / files;
-      return new Iterator<Row>() {
-        long id = from;
-        final SplittableRandom random = new SplittableRandom(slice * 7919L + 17);
-
-        @Override
-        public boolean hasNext() {
-          return id < to;
-        }
-
-        @Override
-        public Row next() {
-          Object values;
-          if (isDouble) {
-            double[] d = new double[size];
-            for (int i = 0; i < size; i++) {
-              d[i] = 3.0 * (i % 7) + (1 + i % 3) * random.nextDouble() - 0.5;
-            }
-            values = d;
-          } else {
-            float[] f = new float[size];
-            for (int i = 0; i < size; i++) {
-              f[i] = (float) (3.0 * (i % 7) + (1 + i % 3) * random.nextDouble() - 0.5);
-            }
-            values = f;
-          }
-          return RowFactory.create(id++, values);
-        }
-      };
-    };
   }
 }

@@ -1,7 +1,6 @@
 package io.sparknorm.bench;
 
 import io.sparknorm.core.Affine;
-import io.sparknorm.core.ChannelMoments;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
@@ -43,7 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Methods: batch norm with given statistics, layer norm (affine per element), instance norm
  * (images only: PyTorch refuses S = 1), group norm (G = 8 for the rows; G = 1 for the images,
  * since C = 3 allows only G = 1 or G = 3 and G = 3 is instance norm), and the batch statistics pass
- * ({@link ChannelMoments#update(float[])} over all samples into fresh moments), beside the exact
+ * ({@link WelfordMoments#update(float[])} over all samples into fresh moments), beside the exact
  * batch statistics ({@link ExactMoments#update(float[])}, the same for double[] with
  * {@code type=double}). Every normalizer has an affine weight and bias; the kernels apply them either
  * way, so this costs nothing extra.
@@ -138,7 +137,7 @@ public class KernelBenchmark {
       }
 
       // Batch norm with the statistics of this very data, as a fitted run would use.
-      ChannelMoments moments = new ChannelMoments(shape);
+      WelfordMoments moments = new WelfordMoments(shape);
       for (float[] sample : in) {
         moments.update(sample);
       }
@@ -280,8 +279,8 @@ public class KernelBenchmark {
 
   /** The batch statistics pass: every sample folded into fresh per-channel moments (Welford / Chan). */
   @Benchmark
-  public ChannelMoments batchStatistics(StatisticsCases d) {
-    ChannelMoments moments = new ChannelMoments(d.shape);
+  public WelfordMoments batchStatistics(StatisticsCases d) {
+    WelfordMoments moments = new WelfordMoments(d.shape);
     if (d.type.equals("double")) {
       for (double[] sample : d.inDouble) {
         moments.update(sample);

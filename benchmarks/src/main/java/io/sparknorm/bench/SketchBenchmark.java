@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
- * The statistics pass with and without the report's sketches (issue 11: at most 1.25x), in ns per
+ * The statistics pass with and without the report's sketches (the target: at most 1.25x), in ns per
  * element. Every invocation is one task's share of a statistics pass: fresh states, every sample
  * of the task folded in, then the states written as bytes (as a task hands its partial state to
  * the merge), {@value #ELEMENTS} elements:

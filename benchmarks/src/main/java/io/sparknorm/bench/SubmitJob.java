@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /**
  * One job of {@code local-runner/bench-submit} as its own spark-submit run: the common part of
- * {@link EmptyJob}, {@link IdentityJob}, {@link ScalerJob} and {@link SqlJob}. Creates the
+ * {@link EmptyJob}, {@link IdentityJob}, {@link ScalerJob}, {@link SqlJob} and {@link HandSqlJob}. Creates the
  * session, runs the job ({@link BenchJobs}), prints one line
  * {@code bench: job=NAME seconds=S} and stops the session. The seconds count, as the
  * {@code seconds=} of {@code NormalizeJob}'s summary line, from the start of {@code main} to the
@@ -25,11 +25,15 @@ final class SubmitJob implements Callable<Integer> {
   String output;
 
   @Option(names = "--shape", paramLabel = "C[,D1,..]", defaultValue = "64",
-      description = "Sample shape for layer_norm (SQL job; default ${DEFAULT-VALUE}).")
+      description = "Sample shape (SQL job: for layer_norm; hand-written SQL: its spatial size;"
+          + " default ${DEFAULT-VALUE}).")
   String shape;
 
   @Option(names = "--api", description = "SQL job: the DataFrame API (functions.layerNorm) instead of SQL.")
   boolean api;
+
+  @Option(names = "--batch", description = "Hand-written SQL: batch norm (posexplode, GROUP BY) instead of layer norm.")
+  boolean batch;
 
   private final String job;
   private final long start;
@@ -47,6 +51,11 @@ final class SubmitJob implements Callable<Integer> {
     cli.getCommandSpec().usageMessage().description(description);
     if (!job.equals("sql")) {
       cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--api"));
+    }
+    if (!job.equals("hand")) {
+      cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--batch"));
+    }
+    if (!job.equals("sql") && !job.equals("hand")) {
       cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--shape"));
     }
     if (job.equals("empty")) {
@@ -63,7 +72,7 @@ final class SubmitJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String name = job.equals("sql") && api ? "api" : job;
+    String name = job.equals("sql") && api ? "api" : job.equals("hand") ? (batch ? "hand-batch" : "hand-layer") : job;
     if (!job.equals("empty") && (input == null || output == null)) {
       System.err.println("error: " + job + ": --input and --output are required");
       return 2;
@@ -77,6 +86,7 @@ final class SubmitJob implements Callable<Integer> {
         case "scaler" -> BenchJobs.standardScaler(spark, input, output);
         case "sql" -> BenchJobs.layerNormSql(spark, input, output, shape);
         case "api" -> BenchJobs.layerNormApi(spark, input, output, shape);
+        case "hand-layer", "hand-batch" -> HandSql.run(spark, name, input, output, spatialSize(shape));
         default -> throw new IllegalStateException("unknown job " + name);
       }
       System.out.printf(Locale.ROOT, "bench: job=%s seconds=%.2f%n", name, (System.nanoTime() - start) / 1e9);
@@ -84,5 +94,15 @@ final class SubmitJob implements Callable<Integer> {
     } finally {
       spark.stop();
     }
+  }
+
+  /** The values each channel holds in a sample of this shape (C,D1,..): D1 x .. (1 for C alone). */
+  private static int spatialSize(String shape) {
+    String[] dims = shape.split(",");
+    int spatial = 1;
+    for (int i = 1; i < dims.length; i++) {
+      spatial *= Integer.parseInt(dims[i].strip());
+    }
+    return spatial;
   }
 }

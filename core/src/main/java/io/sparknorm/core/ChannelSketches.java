@@ -16,7 +16,7 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * min, max, zeros and moments are over the finite values ({@link #finiteCount}). -0.0 counts as a
  * zero.
  *
- * <p>The update is a few ns a value plus the sketch's share: {@link BlockStager} hands each channel's
+ * <p>The update is cheap apart from the sketch's share: {@link BlockStager} hands each channel's
  * values on in blocks of up to 256; a block's sum, min, max and zeros take one loop, its moments
  * another, and {@link KllFeeder} puts it into the KLL sketch (a channel's first 4,096 values as
  * they are, then sorted runs of 16 compacted to weight 2, 4 or 8 as KLL's own first compactions
@@ -315,19 +315,19 @@ public final class ChannelSketches implements Serializable {
   }
 
   /** The histogram of channel c over [min, max] in equal bins (one bin if all values are equal). */
-  public Histogram histogram(int c, int bins) {
+  public SketchHistogram histogram(int c, int bins) {
     if (bins < 1) {
       throw new IllegalArgumentException("channel sketches: a histogram needs bins >= 1, got " + bins);
     }
     flush();
-    return moments[c].n() == 0 ? Histogram.empty() : histogram(c, bins, min[c], max[c]);
+    return moments[c].n() == 0 ? SketchHistogram.empty() : histogram(c, bins, min[c], max[c]);
   }
 
   /**
    * The histogram of channel c's values mapped by y = a x + b, over [min y, max y] (batch norm's
-   * output: a = weight / sqrt(var + eps), b = bias - mean a). See {@link Histogram#mapped}.
+   * output: a = weight / sqrt(var + eps), b = bias - mean a). See {@link SketchHistogram#mapped}.
    */
-  public Histogram mappedHistogram(int c, int bins, double a, double b) {
+  public SketchHistogram mappedHistogram(int c, int bins, double a, double b) {
     return histogram(c, bins).mapped(a, b);
   }
 
@@ -335,14 +335,14 @@ public final class ChannelSketches implements Serializable {
    * The histogram of channel c over [lo, hi] in equal bins; values outside are counted in below
    * and above. Fewer bins than asked when the range is too narrow for distinct double edges.
    */
-  public Histogram histogram(int c, int bins, double lo, double hi) {
+  public SketchHistogram histogram(int c, int bins, double lo, double hi) {
     if (bins < 1 || !(lo <= hi) || !Double.isFinite(lo) || !Double.isFinite(hi)) {
       throw new IllegalArgumentException(
           "channel sketches: a histogram needs bins >= 1 and finite lo <= hi, got " + bins + " bins over [" + lo + ", "
               + hi + "]");
     }
     flush();
-    return Histogram.of(sketches[c], bins, lo, hi);
+    return SketchHistogram.of(sketches[c], bins, lo, hi);
   }
 
   /** All of channel c's results at once, for the report. */

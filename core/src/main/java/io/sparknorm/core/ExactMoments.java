@@ -28,11 +28,10 @@ import java.io.UncheckedIOException;
  *
  * <p>The update never rounds and, after the first, allocates nothing. Where the JVM has the Vector API (every Spark
  * driver and executor), each value is split on a per-channel grid into parts that add up in
- * doubles without rounding, a vector of values at a time ({@link VectorMomentsStage}: 0.6 to 1.1
- * ns a value); elsewhere, and for what the grids do not hold, each value is added, as integers, to a
- * bucket for its binary exponent (its signed mantissa, and its squared mantissa: {@link
- * MomentsStage}, 3 to 5 ns; also a JVM's first 2^26 values, while SIMD would still be warming up:
- * {@link Simd}). Both go into the exact sums every few thousand values and whenever
+ * doubles without rounding, a vector of values at a time ({@link VectorMomentsStage}); elsewhere,
+ * and for what the grids do not hold, each value is added, as integers, to a bucket for its binary
+ * exponent (its signed mantissa, and its squared mantissa: {@link MomentsStage}, several times
+ * slower; also a JVM's first 2^26 values, while SIMD would still be warming up: {@link Simd}). Both go into the exact sums every few thousand values and whenever
  * the state is read, merged or written. The rational arithmetic (BigInteger) is per channel, in
  * {@link #statistics()}, never per value.
  *
@@ -273,9 +272,9 @@ public final class ExactMoments implements Serializable {
    * The statistics that batch norm normalizes with, each the exact value correctly rounded.
    *
    * @throws StatisticsException when a channel has seen at most one value, where PyTorch
-   *     raises "Expected more than 1 value per channel when training" (the message is
-   *     {@link ChannelMoments#statistics()}'s); when a channel saw NaN or an infinity; when a
-   *     variance is beyond the double range (values more than about 1.3e154 apart)
+   *     raises "Expected more than 1 value per channel when training"; when a channel saw NaN or
+   *     an infinity; when a variance is beyond the double range (values more than about 1.3e154
+   *     apart)
    */
   public BatchStatistics statistics() {
     return statistics(1.0);

@@ -7,9 +7,8 @@ import org.apache.datasketches.memory.Memory;
  * Feeds blocks of finite values into per-channel KLL sketches at a fraction of KLL's own cost a
  * value, with KLL's accuracy.
  *
- * <p>KLL's update sorts its lowest level every few values and merges sorted levels upwards: about
- * 45 to 60 ns a value in DataSketches 6.2.0 on the benchmark machine, ten times the exact moments,
- * for every value it is given. So past a channel's first {@value #DIRECT} values, which go to the
+ * <p>KLL's update sorts its lowest level every few values and merges sorted levels upwards, for
+ * every value it is given: many times the cost of the exact moments (benchmarks/README.md). So past a channel's first {@value #DIRECT} values, which go to the
  * sketch as they are, this does KLL's first compactions itself: each run of {@value #RUN}
  * consecutive values is sorted (a sorting network, Batcher's odd-even merge sort) and one
  * value in w is kept, at positions r, r + w, ... from a random r in [0, w), each standing for w
@@ -17,9 +16,8 @@ import org.apache.datasketches.memory.Memory;
  * r + w i with r uniform), so the error is KLL's kind: for any value, the count of a run's values
  * at or below it is off by less than w, with mean 0, independently between runs. w grows with the
  * channel's count as KLL's own weights do ({@link #weight}): 2 up to 16,384 values, 4 up to
- * 131,072, then 8. Measured (100 seeds a size, ranks 1%..99%), the largest rank error stayed that of
- * KLL alone within about 0.1% at 8,192 to 500,000 values; w = 8 from the start doubled it below 1e5
- * values, w = 4 from the start made it 1.5 times at 8,192.
+ * 131,072, then 8. At these weights the largest rank error stays that of KLL alone; a large w from
+ * the start would lose accuracy on small channels (the check over many seeds: benchmarks/README.md).
  *
  * <p>The kept values go to a second sketch per channel (unweighted), which {@link #fold} merges with
  * a copy of itself log2(w) times (every value twice, then four times, ...: weight w) and then into
@@ -109,8 +107,8 @@ final class KllFeeder {
 
   /**
    * Sorts 16 finite values (no -0.0) with Batcher's odd-even merge sort network: 63 compare-exchanges
-   * written out, each a Math.min and a Math.max: about 7 ns a value on the benchmark machine,
-   * against 20 for Arrays.sort and 15 for the same network on long keys.
+   * written out, each a Math.min and a Math.max, without branches, so cheaper than Arrays.sort or the
+   * same network on long keys.
    */
   static void sort(double[] k) {
     cx(k, 0, 1); cx(k, 2, 3); cx(k, 4, 5); cx(k, 6, 7); cx(k, 8, 9); cx(k, 10, 11); cx(k, 12, 13);

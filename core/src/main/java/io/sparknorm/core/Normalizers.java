@@ -10,8 +10,13 @@ import io.sparknorm.core.NormalizationException.Rule;
  * wrong.
  */
 public final class Normalizers {
+  /**
+   * PyTorch's default eps as command lines and usage texts write it: the one place it is defined,
+   * text so that an annotation (a picocli default value) can use it too.
+   */
+  public static final String DEFAULT_EPS_TEXT = "1e-5";
   /** PyTorch's default eps. */
-  public static final double DEFAULT_EPS = 1e-5;
+  public static final double DEFAULT_EPS = Double.parseDouble(DEFAULT_EPS_TEXT);
 
   private Normalizers() {}
 

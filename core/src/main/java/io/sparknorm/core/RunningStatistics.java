@@ -16,6 +16,9 @@ import java.util.Arrays;
  * stays in double, which differs from them by float rounding only.
  */
 public final class RunningStatistics {
+  /** PyTorch's default momentum ({@code torch.nn.BatchNorm*d}). */
+  public static final double DEFAULT_MOMENTUM = 0.1;
+
   private final Shape shape;
   private final double momentum;
   private final double[] runningMean;
@@ -25,7 +28,7 @@ public final class RunningStatistics {
   /**
    * Running statistics as a new PyTorch module has them: mean 0, variance 1.
    *
-   * @param momentum in [0, 1]; PyTorch's default is 0.1
+   * @param momentum in [0, 1]; PyTorch's default is {@link #DEFAULT_MOMENTUM}
    */
   public RunningStatistics(Shape shape, double momentum) {
     this(shape, momentum, new double[shape.channels()], ones(shape.channels()));
@@ -36,7 +39,7 @@ public final class RunningStatistics {
    * {@code running_mean} and {@code running_var}, or a statistics file's {@code mean} and
    * {@code var}.
    *
-   * @param momentum in [0, 1]; PyTorch's default is 0.1
+   * @param momentum in [0, 1]; PyTorch's default is {@link #DEFAULT_MOMENTUM}
    * @throws IllegalArgumentException when the momentum is outside [0, 1], an array's length is not
    *     the channel count, a mean is not finite or a variance is negative or not finite
    */

@@ -12,7 +12,7 @@ interface SampleStage {
   /**
    * Stages one flat sample of the shape (of the right length). Apart from runs of one sample: a
    * call less on the way from a row to the kernel, which the JIT then inlines into per-row callers
-   * (10 % of the update's time on rows of 64).
+   * (a call a row is a visible part of the update's time on rows of 64).
    */
   void update(double[] sample);
 

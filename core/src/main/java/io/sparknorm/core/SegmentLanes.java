@@ -79,7 +79,7 @@ final class SegmentLanes {
    */
   int normalize(double[] in, double[] out) {
     // One method, no helpers: a call C2 does not inline boxes its vectors and costs several times the
-    // arithmetic, and helpers taking vectors were not always inlined (measured: 2.8 against 10.9 ns a value).
+    // arithmetic, and helpers taking vectors were not always inlined.
     DoubleVector inverseL = DoubleVector.broadcast(SPECIES, inverseLength);
     DoubleVector one = DoubleVector.broadcast(SPECIES, 1.0);
     DoubleVector zero = DoubleVector.zero(SPECIES);

@@ -8,10 +8,9 @@ import java.util.concurrent.atomic.LongAdder;
  * Vector API module ({@code --add-modules=jdk.incubator.vector}, which Spark's launcher adds to
  * every driver and executor) with vectors of at least 4 doubles, and {@code -Dsparknorm.simd=false}
  * is not set. It does once that pays: until the JIT has compiled the SIMD kernel its vector
- * operations run as objects, about 0.2 s of a fresh JVM's first 10,000 rows, and the integer
- * buckets cost about 3 ns a value more than the compiled kernel, so the buckets serve the first
- * {@value #WARM_UP_VALUES} values (2^26) that default states stage in a JVM, about what the warm-up
- * costs, and SIMD everything after (the rule that keeps a choice made without knowing the future
+ * operations run as objects, slower than the integer buckets, so the buckets serve the first
+ * {@value #WARM_UP_VALUES} values (2^26) that default states stage in a JVM, on which the buckets
+ * lose about what the warm-up costs (benchmarks/README.md), and SIMD everything after (the rule that keeps a choice made without knowing the future
  * within twice the best one). A short job never pays the warm-up; a long job or a long-lived
  * session (a notebook, a Connect server) pays it once.
  *
@@ -49,11 +48,10 @@ final class Simd {
   }
 
   /**
-   * Whether {@link SegmentLanes} pays now. Its JIT warm-up costs about 0.26 s of a fresh JVM (its
-   * first 12,000 rows run as objects) and it saves about 10 ns a segment (rows of doubles: 340 ns a
-   * row of 32 segments of 2, 80 ns a row of 8 segments of 8), so the scalar kernel serves the first
-   * {@value #SEGMENT_WARM_UP} segments (2^25, 2^20 rows of 32) that could go to it, about what the
-   * warm-up costs, by the same rule as the statistics.
+   * Whether {@link SegmentLanes} pays now. Until the JIT has compiled it, its first rows run as
+   * objects; so the scalar kernel serves the first {@value #SEGMENT_WARM_UP} segments (2^25, 2^20
+   * rows of 32) that could go to it, on which the lanes would save about what their warm-up costs,
+   * by the same rule as the statistics.
    */
   static boolean segmentsPay() {
     return segmentsWarm;
@@ -64,6 +62,22 @@ final class Simd {
     if (AVAILABLE && !segmentsWarm && (scalarSegments += segments) >= SEGMENT_WARM_UP) {
       segmentsWarm = true;
     }
+  }
+
+  /** Where the segments' warm-up stands: segments counted, and whether {@link SegmentLanes} has taken over. */
+  record SegmentWarmUp(long counted, boolean warm) {
+    static final SegmentWarmUp COLD = new SegmentWarmUp(0, false);
+  }
+
+  /** The segments' warm-up now (tests that move it take it first, to put it back). */
+  static SegmentWarmUp segmentWarmUp() {
+    return new SegmentWarmUp(scalarSegments, segmentsWarm);
+  }
+
+  /** Sets the segments' warm-up (tests: start cold, then put back what was there). */
+  static void segmentWarmUp(SegmentWarmUp state) {
+    scalarSegments = state.counted();
+    segmentsWarm = state.warm();
   }
 
   private static boolean check() {

@@ -32,8 +32,8 @@ import jdk.incubator.vector.VectorSpecies;
  * 2^(2E-80+53)), so each lane's six sums are exact doubles; a flush adds the sums less M and the
  * sums of the rests to the exact sums. {@code ExactMomentsVectorTest} holds values at the edges
  * of the grid to these bounds. Some of the additions are written {@code fma(v, 1, w)}: the same
- * rounding, but on the multiply units, which the adds leave idle (1.08x Welford's update in JMH
- * on rows of 64 doubles against 1.14x with plain adds).
+ * rounding, but on the multiply units, which the adds leave idle (the adds were the limit; figures
+ * in benchmarks/README.md).
  *
  * <p>Lanes: for samples with one value a channel (S = 1) a vector holds consecutive channels, and
  * rows are staged in blocks of {@value #BLOCK} so the sums stay in registers along a block (rows

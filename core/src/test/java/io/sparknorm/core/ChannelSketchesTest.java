@@ -117,7 +117,7 @@ class ChannelSketchesTest {
         assertEquals(v[0], s.quantile(c, 0), what);
         assertEquals(v[v.length - 1], s.quantile(c, 1), what);
         for (int bins : new int[] {1, 7, 64}) {
-          Histogram h = s.histogram(c, bins);
+          SketchHistogram h = s.histogram(c, bins);
           assertEquals(v.length, h.total(), what);
           assertEquals(0, h.below() + h.above(), what);
           assertEquals(v[0], h.edges()[0], what);
@@ -259,16 +259,16 @@ class ChannelSketchesTest {
     for (int i = 0; i < 10; i++) {
       s.update(new double[] {7.25, i, Double.NaN});
     }
-    Histogram constant = s.histogram(0, 32);
+    SketchHistogram constant = s.histogram(0, 32);
     assertEquals(1, constant.bins());
     assertArrayEquals(new double[] {7.25, 7.25}, constant.edges());
     assertEquals(10, constant.count(0));
     assertEquals(0, s.variance(0));
     assertTrue(Double.isNaN(s.skewness(0)));
     // Ten values 0..9 (KLL is exact below k values): one value a bin.
-    Histogram exact = s.histogram(1, 10);
+    SketchHistogram exact = s.histogram(1, 10);
     assertArrayEquals(new long[] {1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, exact.counts());
-    Histogram part = s.histogram(1, 2, 2, 6);
+    SketchHistogram part = s.histogram(1, 2, 2, 6);
     assertEquals(2, part.below());
     assertEquals(3, part.above());
     assertArrayEquals(new long[] {2, 3}, part.counts());
@@ -289,8 +289,8 @@ class ChannelSketchesTest {
       s.update(new double[] {x, 3 * x + 5, -2 * x + 1});
     }
     for (double[] map : new double[][] {{3, 5, 1}, {-2, 1, 2}}) {
-      Histogram mapped = s.mappedHistogram(0, 40, map[0], map[1]);
-      Histogram direct = s.histogram((int) map[2], 40);
+      SketchHistogram mapped = s.mappedHistogram(0, 40, map[0], map[1]);
+      SketchHistogram direct = s.histogram((int) map[2], 40);
       assertEquals(n, mapped.total());
       for (int i = 0; i <= 40; i++) {
         assertEquals(direct.edges()[i], mapped.edges()[i], 1e-12 * (1 + Math.abs(direct.edges()[i])));
@@ -300,7 +300,7 @@ class ChannelSketchesTest {
       }
       assertEquals(map[0] * s.min(0) + map[1], map[0] > 0 ? mapped.edges()[0] : mapped.edges()[40], 1e-12);
     }
-    Histogram zero = s.mappedHistogram(0, 40, 0, 0.5);
+    SketchHistogram zero = s.mappedHistogram(0, 40, 0, 0.5);
     assertArrayEquals(new double[] {0.5, 0.5}, zero.edges());
     assertEquals(n, zero.total());
     assertThrows(IllegalArgumentException.class, () -> s.mappedHistogram(0, 40, Double.NaN, 0));

@@ -22,27 +22,6 @@ class ExactMomentsScaleTest {
   private static final Shape SHAPE = Shape.of(1, 4);
   private static final double[] SCALES = {255, 3, 0.1, 1e-300, 1e300, Double.MIN_VALUE, 0x1p-1022, 1.0, 7 * 0x1p-60};
 
-  /** Kinds of hard data, each in its own moments (a channel out of range for a scale fails the whole call). */
-  private static List<DoubleSupplier> kinds(Random random) {
-    return List.of(
-        // 1e8 + noise: the naive sum of squares cancels catastrophically.
-        () -> 1e8 + 0.1 * random.nextGaussian(),
-        // Magnitudes from 1e-30 to 1e30.
-        () -> (random.nextBoolean() ? 1 : -1) * (1 + random.nextDouble()) * Math.pow(10, -30 + 60 * random.nextDouble()),
-        // Subnormals, zeros and values near 2^-535, whose squares and variance are subnormal.
-        () -> {
-          int k = random.nextInt(4);
-          return k == 0 ? Double.longBitsToDouble(random.nextLong() & 0x800F_FFFF_FFFF_FFFFL)
-              : k == 1 ? (random.nextBoolean() ? 0.0 : -0.0) : 0x1p-535 * random.nextGaussian();
-        },
-        // Only subnormals: everything fits the range even divided by 1e-300.
-        () -> Double.longBitsToDouble(random.nextLong() & 0x800F_FFFF_FFFF_FFFFL),
-        // 8-bit pixels.
-        () -> random.nextInt(256),
-        // Large values whose variance is near the top of the double range.
-        () -> 1e153 * random.nextGaussian() + 3e152);
-  }
-
   private static List<double[]> data(DoubleSupplier kind) {
     List<double[]> samples = new ArrayList<>(SAMPLES);
     for (int s = 0; s < SAMPLES; s++) {
@@ -118,7 +97,8 @@ class ExactMomentsScaleTest {
     Random random = new Random(31);
     int checked = 0;
     int refused = 0;
-    for (DoubleSupplier kind : kinds(random)) {
+    // Each kind in its own moments: a channel out of range for a scale fails the whole call.
+    for (DoubleSupplier kind : HardValues.moreKinds(random)) {
       List<double[]> samples = data(kind);
       ExactMoments moments = new ExactMoments(SHAPE);
       samples.forEach(moments::update);
@@ -158,7 +138,7 @@ class ExactMomentsScaleTest {
   @Test
   void scaleOneIsStatisticsBitForBit() {
     Random random = new Random(5);
-    for (DoubleSupplier kind : kinds(random)) {
+    for (DoubleSupplier kind : HardValues.moreKinds(random)) {
       ExactMoments moments = new ExactMoments(Shape.of(3, 2));
       for (int s = 0; s < 2000; s++) {
         double[] sample = new double[6];

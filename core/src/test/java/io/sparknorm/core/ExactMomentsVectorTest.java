@@ -5,14 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparknorm.testing.ChildProcess;
 import java.io.File;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -206,7 +206,7 @@ class ExactMomentsVectorTest {
    * counted values already.
    */
   @Test
-  void aDefaultStateMovesToSimdOnceItPays() throws Exception {
+  void aDefaultStateMovesToSimdOnceItPays() {
     String output = child("--add-modules=jdk.incubator.vector", "adaptive");
     String[] words = output.split(" ");
     assertEquals(3, words.length, output);
@@ -248,29 +248,22 @@ class ExactMomentsVectorTest {
         + HexFormat.of().formatHex(buckets.toBytes());
   }
 
-  /** Runs this class's main in a new JVM with these JVM options and arguments; its output. */
-  private static String child(String... optionsAndArgs) throws Exception {
+  /** Runs this class's main in a new JVM with these JVM options and arguments; its standard output. */
+  private static String child(String... optionsAndArgs) {
     String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
     List<String> command = new ArrayList<>(List.of(java, "-Xmx256m", "-cp", System.getProperty("java.class.path")));
     List<String> rest = List.of(optionsAndArgs);
     command.addAll(rest.stream().filter(o -> o.startsWith("-")).toList());
     command.add(ExactMomentsVectorTest.class.getName());
     command.addAll(rest.stream().filter(o -> !o.startsWith("-")).toList());
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    try {
-      assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the child JVM did not finish in 120 s");
-      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-      assertEquals(0, process.exitValue(), output);
-      // The module's warning, when it is there, comes first.
-      return output.lines().filter(l -> !l.startsWith("WARNING: Using incubator modules")).reduce("", String::concat);
-    } finally {
-      process.destroyForcibly();
-    }
+    ChildProcess.Result result = ChildProcess.of(command).run(Duration.ofSeconds(120));
+    assertEquals(0, result.exitCode(), result::describe);
+    return result.stdout().strip();
   }
 
   /** A JVM without the Vector API module stages with the buckets alone and reaches the same state. */
   @Test
-  void aJvmWithoutTheVectorApiGetsTheSameState() throws Exception {
+  void aJvmWithoutTheVectorApiGetsTheSameState() {
     String output = child();
     ExactMoments buckets = new ExactMoments(Shape.of(64), SampleStage.Choice.BUCKETS);
     samples(Shape.of(64), 3_000, WIDE, 99).forEach(buckets::update);

@@ -2,18 +2,22 @@ package io.sparknorm.core;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
  * Reads the PyTorch golden files that {@code data/golden/generate.py} writes (schemas in
- * {@code data/README.md}).
+ * {@code data/README.md}): the one reader of every module's tests (core's test jar; no Spark type).
+ * {@link GoldenChecks} holds results to them.
  */
 public final class GoldenFiles {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -23,11 +27,33 @@ public final class GoldenFiles {
   /** The repository's data folder: the build passes it; running from a module folder, ../data. */
   public static Path dataDir() {
     String configured = System.getProperty("sparknorm.data.dir");
-    Path dir = configured != null ? Paths.get(configured) : Paths.get("..", "data");
+    Path dir = (configured != null && !configured.isBlank() ? Paths.get(configured) : Paths.get("..", "data"))
+        .toAbsolutePath().normalize();
     if (!Files.isDirectory(dir.resolve("golden"))) {
-      throw new IllegalStateException("no golden files under " + dir.toAbsolutePath());
+      throw new IllegalStateException("no golden files under " + dir);
     }
     return dir;
+  }
+
+  /** The job's {@code --affine} file, {@code {"weight": [...], "bias": [...]}}, a missing one left out; the file. */
+  public static Path writeAffine(Path file, double[] weight, double[] bias) {
+    ObjectNode affine = JSON.createObjectNode();
+    if (weight != null) {
+      Arrays.stream(weight).forEach(affine.putArray("weight")::add);
+    }
+    if (bias != null) {
+      Arrays.stream(bias).forEach(affine.putArray("bias")::add);
+    }
+    try {
+      return Files.writeString(file, affine.toString());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A shape as the job's {@code --shape} and the SQL functions take it: the dimensions joined by commas. */
+  public static String shapeArg(Shape shape) {
+    return Arrays.stream(shape.dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
   }
 
   /**
@@ -41,6 +67,35 @@ public final class GoldenFiles {
 
     public Affine affine() {
       return Affine.of(weight, bias);
+    }
+
+    public boolean isBatch() {
+      return method == NormMethod.BATCH;
+    }
+
+    public boolean hasAffine() {
+      return weight != null || bias != null;
+    }
+
+    /** {@code --shape}: the dimensions joined by commas. */
+    public String shapeArg() {
+      return GoldenFiles.shapeArg(shape);
+    }
+
+    /**
+     * The job's options for this case: {@code --method}, {@code --shape}, {@code --eps}, {@code --groups} for group
+     * norm, and {@code --affine} with the weight and bias written to {@code dir/affine.json} when the case has any.
+     */
+    public List<String> jobOptions(Path dir) {
+      List<String> options = new ArrayList<>(List.of("--method", method.id(), "--shape", shapeArg(), "--eps",
+          Double.toString(eps)));
+      if (method == NormMethod.GROUP) {
+        options.addAll(List.of("--groups", Integer.toString(groups)));
+      }
+      if (hasAffine()) {
+        options.addAll(List.of("--affine", writeAffine(dir.resolve("affine.json"), weight, bias).toString()));
+      }
+      return options;
     }
 
     /** Tolerance: 1e-5 absolute for float output, 1e-9 for double. */
@@ -58,6 +113,16 @@ public final class GoldenFiles {
   public record Running(String name, boolean isDouble, Shape shape, double eps, double momentum, double[] weight,
       double[] bias, List<double[][]> batches, List<double[][]> outputs, List<double[]> runningMean,
       List<double[]> runningVar, double[][] evalOutput) {
+
+    public boolean hasAffine() {
+      return weight != null || bias != null;
+    }
+
+    /** {@code --shape}: the dimensions joined by commas. */
+    public String shapeArg() {
+      return GoldenFiles.shapeArg(shape);
+    }
+
     @Override
     public String toString() {
       return name;

@@ -229,7 +229,7 @@ class NormalizersTest {
   void runningStatisticsFollowPyTorchsMomentumRule() {
     Shape shape = Shape.of(1, 2);
     RunningStatistics running = new RunningStatistics(shape, 0.1);
-    BatchStatistics batch = new ChannelMoments(shape).update(new double[] {1, 3}).statistics();
+    BatchStatistics batch = new ExactMoments(shape).update(new double[] {1, 3}).statistics();
     running.update(batch);
     assertEquals(0.2, running.runningMean()[0], 1e-15);
     // unbiased variance of {1, 3} is 2: 0.9 * 1 + 0.1 * 2

@@ -51,7 +51,7 @@ class RunningStatisticsTest {
     for (int b = 0; b < r.batches(); b++) {
       double[][] batch = Arrays.copyOfRange(r.rows(), b * r.batchSize(), Math.min(r.rows().length,
           (b + 1) * r.batchSize()));
-      BatchStatistics statistics = fit(r.shape(), batch, r.isDouble());
+      BatchStatistics statistics = GoldenCasesTest.fit(r.shape(), batch, r.isDouble());
       GoldenCasesTest.assertMatches(slice(r.outputs(), b, r.batchSize()), slice(r.exactOutputs(), b, r.batchSize()),
           Normalizers.batch(statistics, r.eps(), r.affine()), batch, r.isDouble(), r.tolerance(), r.name() + " batch " + b);
       running.update(statistics);
@@ -68,7 +68,7 @@ class RunningStatisticsTest {
     int b = r.errorBatch();
     assertEquals(r.batches() - 1, b, "the last batch is the one refused");
     double[][] batch = Arrays.copyOfRange(r.rows(), b * r.batchSize(), r.rows().length);
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit(r.shape(), batch, r.isDouble()));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> GoldenCasesTest.fit(r.shape(), batch, r.isDouble()));
     assertTrue(e.getMessage().contains("more than 1 value per channel"), e.getMessage());
   }
 
@@ -141,18 +141,6 @@ class RunningStatisticsTest {
       double allowed = r.isDouble() ? F64_RUNNING_RELATIVE * Math.abs(torch[c]) : r.tolerance();
       assertEquals(torch[c], actual[c], allowed, r.name() + " " + what + " channel " + c);
     }
-  }
-
-  static BatchStatistics fit(Shape shape, double[][] samples, boolean isDouble) {
-    ExactMoments moments = new ExactMoments(shape);
-    for (double[] sample : samples) {
-      if (isDouble) {
-        moments.update(sample);
-      } else {
-        moments.update(GoldenFiles.toFloat(sample));
-      }
-    }
-    return moments.statistics();
   }
 
   private static double[][] slice(double[][] rows, int batch, int batchSize) {

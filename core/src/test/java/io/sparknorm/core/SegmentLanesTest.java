@@ -5,11 +5,29 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** {@link SegmentLanes} against the scalar kernel it stands in for: the same bits, or it declines. */
 class SegmentLanesTest {
   private static final int LANES = SegmentLanes.LANES;
+
+  /** The JVM-wide warm-up as the tests before this one left it: put back afterwards. */
+  private Simd.SegmentWarmUp before;
+
+  /** Each test starts with the lanes' warm-up cold, whatever ran before in this JVM. */
+  @BeforeEach
+  void coldWarmUp() {
+    before = Simd.segmentWarmUp();
+    Simd.segmentWarmUp(Simd.SegmentWarmUp.COLD);
+  }
+
+  /** Later tests in this JVM see the warm-up as it was, not the lanes this class switched on. */
+  @AfterEach
+  void restoreWarmUp() {
+    Simd.segmentWarmUp(before);
+  }
 
   /**
    * Value i of n, of one kind: normal, far from zero, constant, tiny, mixed scales, one huge value
@@ -103,10 +121,13 @@ class SegmentLanesTest {
     double[] expected = new double[8];
     group.normalizeScalar(in, expected);
     double[] out = new double[8];
-    for (long row = 0; row <= Simd.SEGMENT_WARM_UP / 4; row++) {  // 4 segments a row
+    long warmUpRows = Simd.SEGMENT_WARM_UP / 4;  // 4 segments a row
+    for (long row = 0; row < warmUpRows - 1; row++) {
       group.normalize(in, out);
     }
-    assertTrue(Simd.segmentsPay());
+    assertFalse(Simd.segmentsPay(), "the lanes took over before their warm-up's " + warmUpRows + " rows");
+    group.normalize(in, out);
+    assertTrue(Simd.segmentsPay(), "the lanes did not take over after their warm-up");
     group.normalize(in, out);
     for (int i = 0; i < 8; i++) {
       assertEquals(Double.doubleToRawLongBits(expected[i]), Double.doubleToRawLongBits(out[i]), "element " + i);

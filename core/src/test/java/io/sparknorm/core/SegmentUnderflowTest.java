@@ -23,22 +23,10 @@ class SegmentUnderflowTest {
 
   /** (x - mean) / sqrt(var + eps) * weight + bias of one segment, exactly, then rounded. */
   private static double[] exact(double[] segment, double eps, double weight, double bias) {
-    BigDecimal sum = BigDecimal.ZERO;
-    for (double v : segment) {
-      sum = sum.add(new BigDecimal(v));
-    }
-    BigDecimal n = BigDecimal.valueOf(segment.length);
-    BigDecimal mean = sum.divide(n, MC);
-    BigDecimal m2 = BigDecimal.ZERO;
-    for (double v : segment) {
-      BigDecimal d = new BigDecimal(v).subtract(mean, MC);
-      m2 = m2.add(d.multiply(d));
-    }
-    BigDecimal std = m2.divide(n, MC).add(new BigDecimal(eps)).sqrt(MC);
+    ReferenceMoments moments = ReferenceMoments.of(MC, segment);
     double[] y = new double[segment.length];
     for (int i = 0; i < y.length; i++) {
-      y[i] = new BigDecimal(segment[i]).subtract(mean).divide(std, MC).multiply(new BigDecimal(weight))
-          .add(new BigDecimal(bias)).doubleValue();
+      y[i] = moments.normalized(segment[i], eps, weight, bias);
     }
     return y;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.MathContext;
@@ -29,9 +30,8 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +54,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * file is split into several partitions, so a row's position has to be counted across partitions. Float NaN and
  * infinity go in through Parquet array&lt;float&gt; written in-process.
  */
+@ExtendWith(SubmitSuite.class)
 class BadInputSubmitIT {
 
   /** The four kinds of invalid row of the contract's --handle-invalid. */
@@ -71,33 +72,10 @@ class BadInputSubmitIT {
       3, Kind.NULL, 11, Kind.WRONG_LENGTH, 27, Kind.NAN, 34, Kind.INFINITE));
   private static final List<String> SPLIT = List.of("spark.sql.files.maxPartitionBytes=1024");
 
+  /** Set by {@link SubmitSuite}. */
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
-
-  @BeforeAll
-  static void start() {
-    work = WorkDir.create("bad-input");
-    submit = new JobSubmitter("BadInputSubmitIT", work.root());
-    spark = TestSpark.start("BadInputSubmitIT inputs");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
-    } finally {
-      try {
-        TestSpark.stop(spark);
-      } finally {
-        if (work != null) {
-          work.close();
-        }
-      }
-    }
-  }
 
   // --- the data ------------------------------------------------------------------------------------------------
 
@@ -196,7 +174,7 @@ class BadInputSubmitIT {
    * all in {@code out}, the parent folder of the output and the statistics (no output, no statistics, no hidden
    * temporary folder or checksum file). Returns the error line.
    */
-  private static String assertFailed(SparkSubmitProcess.Result result, Path out) {
+  private static String assertFailed(ChildProcess.Result result, Path out) {
     assertNotEquals(0, result.exitCode(), result::describe);
     List<String> errors = result.stderr().lines().filter(l -> l.startsWith("error:")).toList();
     assertEquals(1, errors.size(), () -> "exactly one 'error:' line expected: " + result.describe());
@@ -238,7 +216,7 @@ class BadInputSubmitIT {
     }
   }
 
-  private static void assertSucceeded(SparkSubmitProcess.Result result, int rowsIn, int rowsOut, int skipped) {
+  private static void assertSucceeded(ChildProcess.Result result, int rowsIn, int rowsOut, int skipped) {
     assertEquals(0, result.exitCode(), result::describe);
     String out = result.stdout();
     assertTrue(out.contains("rows_in=" + rowsIn + " ") && out.contains("rows_out=" + rowsOut + " ")
@@ -323,7 +301,7 @@ class BadInputSubmitIT {
     Path output = dir.resolve("result.parquet");
     Path stats = dir.resolve("stats.json");
 
-    SparkSubmitProcess.Result result = submit.run("skip, batch, json", args("--input", input.toString(),
+    ChildProcess.Result result = submit.run("skip, batch, json", args("--input", input.toString(),
         "--output", output.toString(), "--method", "batch", "--shape", "2,3", "--handle-invalid", "skip",
         "--stats-out", stats.toString()));
 
@@ -344,7 +322,7 @@ class BadInputSubmitIT {
     Path output = dir.resolve("result.parquet");
     Path stats = dir.resolve("stats.json");
 
-    SparkSubmitProcess.Result result = submit.run("keep, batch, json", args("--input", input.toString(),
+    ChildProcess.Result result = submit.run("keep, batch, json", args("--input", input.toString(),
         "--output", output.toString(), "--method", "batch", "--shape", "2,3", "--handle-invalid", "keep",
         "--stats-out", stats.toString()));
 
@@ -371,7 +349,7 @@ class BadInputSubmitIT {
     Path input = writeFloatParquetInput(dir, bad);
     Path output = dir.resolve("result.parquet");
 
-    SparkSubmitProcess.Result result = submit.run("keep, layer, parquet float", args("--input", input.toString(),
+    ChildProcess.Result result = submit.run("keep, layer, parquet float", args("--input", input.toString(),
         "--output", output.toString(), "--method", "layer", "--shape", "2,3", "--handle-invalid", "keep"));
 
     assertSucceeded(result, ROWS, ROWS, 0);
@@ -398,7 +376,7 @@ class BadInputSubmitIT {
     Path input = writeFloatParquetInput(dir, bad);
     Path output = dir.resolve("result.json");
 
-    SparkSubmitProcess.Result result = submit.run("skip, instance, parquet float", args("--input", input.toString(),
+    ChildProcess.Result result = submit.run("skip, instance, parquet float", args("--input", input.toString(),
         "--output", output.toString(), "--output-format", "json", "--method", "instance", "--shape", "2,3",
         "--handle-invalid", "skip"));
 
@@ -562,7 +540,7 @@ class BadInputSubmitIT {
     Path input = writeJsonInput(dir, Map.of());
     Path out = outDir(dir);
 
-    SparkSubmitProcess.Result result = submit.run("--method median", args("--input", input.toString(),
+    ChildProcess.Result result = submit.run("--method median", args("--input", input.toString(),
         "--output", out.resolve("result.parquet").toString(), "--method", "median"));
 
     String line = assertFailed(result, out);
@@ -582,7 +560,7 @@ class BadInputSubmitIT {
     FileTime outputTime = Files.getLastModifiedTime(output);
     FileTime markerTime = Files.getLastModifiedTime(output.resolve("part-00000-precious.txt"));
 
-    SparkSubmitProcess.Result result = submit.run("existing output, no --overwrite", args("--input",
+    ChildProcess.Result result = submit.run("existing output, no --overwrite", args("--input",
         input.toString(), "--output", output.toString(), "--method", "batch", "--shape", "2,3",
         "--stats-out", out.resolve("stats.json").toString()));
 
@@ -606,7 +584,7 @@ class BadInputSubmitIT {
     Path out = outDir(dir);
     Path output = existingOutput(out);
 
-    SparkSubmitProcess.Result result = submit.run("existing output, --overwrite", args("--input",
+    ChildProcess.Result result = submit.run("existing output, --overwrite", args("--input",
         input.toString(), "--output", output.toString(), "--method", "layer", "--shape", "2,3",
         "--overwrite"));
 
@@ -639,7 +617,7 @@ class BadInputSubmitIT {
     TestSpark.writeString(input, text.toString());
     Path out = outDir(dir);
 
-    SparkSubmitProcess.Result result = submit.run("batch, CSV output with a second array column", args("--input",
+    ChildProcess.Result result = submit.run("batch, CSV output with a second array column", args("--input",
         input.toString(), "--output", out.resolve("result.csv").toString(), "--output-format", "csv", "--method",
         "batch", "--shape", "2,3", "--stats-out", out.resolve("stats.json").toString()));
 
@@ -681,7 +659,7 @@ class BadInputSubmitIT {
     List<String> conf = List.of("spark.eventLog.enabled=true", "spark.eventLog.dir=" + events.toUri(),
         "spark.eventLog.compress=false", "spark.eventLog.rolling.enabled=false");
 
-    SparkSubmitProcess.Result result = submit.run("batch fitted, then the output cannot be written", conf,
+    ChildProcess.Result result = submit.run("batch fitted, then the output cannot be written", conf,
         args("--input", input.toString(), "--output", out.resolve("result.parquet").toString(), "--method",
             "batch", "--shape", "2,3", "--stats-out", out.resolve("stats.json").toString()));
 

@@ -11,12 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -40,6 +39,7 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The job on a real Spark standalone cluster, and the loss of its executor mid-job.
@@ -66,6 +66,7 @@ import org.junit.jupiter.api.Timeout;
  * by pid if anything is left); every spark-submit is bounded by {@link JobSubmitter}'s timeout and every test by
  * {@link Timeout}.
  */
+@ExtendWith(SubmitSuite.class)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ClusterIT {
 
@@ -75,8 +76,8 @@ class ClusterIT {
 
   /**
    * How long the phase must have had running tasks before the kill: into the tasks, not at their launch. The
-   * statistics pass is short (its two tasks take about 0.4 s each on the one executor core the kill runs get), so
-   * it is killed sooner than the write.
+   * statistics pass's tasks are much shorter than the write's, even on the one executor core the kill runs get, so
+   * it is killed sooner.
    */
   static final Duration RUNNING_BEFORE_KILL_STATISTICS = Duration.ofMillis(100);
   static final Duration RUNNING_BEFORE_KILL_WRITE = Duration.ofMillis(400);
@@ -84,9 +85,11 @@ class ClusterIT {
   private static final Pattern SUMMARY = Pattern.compile(
       "sparknorm: method=(\\w+) rows_in=(\\d+) rows_out=(\\d+) rows_skipped=(\\d+) invalid_kept=(\\d+) seconds=([0-9.]+)");
 
+  /** Set by {@link SubmitSuite}. */
   private static WorkDir work;
   private static JobSubmitter submit;
   private static SparkSession spark;
+  private static SubmitSuite.Report report;
   private static StandaloneCluster cluster;
   private static Path input;
   private static final ExecutorService BACKGROUND = Executors.newCachedThreadPool(r -> {
@@ -98,10 +101,9 @@ class ClusterIT {
   /** The local[2] runs, by method: computed once, shared by the tests. */
   private static final Map<String, Run> LOCAL = new ConcurrentHashMap<>();
   private static double[][] batchReference;
-  private static final List<String> REPORT = Collections.synchronizedList(new ArrayList<>());
 
   /** One finished job run: where its output and statistics went, what it printed, how long it took. */
-  record Run(String label, Path output, Path stats, Path eventLogDir, SparkSubmitProcess.Result result,
+  record Run(String label, Path output, Path stats, Path eventLogDir, ChildProcess.Result result,
       double seconds) {
   }
 
@@ -113,9 +115,6 @@ class ClusterIT {
   @BeforeAll
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   static void start() {
-    work = WorkDir.create("cluster");
-    submit = new JobSubmitter("ClusterIT", work.root());
-    spark = TestSpark.start("ClusterIT inputs");
     long t0 = System.nanoTime();
     input = work.root().resolve("input");
     // 16 channels, channel c ~ N(7c - 50.25, (c + 1.5)^2), seeds fixed: range() gives every row its partition, and
@@ -128,13 +127,13 @@ class ClusterIT {
         .write().parquet(input.toString());
     long parts = WorkDir.list(input).stream().filter(n -> n.startsWith("part-") && n.endsWith(".parquet")).count();
     assertEquals(FILES, parts, "Parquet files of the input: " + WorkDir.list(input));
-    report("input: %d rows x %d doubles in %d Parquet files, generated in %.1f s", ROWS, CHANNELS, FILES,
+    report.add("input: %d rows x %d doubles in %d Parquet files, generated in %.1f s", ROWS, CHANNELS, FILES,
         (System.nanoTime() - t0) / 1e9);
     // The batch reference runs in local[2] while the cluster starts (both mostly JVM start-up).
     CompletableFuture<Run> batchLocal = CompletableFuture.supplyAsync(() -> local("batch"), BACKGROUND);
     cluster = StandaloneCluster.start(work.root().resolve("cluster"), Duration.ofSeconds(120));
     batchLocal.join();
-    report("cluster start: %s in %.1f s (master pid %d, worker pid %d)", cluster.url(), cluster.secondsToStart(),
+    report.add("cluster start: %s in %.1f s (master pid %d, worker pid %d)", cluster.url(), cluster.secondsToStart(),
         cluster.masterPid(), cluster.workerPid());
   }
 
@@ -144,29 +143,17 @@ class ClusterIT {
       if (cluster != null) {
         List<StandaloneCluster.Executor> left = cluster.executors();
         boolean stopped = cluster.stop();
-        report("cluster stop: %s", cluster.stopReport());
+        report.add("cluster stop: %s", cluster.stopReport());
         for (StandaloneCluster.Executor executor : left) {
           assertFalse(executor.process().isAlive(), "executor pid " + executor.pid() + " outlived cluster stop");
         }
         assertTrue(stopped, "the cluster did not stop cleanly: " + cluster.stopReport());
-        StandaloneCluster.Script status = cluster.status();
+        ChildProcess.Result status = cluster.status();
         assertEquals(3, status.exitCode(), "cluster status after stop: " + status.describe());
         assertTrue(status.stdout().contains("master: not running"), status.describe());
       }
     } finally {
-      try {
-        BACKGROUND.shutdownNow();
-        if (submit != null) {
-          System.out.println(submit.summary());
-        }
-        System.out.println("[ClusterIT] report:");
-        REPORT.forEach(line -> System.out.println("[ClusterIT]   " + line));
-        TestSpark.stop(spark);
-      } finally {
-        if (work != null) {
-          work.close();
-        }
-      }
+      BACKGROUND.shutdownNow();
     }
   }
 
@@ -184,11 +171,11 @@ class ClusterIT {
     assertEquals(2, worker.path("cores").asInt(), worker.toPrettyString());
     assertEquals(3072, worker.path("memory").asInt(), "MiB for executors: " + worker.toPrettyString());
     for (long pid : List.of(cluster.masterPid(), cluster.workerPid())) {
-      List<String> args = StandaloneCluster.commandLine(pid);
+      List<String> args = ChildProcess.commandLine(pid);
       assertTrue(!args.isEmpty() && args.get(0).endsWith("/java"), "pid " + pid + " is not a java process: " + args);
       assertTrue(args.stream().anyMatch(a -> a.startsWith("-Xmx")), "pid " + pid + " has no bounded heap: " + args);
     }
-    StandaloneCluster.Script status = cluster.status();
+    ChildProcess.Result status = cluster.status();
     assertEquals(0, status.exitCode(), status.describe());
     assertTrue(status.stdout().contains("master: pid " + cluster.masterPid() + ", " + cluster.url()),
         status.describe());
@@ -207,7 +194,7 @@ class ClusterIT {
     assertRanOnExecutors(onCluster);
     assertSameValues(batchReference(), readById(onCluster.output()), onCluster.label());
     assertSameStatistics(local.stats(), onCluster.stats(), onCluster.label());
-    report("%s: exit 0 in %.1f s (local[2]: %.1f s); output and statistics bit-identical to local[2]",
+    report.add("%s: exit 0 in %.1f s (local[2]: %.1f s); output and statistics bit-identical to local[2]",
         onCluster.label(), onCluster.seconds(), local.seconds());
   }
 
@@ -250,7 +237,7 @@ class ClusterIT {
     assertSucceeded(onCluster);
     assertRanOnExecutors(onCluster);
     assertSameValues(readById(reference.output()), readById(onCluster.output()), onCluster.label());
-    report("%s: exit 0 in %.1f s (local[2]: %.1f s); output bit-identical to local[2]", onCluster.label(),
+    report.add("%s: exit 0 in %.1f s (local[2]: %.1f s); output bit-identical to local[2]", onCluster.label(),
         onCluster.seconds(), reference.seconds());
   }
 
@@ -259,7 +246,7 @@ class ClusterIT {
    * execution description contains {@code sqlDescription} has run tasks for {@code runningBeforeKill}.
    */
   private void killRun(String phase, String sqlDescription, Duration runningBeforeKill) throws Exception {
-    int uiPort = StandaloneCluster.freeLoopbackPort();
+    int uiPort = Loopback.freePort();
     // The status API with every task event applied at once: by default Spark updates a live job's counts at most
     // every 100 ms AND only on the next event, so two tasks started together can show as 0 running for seconds.
     // One executor core: the phase's tasks run one after the other, so the phase lasts long enough to be seen.
@@ -311,7 +298,7 @@ class ClusterIT {
     // And the result is the undisturbed one, bit for bit.
     assertSameValues(batchReference(), readById(run.output()), label);
     assertSameStatistics(local("batch").stats(), run.stats(), label);
-    report("%s: exit 0 in %.1f s; killed executor %s (pid %d) %.1f s after submit, job %d with %d of %d tasks"
+    report.add("%s: exit 0 in %.1f s; killed executor %s (pid %d) %.1f s after submit, job %d with %d of %d tasks"
             + " running and %d done; %d task(s) lost (%s), stages %s; new executor %s added %.1f s after the loss"
             + " (its JVM seen %.1f s after the kill); rows_in=rows_out=%d; output and statistics bit-identical",
         label, run.seconds(), kill.executorId(), kill.pid(), kill.secondsAfterSubmit(), kill.jobId(),
@@ -455,7 +442,7 @@ class ClusterIT {
       default -> throw new IllegalArgumentException(method);
     }
     long t0 = System.nanoTime();
-    SparkSubmitProcess.Result result = submit.run(label, master, conf, args);
+    ChildProcess.Result result = submit.run(label, master, conf, args);
     return new Run(label, output, stats, events, result, (System.nanoTime() - t0) / 1e9);
   }
 
@@ -556,11 +543,5 @@ class ClusterIT {
     } else {
       assertEquals(expected, actual, what);
     }
-  }
-
-  private static void report(String format, Object... args) {
-    String line = String.format(Locale.ROOT, format, args);
-    REPORT.add(line);
-    System.out.println("[ClusterIT] " + line);
   }
 }

@@ -3,6 +3,7 @@ package io.sparknorm.runner;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.io.File;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -14,7 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import javax.tools.JavaCompiler;
@@ -41,26 +41,17 @@ final class ConnectClient {
   /** The JVM options of the client: Spark's module flags, passed by the build; Arrow needs java.nio open. */
   static final String FLAGS_PROPERTY = "sparknorm.spark.jvm.flags";
 
-  /** What one client run did. */
-  record Result(int exitCode, String stdout, String stderr, double seconds) {
-
-    /** The JSON lines of standard output (lines starting with '{'), parsed; numbers as BigDecimal. */
-    List<JsonNode> jsonLines() {
-      List<JsonNode> nodes = new ArrayList<>();
-      for (String line : stdout.lines().filter(l -> l.startsWith("{")).toList()) {
-        try {
-          nodes.add(TestSpark.JSON.readTree(line));
-        } catch (IOException e) {
-          throw new UncheckedIOException("not JSON: " + line, e);
-        }
+  /** The JSON lines of a client run's standard output (lines starting with '{'), parsed; numbers as BigDecimal. */
+  static List<JsonNode> jsonLines(ChildProcess.Result run) {
+    List<JsonNode> nodes = new ArrayList<>();
+    for (String line : run.stdout().lines().filter(l -> l.startsWith("{")).toList()) {
+      try {
+        nodes.add(TestSpark.JSON.readTree(line));
+      } catch (IOException e) {
+        throw new UncheckedIOException("not JSON: " + line, e);
       }
-      return nodes;
     }
-
-    String describe() {
-      return "client exit code " + exitCode + String.format(Locale.ROOT, " after %.1f s", seconds)
-          + "\n--- client stdout ---\n" + last(stdout, 4000) + "\n--- client stderr ---\n" + last(stderr, 8000);
-    }
+    return nodes;
   }
 
   private final List<Path> classPath;
@@ -132,9 +123,10 @@ final class ConnectClient {
   }
 
   /**
-   * Runs the client program with the given arguments; bounded by {@code timeout} (then killed with all it started).
+   * Runs the client program with the given arguments, its output in {@code dir} ({@code client.out},
+   * {@code client.err}); bounded by {@code timeout} (then killed with all it started: {@link ChildProcess.Timeout}).
    */
-  Result run(List<String> args, Path dir, Duration timeout) {
+  ChildProcess.Result run(List<String> args, Path dir, Duration timeout) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xmx512m");
@@ -147,41 +139,10 @@ final class ConnectClient {
     }
     command.addAll(List.of("-cp", join(classPath), MAIN_CLASS));
     command.addAll(args);
-    Path out = dir.resolve("client.out");
-    Path err = dir.resolve("client.err");
-    ProcessBuilder builder = new ProcessBuilder(command)
-        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectOutput(out.toFile())
-        .redirectError(err.toFile());
+    System.out.println("[SparkConnectIT] client: " + String.join(" ", args));
     // Nothing of the test JVM's Spark settings: the client knows only its URL.
-    builder.environment().remove("SPARK_REMOTE");
-    builder.environment().remove("CLASSPATH");
-    long t0 = System.nanoTime();
-    try {
-      Process process = builder.start();
-      System.out.printf(Locale.ROOT, "[SparkConnectIT] client pid %d: %s%n", process.pid(), String.join(" ", args));
-      boolean ended;
-      try {
-        ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        ended = false;
-      }
-      if (!ended) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-        Result partial = new Result(-1, read(out), read(err), (System.nanoTime() - t0) / 1e9);
-        throw new AssertionError("the Connect client did not end within " + timeout + ": killed\n"
-            + partial.describe());
-      }
-      return new Result(process.exitValue(), read(out), read(err), (System.nanoTime() - t0) / 1e9);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + command, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
+    return ChildProcess.of(command).without("SPARK_REMOTE", "CLASSPATH")
+        .output(dir.resolve("client.out"), dir.resolve("client.err")).run(timeout);
   }
 
   private static Path sourceDir() {
@@ -190,17 +151,5 @@ final class ConnectClient {
 
   private static String join(List<Path> paths) {
     return paths.stream().map(Path::toString).collect(Collectors.joining(File.pathSeparator));
-  }
-
-  private static String read(Path file) {
-    try {
-      return new String(Files.readAllBytes(file), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      return "(cannot read " + file + ": " + e + ")";
-    }
-  }
-
-  private static String last(String text, int chars) {
-    return text.length() <= chars ? text : "..." + text.substring(text.length() - chars);
   }
 }

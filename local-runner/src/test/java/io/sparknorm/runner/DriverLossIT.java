@@ -5,41 +5,40 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.File;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The driver lost mid-write, and two jobs racing for one output: nothing at the output path but one job's whole
  * result, ever. The job stages its result under a hidden unique name beside the output and moves it into place with
  * one rename that never merges into an existing path (see the README's "Reliability").
  */
+@ExtendWith(SubmitSuite.class)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class DriverLossIT {
   private static final int ROWS = 400_000;
   private static final int SIZE = 16;
 
+  /** Set by {@link SubmitSuite}. */
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
   private static Path input;
 
   @BeforeAll
-  static void start() {
-    work = WorkDir.create("driver-loss");
-    submit = new JobSubmitter("DriverLossIT", work.root());
-    spark = TestSpark.start("DriverLossIT inputs");
+  static void writeInput() {
     input = work.newDir("input").resolve("data.parquet");
     StringBuilder features = new StringBuilder("array(");
     for (int i = 0; i < SIZE; i++) {
@@ -49,25 +48,12 @@ class DriverLossIT {
         .parquet(input.toString());
   }
 
-  @AfterAll
-  static void stop() {
-    try {
-      TestSpark.stop(spark);
-    } finally {
-      work.close();
-    }
-  }
-
-  /** A job started in its own process, not waited for. */
-  private static Process startJob(Path output, String eps, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(SparkSubmitProcess.defaultScript().toString(), "--master",
-        "local[2]", "--conf", "spark.ui.enabled=false", "--driver-memory", "1g", JobSubmitter.jobJar().toString(),
-        "--input", input.toString(), "--output", output.toString(), "--method", "layer", "--shape",
-        String.valueOf(SIZE), "--eps", eps));
-    ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(log.toFile())
-        .redirectError(new File(log + ".err"));
-    builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    return builder.start();
+  /** A job started in its own process, not waited for; its output in LOG and LOG.err. */
+  private static ChildProcess startJob(Path output, String eps, Path log) {
+    return new SparkSubmitProcess().launch(List.of("--master", "local[2]", "--conf", "spark.ui.enabled=false",
+        "--driver-memory", "1g", JobSubmitter.jobJar().toString(), "--input", input.toString(), "--output",
+        output.toString(), "--method", "layer", "--shape", String.valueOf(SIZE), "--eps", eps))
+        .output(log, Path.of(log + ".err")).start();
   }
 
   private static List<String> hiddenStaging(Path parent, String name) throws IOException {
@@ -81,7 +67,7 @@ class DriverLossIT {
   void aDriverKilledMidWriteLeavesNothingAtTheOutputAndTheRerunSucceeds() throws Exception {
     Path dir = work.newDir("killed");
     Path output = dir.resolve("out");
-    Process job = startJob(output, "1e-5", dir.resolve("killed.log"));
+    ChildProcess job = startJob(output, "1e-5", dir.resolve("killed.log"));
     try {
       // The write has begun when the staging folder holds Spark's _temporary folder.
       long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
@@ -90,23 +76,23 @@ class DriverLossIT {
         for (String staging : hiddenStaging(dir, "out")) {
           writing |= Files.isDirectory(dir.resolve(staging).resolve("_temporary"));
         }
-        Thread.sleep(20);
+        job.waitFor(Duration.ofMillis(20));
       }
       assertTrue(writing, "the job never started writing (alive: " + job.isAlive() + ")");
       assertTrue(job.isAlive(), "the job ended before it could be killed mid-write");
-      assertTrue(job.toHandle().info().command().orElse("").endsWith("java"),
-          "local-runner/spark-submit execs the driver JVM: pid " + job.pid() + " is " + job.toHandle().info());
-      job.destroyForcibly(); // SIGKILL: no shutdown hook runs, as when a machine dies
-      assertTrue(job.waitFor(60, TimeUnit.SECONDS));
+      assertTrue(job.handle().info().command().orElse("").endsWith("java"),
+          "local-runner/spark-submit execs the driver JVM: pid " + job.pid() + " is " + job.handle().info());
+      job.kill(); // SIGKILL: no shutdown hook runs, as when a machine dies
+      assertTrue(job.waitFor(Duration.ofSeconds(60)));
     } finally {
-      job.destroyForcibly();
+      job.kill();
     }
-    assertEquals(137, job.exitValue(), "killed by SIGKILL");
+    assertEquals(137, job.exitCode(), "killed by SIGKILL");
     assertFalse(Files.exists(output), "a killed job left something at the output path");
     List<String> left = hiddenStaging(dir, "out");
     assertEquals(1, left.size(), "one hidden staging folder at most: " + WorkDir.list(dir));
 
-    SparkSubmitProcess.Result rerun = submit.run("rerun after a killed driver", List.of("--input", input.toString(),
+    ChildProcess.Result rerun = submit.run("rerun after a killed driver", List.of("--input", input.toString(),
         "--output", output.toString(), "--method", "layer", "--shape", String.valueOf(SIZE)));
     assertEquals(0, rerun.exitCode(), rerun::describe);
     assertTrue(rerun.stdout().contains("rows_in=" + ROWS + " rows_out=" + ROWS + " "), rerun.stdout());
@@ -120,19 +106,19 @@ class DriverLossIT {
   void twoJobsRacingForOneOutputLeaveOneWholeResult() throws Exception {
     Path dir = work.newDir("race");
     Path output = dir.resolve("out");
-    Process a = startJob(output, "1e-5", dir.resolve("a.log"));
-    Process b = startJob(output, "0.5", dir.resolve("b.log"));
+    ChildProcess a = startJob(output, "1e-5", dir.resolve("a.log"));
+    ChildProcess b = startJob(output, "0.5", dir.resolve("b.log"));
     try {
-      assertTrue(a.waitFor(4, TimeUnit.MINUTES) && b.waitFor(4, TimeUnit.MINUTES), "the jobs did not end");
+      assertTrue(a.waitFor(Duration.ofMinutes(4)) && b.waitFor(Duration.ofMinutes(4)), "the jobs did not end");
     } finally {
-      a.destroyForcibly();
-      b.destroyForcibly();
+      a.kill();
+      b.kill();
     }
-    assertNotEquals(a.exitValue(), b.exitValue(), "exactly one job must win: exits " + a.exitValue() + " and "
-        + b.exitValue());
-    boolean aWon = a.exitValue() == 0;
+    assertNotEquals(a.exitCode(), b.exitCode(), "exactly one job must win: exits " + a.exitCode() + " and "
+        + b.exitCode());
+    boolean aWon = a.exitCode() == 0;
     Path loserErr = dir.resolve((aWon ? "b" : "a") + ".log.err");
-    assertEquals(1, aWon ? b.exitValue() : a.exitValue());
+    assertEquals(1, aWon ? b.exitCode() : a.exitCode());
     List<String> errors = Files.readAllLines(loserErr).stream().filter(l -> l.startsWith("error: ")).toList();
     assertEquals(1, errors.size(), "one error line: " + Files.readString(loserErr));
     System.out.println("[DriverLossIT] the race: job " + (aWon ? "a" : "b") + " won; the other said: " + errors.get(0));

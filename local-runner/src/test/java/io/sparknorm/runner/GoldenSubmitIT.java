@@ -8,13 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparknorm.core.GoldenChecks;
+import io.sparknorm.core.GoldenFiles;
+import io.sparknorm.testing.ChildProcess;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -24,9 +26,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -58,37 +59,13 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>Runs two spark-submits at a time (see {@link JobSubmitter}); each input row carries its number in {@code row}
  * and a pass-through column {@code tag}, and the output is matched to the input by {@code row}.
  */
+@ExtendWith(SubmitSuite.class)
 class GoldenSubmitIT {
 
-  private static final int EXPECTED_CASES = 47;
-
+  /** Set by {@link SubmitSuite}. */
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
-
-  @BeforeAll
-  static void start() {
-    work = WorkDir.create("golden");
-    submit = new JobSubmitter("GoldenSubmitIT", work.root());
-    spark = TestSpark.start("GoldenSubmitIT inputs");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
-    } finally {
-      try {
-        TestSpark.stop(spark);
-      } finally {
-        if (work != null) {
-          work.close();
-        }
-      }
-    }
-  }
 
   /**
    * (b)'s cases: every float32 case, in its dtype (float arrays in Parquet, float out). The float64 cases go through the
@@ -96,27 +73,27 @@ class GoldenSubmitIT {
    * Parquet of doubles goes through spark-submit in ClusterIT, HdfsIT and ScaleIT: a spark-submit each here would add
    * three minutes to every build.
    */
-  static Stream<Goldens.Case> cases() {
-    return Goldens.cases().stream().filter(c -> !c.isDouble());
+  static Stream<GoldenFiles.Case> cases() {
+    return GoldenFiles.cases().stream().filter(c -> !c.isDouble());
   }
 
   /**
    * (a)'s cases: per method, the float64 case on 1e8 + noise (the hardest on the statistics). Every float64 case goes
    * through the job's JSON path in-process in spark-job's {@code GoldenJobTest}; a spark-submit each would add minutes.
    */
-  static Stream<Goldens.Case> jsonCases() {
-    return Goldens.cases().stream().filter(c -> c.isDouble() && c.name().contains("_1e8noise_"));
+  static Stream<GoldenFiles.Case> jsonCases() {
+    return GoldenFiles.cases().stream().filter(c -> c.isDouble() && c.name().contains("_1e8noise_"));
   }
 
-  static Stream<Goldens.Running> running() {
-    return Goldens.running().stream();
+  static Stream<GoldenFiles.Running> running() {
+    return GoldenFiles.running().stream();
   }
 
   @Test
   void everyGoldenCaseIsThere() {
-    assertEquals(EXPECTED_CASES, Goldens.cases().size(), "golden cases in " + Goldens.dataDir());
-    assertEquals(3, Goldens.running().size(), "running-statistics goldens in " + Goldens.dataDir());
-    assertEquals(List.of("batch", "group", "instance", "layer"), jsonCases().map(Goldens.Case::method).sorted().toList(),
+    GoldenChecks.assertEveryGoldenIsRead();
+    assertEquals(List.of("batch", "group", "instance", "layer"),
+        jsonCases().map(c -> c.method().id()).sorted().toList(),
         "(a) has one case per method");
   }
 
@@ -135,14 +112,14 @@ class GoldenSubmitIT {
   @ParameterizedTest(name = "{0}: json in, parquet out")
   @MethodSource("jsonCases")
   @Execution(ExecutionMode.CONCURRENT)
-  void jsonInParquetOut(Goldens.Case c) {
+  void jsonInParquetOut(GoldenFiles.Case c) {
     Path dir = work.newDir(c.name() + "-a");
     Path input = dir.resolve("input.json");
     TestSpark.write(spark, inputRows(c.input(), false), inputSchema(DataTypes.DoubleType), "json", input);
     Path output = dir.resolve("output.parquet");
     Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
 
-    SparkSubmitProcess.Result result = submit.run(c.name() + " json->parquet",
+    ChildProcess.Result result = submit.run(c.name() + " json->parquet",
         jobArgs(c, dir, input, "json", output, "parquet", stats));
 
     assertEquals(0, result.exitCode(), result::describe);
@@ -165,7 +142,7 @@ class GoldenSubmitIT {
   @ParameterizedTest(name = "{0}: parquet in, json out")
   @MethodSource("cases")
   @Execution(ExecutionMode.CONCURRENT)
-  void parquetInJsonOut(Goldens.Case c) {
+  void parquetInJsonOut(GoldenFiles.Case c) {
     Path dir = work.newDir(c.name() + "-b");
     Path input = dir.resolve("input.parquet");
     // Parquet carries the golden dtype: array<float> for float32 (the job's float path), array<double> for float64.
@@ -174,7 +151,7 @@ class GoldenSubmitIT {
     Path output = dir.resolve("output.json");
     Path stats = c.isBatch() ? dir.resolve("stats.json") : null;
 
-    SparkSubmitProcess.Result result = submit.run(c.name() + " parquet->json",
+    ChildProcess.Result result = submit.run(c.name() + " parquet->json",
         jobArgs(c, dir, input, "parquet", output, "json", stats));
 
     assertEquals(0, result.exitCode(), result::describe);
@@ -212,7 +189,7 @@ class GoldenSubmitIT {
   @ParameterizedTest(name = "{0}: --stats-in with the running statistics")
   @MethodSource("running")
   @Execution(ExecutionMode.CONCURRENT)
-  void evalModeWithRunningStatistics(Goldens.Running r) {
+  void evalModeWithRunningStatistics(GoldenFiles.Running r) {
     Path dir = work.newDir(r.name());
     int last = r.batches().size() - 1;
     double[][] batch = r.batches().get(last);
@@ -229,10 +206,11 @@ class GoldenSubmitIT {
         "--method", "batch", "--shape", r.shapeArg(), "--eps", Double.toString(r.eps()),
         "--stats-in", statsFile.toString()));
     if (r.hasAffine()) {
-      args.addAll(List.of("--affine", writeAffine(dir, r.weight(), r.bias()).toString()));
+      args.addAll(List.of("--affine", GoldenFiles.writeAffine(dir.resolve("affine.json"), r.weight(), r.bias())
+          .toString()));
     }
 
-    SparkSubmitProcess.Result result = submit.run(r.name() + " eval (--stats-in)", args);
+    ChildProcess.Result result = submit.run(r.name() + " eval (--stats-in)", args);
 
     assertEquals(0, result.exitCode(), result::describe);
     assertSummary(result, batch.length);
@@ -241,20 +219,13 @@ class GoldenSubmitIT {
         TestSpark.elementType(out.schema(), "features"));
     List<Row> rows = out.collectAsList();
     assertEquals(batch.length, rows.size());
-    List<String> failures = new ArrayList<>();
+    double[][] got = new double[batch.length][];
     for (Row row : rows) {
       int i = (int) row.getLong(row.fieldIndex("row"));
-      double[] got = TestSpark.doubles(row, "features");
-      double[] expected = r.evalOutput()[i];
-      assertEquals(expected.length, got.length, "length of row " + i);
-      for (int j = 0; j < got.length; j++) {
-        double tol = r.isDouble() ? 1e-9 * Math.max(1, Math.abs(expected[j])) : 1e-5;
-        if (!(Math.abs(got[j] - expected[j]) <= tol)) {
-          failures.add(String.format(Locale.ROOT, "row %d [%d]: %s, torch eval %s", i, j, got[j], expected[j]));
-        }
-      }
+      assertNull(got[i], "row " + i + " twice in the output");
+      got[i] = TestSpark.doubles(row, "features");
     }
-    assertTrue(failures.isEmpty(), () -> r.name() + ": " + failures.size() + " values off: " + head(failures));
+    GoldenChecks.assertRows(r.name() + " eval (torch's eval output)", r.isDouble(), r.evalOutput(), null, got);
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -284,36 +255,16 @@ class GoldenSubmitIT {
     return rows;
   }
 
-  private static List<String> jobArgs(Goldens.Case c, Path dir, Path input, String inFormat, Path output,
+  private static List<String> jobArgs(GoldenFiles.Case c, Path dir, Path input, String inFormat, Path output,
                     String outFormat, Path stats) {
     List<String> args = new ArrayList<>(List.of(
         "--input", input.toString(), "--input-format", inFormat,
-        "--output", output.toString(), "--output-format", outFormat,
-        "--method", c.method(), "--shape", c.shapeArg(), "--eps", Double.toString(c.eps())));
-    if (c.groups() != null) {
-      args.addAll(List.of("--groups", c.groups().toString()));
-    }
-    if (c.hasAffine()) {
-      args.addAll(List.of("--affine", writeAffine(dir, c.weight(), c.bias()).toString()));
-    }
+        "--output", output.toString(), "--output-format", outFormat));
+    args.addAll(c.jobOptions(dir));
     if (stats != null) {
       args.addAll(List.of("--stats-out", stats.toString()));
     }
     return args;
-  }
-
-  /** {"weight": [...], "bias": [...]}, a missing one left out. */
-  private static Path writeAffine(Path dir, double[] weight, double[] bias) {
-    ObjectNode affine = TestSpark.JSON.createObjectNode();
-    if (weight != null) {
-      putArray(affine, "weight", weight);
-    }
-    if (bias != null) {
-      putArray(affine, "bias", bias);
-    }
-    Path file = dir.resolve("affine.json");
-    TestSpark.writeString(file, affine.toString());
-    return file;
   }
 
   private static void putArray(ObjectNode node, String key, double[] values) {
@@ -324,114 +275,30 @@ class GoldenSubmitIT {
   }
 
   /** The summary line on standard output: all rows in and out, none skipped. */
-  private static void assertSummary(SparkSubmitProcess.Result result, int rows) {
+  private static void assertSummary(ChildProcess.Result result, int rows) {
     String out = result.stdout();
     assertTrue(out.contains("rows_in=" + rows + " ") && out.contains("rows_out=" + rows + " ")
         && out.contains("rows_skipped=0"), () -> "summary line: " + result.describe());
   }
 
   /** Row count, every row once, and every value of every row against the golden output of that row. */
-  private static void checkOutput(Goldens.Case c, Map<Long, double[]> byRow, String how) {
+  private static void checkOutput(GoldenFiles.Case c, Map<Long, double[]> byRow, String how) {
     int n = c.input().length;
     assertEquals(n, byRow.size(), c.name() + " " + how + ": rows out");
-    List<String> failures = new ArrayList<>();
-    double worst = 0;
+    double[][] got = new double[n][];
     for (int i = 0; i < n; i++) {
-      double[] got = byRow.get((long) i);
-      assertNotNull(got, c.name() + " " + how + ": row " + i + " missing or null");
-      double[] expected = c.output()[i];
-      double[] exact = c.outputExact() == null ? null : c.outputExact()[i];
-      assertEquals(expected.length, got.length, c.name() + " " + how + ": length of row " + i);
-      for (int j = 0; j < got.length; j++) {
-        String problem = compare(c.isDouble(), got[j], expected[j], exact == null ? Double.NaN : exact[j]);
-        worst = Math.max(worst, Math.abs(got[j] - (exact != null ? exact[j] : expected[j])));
-        if (problem != null) {
-          failures.add("row " + i + " [" + j + "]: " + problem);
-        }
-      }
+      got[i] = byRow.get((long) i);
     }
-    double worstError = worst;
-    assertTrue(failures.isEmpty(), () -> c.name() + " " + how + ": " + failures.size() + " values off (worst error "
-        + worstError + "): " + head(failures));
-  }
-
-  /** Null when {@code got} is close enough to torch's value (and to the exact one, where there is one). */
-  private static String compare(boolean isDouble, double got, double torch, double exact) {
-    if (!isDouble) {
-      return Math.abs(got - torch) <= 1e-5 ? null
-          : String.format(Locale.ROOT, "%s, torch %s (float32: 1e-5)", got, torch);
-    }
-    double tolTorch = 1e-9 * Math.max(1, Math.abs(torch));
-    if (Double.isNaN(exact)) {
-      return Math.abs(got - torch) <= tolTorch ? null
-          : String.format(Locale.ROOT, "%s, torch %s (1e-9)", got, torch);
-    }
-    double tolExact = 1e-9 * Math.max(1, Math.abs(exact));
-    double torchOff = Math.abs(torch - exact);
-    if (!(Math.abs(got - exact) <= tolExact)) {
-      return String.format(Locale.ROOT, "%s, exact %s (1e-9)", got, exact);
-    }
-    if (!(Math.abs(got - torch) <= Math.max(tolTorch, 2 * torchOff))) {
-      return String.format(Locale.ROOT, "%s, torch %s (torch off exact by %s)", got, torch, torchOff);
-    }
-    return null;
+    GoldenChecks.assertRows(c.name() + " " + how, c.isDouble(), c.output(), c.exactOutput(), got);
   }
 
   /** The --stats-out file against the golden statistics. */
-  private static void checkStatistics(Goldens.Case c, Path file) {
+  private static void checkStatistics(GoldenFiles.Case c, Path file) {
     assertTrue(Files.isRegularFile(file), "no --stats-out file " + file);
     JsonNode stats = TestSpark.readJson(file);
     assertEquals("batch", stats.path("method").asText(), "method in " + stats);
-    assertEquals(c.count(), stats.path("count").asLong(-1), "count in " + stats);
     assertEquals(c.eps(), stats.path("eps").asDouble(Double.NaN), "eps in " + stats);
-    JsonNode shape = stats.path("shape");
-    assertEquals(c.shape().length, shape.size(), "shape in " + stats);
-    for (int i = 0; i < c.shape().length; i++) {
-      assertEquals(c.shape()[i], shape.get(i).asInt(), "shape in " + stats);
-    }
-    double[] mean = values(stats, "mean", c.channels());
-    double[] var = values(stats, "var", c.channels());
-    double[] unbiased = values(stats, "var_unbiased", c.channels());
-    List<String> failures = new ArrayList<>();
-    for (int ch = 0; ch < c.channels(); ch++) {
-      double spread = Math.sqrt(c.varExact() != null ? c.varExact()[ch] : c.var()[ch]);
-      checkStatistic(failures, "mean", ch, mean[ch], c.mean()[ch], c.meanExact() == null ? Double.NaN
-          : c.meanExact()[ch], spread);
-      checkStatistic(failures, "var", ch, var[ch], c.var()[ch], c.varExact() == null ? Double.NaN
-          : c.varExact()[ch], 0);
-      checkStatistic(failures, "var_unbiased", ch, unbiased[ch], c.varUnbiased()[ch],
-          c.varUnbiasedExact() == null ? Double.NaN : c.varUnbiasedExact()[ch], 0);
-    }
-    assertTrue(failures.isEmpty(), () -> c.name() + " --stats-out " + stats + ": " + head(failures));
+    GoldenChecks.assertStatistics(c, stats, c.name() + " --stats-out");
   }
 
-  /**
-   * 1e-12 relative; a mean is taken relative to max(|mean|, standard deviation) (a mean near 0 of spread-out values
-   * cannot be closer than the spread allows). Against the exact value where there is one, and against torch's as
-   * closely as torch agrees with the exact value.
-   */
-  private static void checkStatistic(List<String> failures, String name, int ch, double got, double torch,
-                     double exact, double spread) {
-    double reference = Double.isNaN(exact) ? torch : exact;
-    double tol = 1e-12 * Math.max(Math.abs(reference), spread);
-    boolean ok = Math.abs(got - reference) <= tol;
-    if (ok && !Double.isNaN(exact)) {
-      ok = Math.abs(got - torch) <= Math.max(1e-12 * Math.max(Math.abs(torch), spread), 2 * Math.abs(torch - exact));
-    }
-    if (!ok) {
-      failures.add(String.format(Locale.ROOT, "%s[%d] = %s, torch %s, exact %s", name, ch, got, torch,
-          Double.isNaN(exact) ? "-" : Double.toString(exact)));
-    }
-  }
-
-  private static double[] values(JsonNode stats, String key, int channels) {
-    JsonNode node = stats.get(key);
-    assertNotNull(node, "no " + key + " in " + stats);
-    assertEquals(channels, node.size(), key + " in " + stats);
-    return TestSpark.doubles(node);
-  }
-
-  private static String head(List<String> failures) {
-    return String.join("; ", failures.subList(0, Math.min(8, failures.size())));
-  }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The built job through {@code local-runner/spark-submit} with every path an {@code hdfs://} URI: a MiniDFSCluster
@@ -44,6 +46,7 @@ import org.junit.jupiter.api.Timeout;
  * must fail with one {@code error:} line naming the output and the denied permission, and change nothing anywhere on
  * HDFS: not the output's folder, not the writable folder its {@code --stats-out} pointed into.
  */
+@ExtendWith(SubmitSuite.class)
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class HdfsIT {
   private static final int ROWS = 200;
@@ -54,6 +57,7 @@ class HdfsIT {
   /** Both implementations do two-pass double arithmetic on values near 1: they agree far closer than this. */
   private static final double TOLERANCE = 1e-12;
 
+  /** work, spark and submit: set by {@link SubmitSuite}. */
   private static WorkDir work;
   private static MiniDFSCluster cluster;
   private static FileSystem hdfs;
@@ -65,7 +69,6 @@ class HdfsIT {
   @BeforeAll
   @Timeout(value = 3, unit = TimeUnit.MINUTES)
   static void start() throws IOException {
-    work = WorkDir.create("hdfs");
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, work.newDir("minidfs").toString());
     conf.setBoolean("dfs.permissions.enabled", true);
@@ -78,8 +81,6 @@ class HdfsIT {
     cluster.waitActive();
     hdfs = cluster.getFileSystem(); // as this JVM's user, who started the NameNode: its superuser
     uri = "hdfs://127.0.0.1:" + cluster.getNameNodePort();
-    submit = new JobSubmitter("HdfsIT", work.root());
-    spark = TestSpark.start("HdfsIT inputs");
 
     List<Row> rows = new ArrayList<>();
     for (int i = 0; i < ROWS; i++) {
@@ -95,19 +96,10 @@ class HdfsIT {
   @AfterAll
   static void stop() {
     try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
       TestSpark.stop(spark); // before the cluster: its HDFS clients would retry a gone NameNode
     } finally {
-      try {
-        if (cluster != null) {
-          cluster.shutdown(true);
-        }
-      } finally {
-        if (work != null) {
-          work.close();
-        }
+      if (cluster != null) {
+        cluster.shutdown(true);
       }
     }
   }
@@ -222,7 +214,7 @@ class HdfsIT {
     String stats = mine + "/stats.json";
     Map<String, String> before = tree();
 
-    SparkSubmitProcess.Result result = submit.run("batch as alice into bob's folder", "local[2]",
+    ChildProcess.Result result = submit.run("batch as alice into bob's folder", "local[2]",
         Map.of("HADOOP_USER_NAME", "alice"), List.of(), List.of("--input", input, "--output", output,
             "--method", "batch", "--shape", CHANNELS + "," + SPATIAL, "--stats-out", stats));
 
@@ -243,7 +235,7 @@ class HdfsIT {
 
   // --- helpers ---------------------------------------------------------------------------------------------------
 
-  private static void assertSucceeded(SparkSubmitProcess.Result result, String method) {
+  private static void assertSucceeded(ChildProcess.Result result, String method) {
     assertEquals(0, result.exitCode(), result::describe);
     String expected = "sparknorm: method=" + method + " rows_in=" + ROWS + " rows_out=" + ROWS + " rows_skipped=0 ";
     assertTrue(result.stdout().lines().anyMatch(line -> line.startsWith(expected)),

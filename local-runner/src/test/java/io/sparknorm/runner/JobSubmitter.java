@@ -2,6 +2,7 @@ package io.sparknorm.runner;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -28,9 +29,9 @@ import java.util.concurrent.Semaphore;
  * --driver-memory 1g} and
  * {@code --driver-java-options} from the system property {@value #DRIVER_OPTIONS_PROPERTY} (default
  * {@value #DEFAULT_DRIVER_OPTIONS}; {@code none} for no options). Why C1 only: a run is dominated by the JVM and Spark starting up; on the 2-core
- * test machine C2 compiling Spark's start-up code competes with it. Measured here: 7.5 s per run by default, 6.2 s with
- * C1 only, and 4.1 s per run with C1 and two runs at a time (without C1, two at a time gain nothing). Java 17's
- * floating point is strict (JEP 306), so the JIT tier cannot change a single result.
+ * test machine C2 compiling Spark's start-up code competes with it, and with C1 only two runs at a time pay (without C1
+ * they gain nothing; the figures are in benchmarks/PERFORMANCE-LOG.md). Java 17's floating point is strict (JEP 306),
+ * so the JIT tier cannot change a single result.
  *
  * <p>At most {@value #PARALLEL_PROPERTY} (default 2) runs at a time in this JVM, whatever JUnit's thread pool does.
  */
@@ -118,7 +119,7 @@ final class JobSubmitter {
    * @param sparkConf extra {@code --conf K=V} settings (only the K=V part), may be empty; {@code spark.driver.extraJavaOptions=...} is added to the driver options
    * @param jobArgs   the job's arguments
    */
-  SparkSubmitProcess.Result run(String label, List<String> sparkConf, List<String> jobArgs) {
+  ChildProcess.Result run(String label, List<String> sparkConf, List<String> jobArgs) {
     return run(label, "local[2]", sparkConf, jobArgs);
   }
 
@@ -126,7 +127,7 @@ final class JobSubmitter {
    * As {@link #run(String, List, List)} with another master, e.g. {@code spark://127.0.0.1:PORT} (a later
    * {@code spark.ui.enabled=true} in {@code sparkConf} overrides the standard {@code false}).
    */
-  SparkSubmitProcess.Result run(String label, String master, List<String> sparkConf, List<String> jobArgs) {
+  ChildProcess.Result run(String label, String master, List<String> sparkConf, List<String> jobArgs) {
     return run(label, master, Map.of(), sparkConf, jobArgs);
   }
 
@@ -134,7 +135,7 @@ final class JobSubmitter {
    * As {@link #run(String, String, List, List)} with environment variables added for the spark-submit process, e.g.
    * {@code HADOOP_USER_NAME} to run the job as another Hadoop user.
    */
-  SparkSubmitProcess.Result run(String label, String master, Map<String, String> env, List<String> sparkConf,
+  ChildProcess.Result run(String label, String master, Map<String, String> env, List<String> sparkConf,
       List<String> jobArgs) {
     List<String> args = new ArrayList<>(List.of("--master", master, "--conf", "spark.ui.enabled=false",
         "--driver-memory", "1g"));
@@ -164,7 +165,7 @@ final class JobSubmitter {
       for (Map.Entry<String, String> variable : env.entrySet()) {
         child = child.withEnv(variable.getKey(), variable.getValue());
       }
-      SparkSubmitProcess.Result result = child.run(args);
+      ChildProcess.Result result = child.run(args);
       double seconds = (System.nanoTime() - start) / 1e9;
       timings.add(new Timing(label, seconds, result.exitCode()));
       System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
@@ -174,7 +175,7 @@ final class JobSubmitter {
     }
   }
 
-  SparkSubmitProcess.Result run(String label, List<String> jobArgs) {
+  ChildProcess.Result run(String label, List<String> jobArgs) {
     return run(label, List.of(), jobArgs);
   }
 

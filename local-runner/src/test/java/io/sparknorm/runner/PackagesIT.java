@@ -3,6 +3,7 @@ package io.sparknorm.runner;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ class PackagesIT {
     Path settings = ivySettings(dir, repository);
     Path app = appJar(dir.resolve("app.jar"));
 
-    SparkSubmitProcess.Result result = new SparkSubmitProcess(Duration.ofMinutes(4)).run(List.of(
+    ChildProcess.Result result = new SparkSubmitProcess(Duration.ofMinutes(4)).run(List.of(
         "--master", "local[1]", "--conf", "spark.ui.enabled=false",
         "--packages", "io.sparknorm:sparknorm-spark_2.13:" + VERSION,
         "--conf", "spark.jars.ivySettings=" + settings,

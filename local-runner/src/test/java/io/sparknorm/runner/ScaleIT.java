@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,10 +26,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The job on large, wide, skewed and many-file inputs, through {@code local-runner/spark-submit} ({@code local[2]},
@@ -44,45 +45,27 @@ import org.junit.jupiter.api.Timeout;
  * correctly rounded. Each test writes its input under {@code target/it-work} and the whole folder is removed
  * afterwards. Heavy (about 8 minutes): run by {@code .ci/run}, not by the README's verify.
  */
+@ExtendWith(SubmitSuite.class)
 class ScaleIT {
 
   private static final double EPS = 1e-5;
   /** How far the driver's peak heap after GC may move from 1M to 4M rows (see the test). */
   private static final double MAX_DRIVER_HEAP_GROWTH_MIB = 24;
 
+  /** Set by {@link SubmitSuite}. */
   private static WorkDir work;
   private static JobSubmitter submit;
   private static SparkSession spark;
-  private static final List<String> REPORT = Collections.synchronizedList(new ArrayList<>());
+  private static SubmitSuite.Report report;
 
+  /** Two cores for the large inputs this class writes, instead of the suite's one. */
   @BeforeAll
   static void start() {
-    work = WorkDir.create("scale");
-    submit = new JobSubmitter("ScaleIT", work.root());
+    TestSpark.stop(spark);
     spark = SparkSession.builder().master("local[2]").appName("ScaleIT inputs")
         .config("spark.ui.enabled", "false").config("spark.driver.host", "127.0.0.1")
         .config("spark.sql.shuffle.partitions", "2").getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
-      System.out.println("[ScaleIT] report:");
-      REPORT.forEach(line -> System.out.println("[ScaleIT]   " + line));
-      TestSpark.stop(spark);
-    } finally {
-      if (work != null) {
-        work.close();
-      }
-    }
-  }
-
-  private static void report(String format, Object... args) {
-    REPORT.add(String.format(Locale.ROOT, format, args));
   }
 
   // --- C = 1, 5,000,000 rows ---------------------------------------------------------------------------------------
@@ -104,7 +87,7 @@ class ScaleIT {
 
     Path output = dir.resolve("out");
     Path stats = dir.resolve("stats.json");
-    SparkSubmitProcess.Result result = submit.run("C=1, 5,000,000 rows, batch", List.of(
+    ChildProcess.Result result = submit.run("C=1, 5,000,000 rows, batch", List.of(
         "--input", input.toString(), "--output", output.toString(), "--method", "batch", "--shape", "1",
         "--stats-out", stats.toString()));
     assertSummary(result, rows, rows);
@@ -121,8 +104,8 @@ class ScaleIT {
     assertEquals(List.of((long) rows, (long) rows, 0L, rows - 1L), List.of(check.getLong(0), check.getLong(1),
         check.getLong(2), check.getLong(3)), "rows, distinct ids, min and max id of the output");
     assertTrue(check.getDouble(4) <= 1e-14, "largest difference from (x - mean) / sqrt(var + eps): " + check.get(4));
-    report("C=1 x 5,000,000 rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)", seconds(result),
-        exact.worstRelativeError(file, 0));
+    report.add("C=1 x 5,000,000 rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)",
+        seconds(result), exact.worstRelativeError(file, 0));
   }
 
   // --- a sparse vector of dimension 100,000 --------------------------------------------------------------------------
@@ -162,7 +145,7 @@ class ScaleIT {
 
     Path output = dir.resolve("out");
     Path stats = dir.resolve("stats.json");
-    SparkSubmitProcess.Result result = submit.run("sparse vector, 100,000 channels, batch", List.of(
+    ChildProcess.Result result = submit.run("sparse vector, 100,000 channels, batch", List.of(
         "--input", input.toString(), "--output", output.toString(), "--method", "batch",
         "--shape", Integer.toString(size), "--stats-out", stats.toString()));
     assertSummary(result, rows, rows);
@@ -194,8 +177,8 @@ class ScaleIT {
             "row " + r + ", channel " + c + ": " + y.apply(c) + " vs " + expected);
       }
     }
-    report("sparse vector of 100,000 channels x %d rows: batch in %.1f s, statistics correctly rounded (within %.1e relative)", rows,
-        seconds(result), worst);
+    report.add("sparse vector of 100,000 channels x %d rows: batch in %.1f s, statistics correctly rounded"
+        + " (within %.1e relative)", rows, seconds(result), worst);
   }
 
   // --- 2,000 float images of 3 x 224 x 224 ---------------------------------------------------------------------------
@@ -222,7 +205,7 @@ class ScaleIT {
 
     Path output = dir.resolve("out");
     Path stats = dir.resolve("stats.json");
-    SparkSubmitProcess.Result result = submit.run("2,000 float images 3x224x224, batch", List.of(
+    ChildProcess.Result result = submit.run("2,000 float images 3x224x224, batch", List.of(
         "--input", input.toString(), "--output", output.toString(), "--method", "batch", "--shape", "3,224,224",
         "--stats-out", stats.toString()));
     assertSummary(result, rows, rows);
@@ -256,7 +239,8 @@ class ScaleIT {
       }
     }
     spark.conf().unset("spark.sql.parquet.columnarReaderBatchSize");
-    report("2,000 float images 3x224x224: batch in %.1f s, statistics correctly rounded (within %.1e relative)", seconds(result), worst);
+    report.add("2,000 float images 3x224x224: batch in %.1f s, statistics correctly rounded (within %.1e relative)",
+        seconds(result), worst);
   }
 
   static float pixel(long id, int i) {
@@ -289,19 +273,19 @@ class ScaleIT {
             expr("transform(sequence(0, 7), c -> ((id * 31 + c * 17) % 97) / 4.0 + c)").as("features"))
             .write().parquet(input.toString());
         Path gcLog = dir.resolve("gc-" + rows + ".log");
-        SparkSubmitProcess.Result result = submit.run("batch, " + rows + " rows, on the cluster", cluster.url(),
+        ChildProcess.Result result = submit.run("batch, " + rows + " rows, on the cluster", cluster.url(),
             List.of("spark.driver.extraJavaOptions=-Xlog:gc:file=" + gcLog), List.of("--input", input.toString(),
                 "--output", dir.resolve("out-" + rows).toString(), "--method", "batch",
                 "--stats-out", dir.resolve("stats-" + rows + ".json").toString()));
         assertSummary(result, rows, rows);
         assertEquals(rows, TestSpark.readJson(dir.resolve("stats-" + rows + ".json")).path("count").asLong());
         peaks[i] = GcLog.peakAfterCollection(gcLog);
-        report("driver on the cluster, batch of %,d rows x 8 (%d files): peak heap after GC %.0f MiB, %d collections,"
-            + " job %.1f s", rows, rows / 250_000, peaks[i], GcLog.collections(gcLog), seconds(result));
+        report.add("driver on the cluster, batch of %,d rows x 8 (%d files): peak heap after GC %.0f MiB,"
+            + " %d collections, job %.1f s", rows, rows / 250_000, peaks[i], GcLog.collections(gcLog), seconds(result));
       }
-      // The peak live heap varies by up to 16% from run to run with when the collector happens to run (measured for
-      // 1M/4M rows: 67/70, 71/58, 69/80 MiB), so a 10% bound would test the collector. What the driver must not do
-      // is grow with the rows: holding the 3M more rows' values would take 192 MB more; 24 MiB is an eighth of that.
+      // The peak live heap varies from run to run with when the collector happens to run, so a tight bound would test
+      // the collector. What the driver must not do is grow with the rows: holding the 3M more rows' values would take
+      // 192 MB more; 24 MiB is an eighth of that.
       assertTrue(Math.abs(peaks[1] - peaks[0]) <= MAX_DRIVER_HEAP_GROWTH_MIB, String.format(Locale.ROOT,
           "the driver's peak heap after GC should not grow with the rows: %.0f MiB for 1M rows, %.0f MiB for 4M",
           peaks[0], peaks[1]));
@@ -312,14 +296,14 @@ class ScaleIT {
 
   // --- shared checks -------------------------------------------------------------------------------------------------
 
-  static void assertSummary(SparkSubmitProcess.Result result, long rowsIn, long rowsOut) {
+  static void assertSummary(ChildProcess.Result result, long rowsIn, long rowsOut) {
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains("rows_in=" + rowsIn + " ") && result.stdout().contains(
         "rows_out=" + rowsOut + " ") && result.stdout().contains("rows_skipped=0 "), result::describe);
   }
 
   /** The job's own time, from its summary line (seconds=...). */
-  static double seconds(SparkSubmitProcess.Result result) {
+  static double seconds(ChildProcess.Result result) {
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("seconds=([0-9.]+)").matcher(result.stdout());
     assertTrue(m.find(), result::describe);
     return Double.parseDouble(m.group(1));

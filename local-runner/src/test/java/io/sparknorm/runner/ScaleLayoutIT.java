@@ -6,20 +6,18 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.testing.ChildProcess;
 import java.math.BigDecimal;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The job on inputs laid out badly, through {@code local-runner/spark-submit} ({@code local[2]}): one partition
@@ -28,37 +26,16 @@ import org.junit.jupiter.api.Timeout;
  * comes out once, and the skew is shown from the job's own event log: one task of the statistics pass read 90% of
  * the rows. Heavy (about 2 minutes): run by {@code .ci/run}, not by the README's verify.
  */
+@ExtendWith(SubmitSuite.class)
 class ScaleLayoutIT {
 
   private static final int CHANNELS = 8;
 
+  /** Set by {@link SubmitSuite}. */
   private static WorkDir work;
   private static JobSubmitter submit;
   private static SparkSession spark;
-  private static final List<String> REPORT = Collections.synchronizedList(new ArrayList<>());
-
-  @BeforeAll
-  static void start() {
-    work = WorkDir.create("scale-layout");
-    submit = new JobSubmitter("ScaleLayoutIT", work.root());
-    spark = TestSpark.start("ScaleLayoutIT inputs");
-  }
-
-  @AfterAll
-  static void stop() {
-    try {
-      if (submit != null) {
-        System.out.println(submit.summary());
-      }
-      System.out.println("[ScaleLayoutIT] report:");
-      REPORT.forEach(line -> System.out.println("[ScaleLayoutIT]   " + line));
-      TestSpark.stop(spark);
-    } finally {
-      if (work != null) {
-        work.close();
-      }
-    }
-  }
+  private static SubmitSuite.Report report;
 
   /** Row id's channel c: ((31 id + 17 c) mod 97) / 4 + c. */
   private static final String FEATURES =
@@ -108,7 +85,7 @@ class ScaleLayoutIT {
     assertTrue(events.toFile().mkdirs());
     Path output = dir.resolve("out");
     Path stats = dir.resolve("stats.json");
-    SparkSubmitProcess.Result result = submit.run("skew: one partition of 90%", List.of("spark.eventLog.enabled=true",
+    ChildProcess.Result result = submit.run("skew: one partition of 90%", List.of("spark.eventLog.enabled=true",
         "spark.eventLog.dir=" + events.toUri(), "spark.eventLog.compress=false"), List.of("--input", input.toString(),
         "--output", output.toString(), "--method", "batch", "--stats-out", stats.toString()));
     ScaleIT.assertSummary(result, rows, rows);
@@ -123,10 +100,10 @@ class ScaleLayoutIT {
     for (int stage : scans) {
       long busiest = Collections.max(read.get(stage));
       assertTrue(busiest >= 900_000, "stage " + stage + ": the busiest task read " + busiest + " rows: " + read);
-      REPORT.add(String.format(Locale.ROOT, "skew: stage %d read %,d rows in %d tasks, the busiest %,d", stage, rows,
-          read.get(stage).size(), busiest));
+      report.add("skew: stage %d read %,d rows in %d tasks, the busiest %,d", stage, rows,
+          read.get(stage).size(), busiest);
     }
-    REPORT.add(String.format(Locale.ROOT, "skew: batch of %,d rows in %.1f s", rows, ScaleIT.seconds(result)));
+    report.add("skew: batch of %,d rows in %.1f s", rows, ScaleIT.seconds(result));
   }
 
   @Test
@@ -141,11 +118,11 @@ class ScaleLayoutIT {
     assertEquals(files, parts, "Parquet files in the input");
     Path output = dir.resolve("out");
     Path stats = dir.resolve("stats.json");
-    SparkSubmitProcess.Result result = submit.run("2,000 input files", List.of("--input", input.toString(),
+    ChildProcess.Result result = submit.run("2,000 input files", List.of("--input", input.toString(),
         "--output", output.toString(), "--method", "batch", "--stats-out", stats.toString()));
     ScaleIT.assertSummary(result, rows, rows);
     assertStatistics(stats, rows);
     assertEveryIdOnce(output, rows);
-    REPORT.add(String.format(Locale.ROOT, "2,000 files of 10 rows: batch in %.1f s", ScaleIT.seconds(result)));
+    report.add("2,000 files of 10 rows: batch in %.1f s", ScaleIT.seconds(result));
   }
 }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.core.GoldenChecks;
+import io.sparknorm.core.GoldenFiles;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.Inet4Address;
@@ -19,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.DoubleSummaryStatistics;
 import java.util.LinkedHashMap;
@@ -55,20 +57,19 @@ import org.junit.jupiter.params.provider.MethodSource;
  * above 1) of the exact output where the file has it, and of torch's as closely as torch agrees with it; statistics
  * 1e-12 relative.
  *
- * <p>Processes and time. The server listens on 127.0.0.1 only, on a free port; it is up in about 10 s. One client run
+ * <p>Processes and time. The server listens on 127.0.0.1 only, on a free port. One client run
  * does everything (133 queries) and prints JSON lines that the tests below read. Every wait is bounded: server
  * start 3 minutes, the client run 10 minutes (then killed), the server stop 30 s after SIGTERM (then SIGKILL) plus 10
  * s; {@link #stop()} always stops the server by its process id and checks that nothing of it is left.
  */
 class SparkConnectIT {
 
-  private static final int EXPECTED_CASES = 47;
   private static final String EXTENSIONS = "io.sparknorm.sql.SparknormExtensions";
 
   private static WorkDir work;
   private static ConnectServer server;
   private static ConnectClient client;
-  private static ConnectClient.Result run;
+  private static ChildProcess.Result run;
   /** The client's output lines by kind|case|api. */
   private static final Map<String, JsonNode> LINES = new LinkedHashMap<>();
 
@@ -86,7 +87,7 @@ class SparkConnectIT {
         "--conf", "spark.sql.extensions=" + EXTENSIONS,
         "--conf", "spark.sql.shuffle.partitions=2"), Duration.ofMinutes(3));
     run = client.run(List.of(server.url(), plan.toString()), work.newDir("client"), Duration.ofMinutes(10));
-    for (JsonNode line : run.jsonLines()) {
+    for (JsonNode line : ConnectClient.jsonLines(run)) {
       String key = line.path("kind").asText() + "|" + line.path("case").asText("") + "|" + line.path("api").asText("");
       LINES.put(key, line);
     }
@@ -103,7 +104,7 @@ class SparkConnectIT {
       if (server != null) {
         boolean stopped = server.stop();
         assertTrue(stopped, () -> "the Connect server is still running: " + server.stopReport());
-        assertTrue(ConnectServer.portIsFree(server.port()), "port " + server.port() + " still taken after the stop");
+        assertTrue(Loopback.isFree(server.port()), "port " + server.port() + " still taken after the stop");
       }
     } finally {
       if (work != null) {
@@ -112,20 +113,19 @@ class SparkConnectIT {
     }
   }
 
-  static Stream<Goldens.Case> cases() {
-    return Goldens.cases().stream();
+  static Stream<GoldenFiles.Case> cases() {
+    return GoldenFiles.cases().stream();
   }
 
-  static Stream<Goldens.Running> running() {
-    return Goldens.running().stream();
+  static Stream<GoldenFiles.Running> running() {
+    return GoldenFiles.running().stream();
   }
 
   // ------------------------------------------------------------------------------------------------------------
 
   @Test
   void everyGoldenCaseIsThere() {
-    assertEquals(EXPECTED_CASES, Goldens.cases().size(), "golden cases in " + Goldens.dataDir());
-    assertEquals(3, Goldens.running().size(), "running-statistics goldens in " + Goldens.dataDir());
+    GoldenChecks.assertEveryGoldenIsRead();
   }
 
   /** The client ran to its end, as a Connect client, with nothing of classic Spark on its class path. */
@@ -167,19 +167,19 @@ class SparkConnectIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void goldenCaseThroughSqlAndDataFrameApi(Goldens.Case c) {
+  void goldenCaseThroughSqlAndDataFrameApi(GoldenFiles.Case c) {
     for (String api : List.of("sql", "dataframe")) {
       if (c.isBatch()) {
         checkStatistics(c, api);
       }
-      checkRows(c.name(), api, c.isDouble(), c.output(), c.outputExact());
+      checkRows(c.name(), api, c.isDouble(), c.output(), c.exactOutput());
     }
   }
 
   /** PyTorch's eval mode: batch_norm with the running mean and var after the last batch, on the last batch. */
   @ParameterizedTest(name = "{0}")
   @MethodSource("running")
-  void runningStatisticsThroughSqlAndDataFrameApi(Goldens.Running r) {
+  void runningStatisticsThroughSqlAndDataFrameApi(GoldenFiles.Running r) {
     for (String api : List.of("sql", "dataframe")) {
       checkRows(r.name(), api, r.isDouble(), r.evalOutput(), null);
     }
@@ -225,13 +225,13 @@ class SparkConnectIT {
   /** The plan for the client (format in ConnectClientCheck): every golden case, then the running statistics. */
   private static Path writePlan(Path file) {
     StringBuilder plan = new StringBuilder();
-    for (Goldens.Case c : Goldens.cases()) {
-      plan.append(String.join("\t", "case", c.name(), c.method(), c.isDouble() ? "double" : "float", c.shapeArg(),
-          c.groups() == null ? "-" : c.groups().toString(), Double.toString(c.eps()), csv(c.weight()),
+    for (GoldenFiles.Case c : GoldenFiles.cases()) {
+      plan.append(String.join("\t", "case", c.name(), c.method().id(), c.isDouble() ? "double" : "float",
+          c.shapeArg(), c.groups() > 0 ? Integer.toString(c.groups()) : "-", Double.toString(c.eps()), csv(c.weight()),
           csv(c.bias()))).append('\n');
       appendRows(plan, c.input(), c.isDouble());
     }
-    for (Goldens.Running r : Goldens.running()) {
+    for (GoldenFiles.Running r : GoldenFiles.running()) {
       int last = r.batches().size() - 1;
       plan.append(String.join("\t", "running", r.name(), r.isDouble() ? "double" : "float", r.shapeArg(),
           Double.toString(r.eps()), csv(r.runningMean().get(last)), csv(r.runningVar().get(last)), csv(r.weight()),
@@ -273,98 +273,30 @@ class SparkConnectIT {
         + ": " + out.path("message").asText());
     assertEquals(isDouble ? "array<double>" : "array<float>", out.path("type").asText(),
         () -> name + " " + api + ": output type");
-    int n = torch.length;
     JsonNode ids = out.path("ids");
     JsonNode values = out.path("values");
-    assertEquals(n, ids.size(), () -> name + " " + api + ": rows out");
-    List<String> failures = new ArrayList<>();
-    double worst = 0;
-    for (int i = 0; i < n; i++) {
+    assertEquals(torch.length, ids.size(), () -> name + " " + api + ": rows out");
+    double[][] got = new double[ids.size()][];
+    for (int i = 0; i < got.length; i++) {
       assertEquals(i, ids.get(i).asLong(), name + " " + api + ": row order");
       assertFalse(values.get(i).isNull(), name + " " + api + ": row " + i + " is NULL");
-      double[] got = TestSpark.doubles(values.get(i));
-      assertEquals(torch[i].length, got.length, name + " " + api + ": length of row " + i);
-      for (int j = 0; j < got.length; j++) {
-        if (!isDouble && (double) (float) got[j] != got[j]) {
-          failures.add("row " + i + " [" + j + "]: " + got[j] + " is no float");
-        }
-        String problem = compare(isDouble, got[j], torch[i][j], exact == null ? Double.NaN : exact[i][j]);
-        worst = Math.max(worst, Math.abs(got[j] - (exact != null ? exact[i][j] : torch[i][j])));
-        if (problem != null) {
-          failures.add("row " + i + " [" + j + "]: " + problem);
-        }
+      got[i] = TestSpark.doubles(values.get(i));
+      for (int j = 0; j < got[i].length; j++) {
+        assertTrue(isDouble || (double) (float) got[i][j] == got[i][j],
+            name + " " + api + ": row " + i + " [" + j + "] " + got[i][j] + " is no float");
       }
     }
-    double worstError = worst;
-    assertTrue(failures.isEmpty(), () -> name + " " + api + ": " + failures.size() + " values off (worst error "
-        + worstError + "): " + head(failures));
-  }
-
-  /** Null when {@code got} is close enough to torch's value (and to the exact one, where there is one). */
-  private static String compare(boolean isDouble, double got, double torch, double exact) {
-    if (!isDouble) {
-      return Math.abs(got - torch) <= 1e-5 ? null
-          : String.format(Locale.ROOT, "%s, torch %s (float32: 1e-5)", got, torch);
-    }
-    double tolTorch = 1e-9 * Math.max(1, Math.abs(torch));
-    if (Double.isNaN(exact)) {
-      return Math.abs(got - torch) <= tolTorch ? null : String.format(Locale.ROOT, "%s, torch %s (1e-9)", got, torch);
-    }
-    double tolExact = 1e-9 * Math.max(1, Math.abs(exact));
-    double torchOff = Math.abs(torch - exact);
-    if (!(Math.abs(got - exact) <= tolExact)) {
-      return String.format(Locale.ROOT, "%s, exact %s (1e-9)", got, exact);
-    }
-    if (!(Math.abs(got - torch) <= Math.max(tolTorch, 2 * torchOff))) {
-      return String.format(Locale.ROOT, "%s, torch %s (torch off exact by %s)", got, torch, torchOff);
-    }
-    return null;
+    GoldenChecks.assertRows(name + " " + api, isDouble, torch, exact, got);
   }
 
   /** batch_norm_stats through one API against the golden statistics. */
-  private static void checkStatistics(Goldens.Case c, String api) {
+  private static void checkStatistics(GoldenFiles.Case c, String api) {
     JsonNode st = line("statistics", c.name(), api);
     assertFalse(st.has("failure"), () -> c.name() + " " + api + ": batch_norm_stats failed: "
         + st.path("failure").asText() + ": " + st.path("message").asText());
     assertTrue(st.path("type").asText().startsWith(
         "struct<count:bigint,mean:array<double>,var:array<double>,var_unbiased:array<double>"), st::toString);
-    assertEquals(c.count(), st.path("count").asLong(-1), () -> c.name() + " " + api + ": count in " + st);
-    assertEquals(Arrays.toString(c.shape()).replace(" ", ""), st.path("shape").toString(), st::toString);
-    double[] mean = values(st, "mean", c.channels());
-    double[] var = values(st, "var", c.channels());
-    double[] unbiased = values(st, "var_unbiased", c.channels());
-    List<String> failures = new ArrayList<>();
-    for (int ch = 0; ch < c.channels(); ch++) {
-      double spread = Math.sqrt(c.varExact() != null ? c.varExact()[ch] : c.var()[ch]);
-      checkStatistic(failures, "mean", ch, mean[ch], c.mean()[ch],
-          c.meanExact() == null ? Double.NaN : c.meanExact()[ch], spread);
-      checkStatistic(failures, "var", ch, var[ch], c.var()[ch], c.varExact() == null ? Double.NaN : c.varExact()[ch], 0);
-      checkStatistic(failures, "var_unbiased", ch, unbiased[ch], c.varUnbiased()[ch],
-          c.varUnbiasedExact() == null ? Double.NaN : c.varUnbiasedExact()[ch], 0);
-    }
-    assertTrue(failures.isEmpty(), () -> c.name() + " " + api + " batch_norm_stats " + st + ": " + head(failures));
-  }
-
-  /** 1e-12 relative (a mean relative to max(|mean|, std)), against the exact value where there is one. */
-  private static void checkStatistic(List<String> failures, String name, int ch, double got, double torch,
-                     double exact, double spread) {
-    double reference = Double.isNaN(exact) ? torch : exact;
-    double tol = 1e-12 * Math.max(Math.abs(reference), spread);
-    boolean ok = Math.abs(got - reference) <= tol;
-    if (ok && !Double.isNaN(exact)) {
-      ok = Math.abs(got - torch) <= Math.max(1e-12 * Math.max(Math.abs(torch), spread), 2 * Math.abs(torch - exact));
-    }
-    if (!ok) {
-      failures.add(String.format(Locale.ROOT, "%s[%d] = %s, torch %s, exact %s", name, ch, got, torch,
-          Double.isNaN(exact) ? "-" : Double.toString(exact)));
-    }
-  }
-
-  private static double[] values(JsonNode stats, String key, int channels) {
-    JsonNode node = stats.get(key);
-    assertNotNull(node, "no " + key + " in " + stats);
-    assertEquals(channels, node.size(), key + " in " + stats);
-    return TestSpark.doubles(node);
+    GoldenChecks.assertStatistics(c, st, c.name() + " " + api + " batch_norm_stats");
   }
 
   private static void assertArrayClose(double[] expected, double[] got, double tol, String what) {
@@ -373,10 +305,6 @@ class SparkConnectIT {
       assertTrue(Math.abs(expected[i] - got[i]) <= tol, "[" + i + "] " + got[i] + ", expected " + expected[i] + ": "
           + what);
     }
-  }
-
-  private static String head(List<String> failures) {
-    return String.join("; ", failures.subList(0, Math.min(8, failures.size())));
   }
 
   private static boolean hasEntry(Path jar, String entry) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparknorm.testing.ChildProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +23,7 @@ class SparkSubmitScriptIT {
 
   @Test
   void versionNamesTheSparkOfTheBuild() {
-    SparkSubmitProcess.Result result = submit.run("--version");
+    ChildProcess.Result result = submit.run("--version");
 
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.output().contains("version " + SPARK_VERSION), result::describe);
@@ -31,7 +32,7 @@ class SparkSubmitScriptIT {
 
   @Test
   void noArgumentsIsAUsageError() {
-    SparkSubmitProcess.Result result = submit.run();
+    ChildProcess.Result result = submit.run();
 
     assertNotEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stderr().contains("Usage: spark-submit"), result::describe);
@@ -41,7 +42,7 @@ class SparkSubmitScriptIT {
   void aMissingApplicationJarFails(@TempDir Path dir) {
     Path missing = dir.resolve("no-such-app.jar");
 
-    SparkSubmitProcess.Result result = submit.run(
+    ChildProcess.Result result = submit.run(
         "--master", "local[1]", "--conf", "spark.ui.enabled=false",
         "--class", "io.sparknorm.NoSuchApp", missing.toString());
 
@@ -53,7 +54,7 @@ class SparkSubmitScriptIT {
   void aMissingRuntimeIsReportedAsAnError(@TempDir Path dir) throws Exception {
     Path emptyHome = Files.createDirectory(dir.resolve("spark-home"));
 
-    SparkSubmitProcess.Result result = submit
+    ChildProcess.Result result = submit
         .withEnv("SPARKNORM_SPARK_HOME", emptyHome.toString())
         .run("--version");
 

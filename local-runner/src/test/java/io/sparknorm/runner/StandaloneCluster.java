@@ -1,11 +1,8 @@
 package io.sparknorm.runner;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.File;
+import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +17,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A Spark standalone cluster (one Master, one Worker on 127.0.0.1) started with the checked-in script
@@ -85,27 +81,23 @@ final class StandaloneCluster implements AutoCloseable {
    */
   static StandaloneCluster start(Path dir, Duration timeout) {
     long started = System.nanoTime();
-    Script result = runScript(List.of("start", "--dir", dir.toString(), "--timeout",
+    ChildProcess.Result result = runScript(List.of("start", "--dir", dir.toString(), "--timeout",
         Long.toString(timeout.toSeconds())), timeout.plusSeconds(60));
     Map<String, String> env = readEnv(dir);
-    if (result.exitCode != 0 || !env.containsKey("MASTER_URL")) {
+    if (result.exitCode() != 0 || !env.containsKey("MASTER_URL")) {
       // Whatever it recorded must not outlive a failed start.
       for (String key : List.of("WORKER_PID", "MASTER_PID")) {
         if (env.containsKey(key)) {
           long pid = Long.parseLong(env.get(key));
           // Only if that pid still runs a Spark daemon (not a process that took a freed pid).
-          if (String.join(" ", commandLine(pid)).contains("org.apache.spark.deploy.")) {
-            ProcessHandle.of(pid).ifPresent(p -> {
-              p.descendants().forEach(ProcessHandle::destroyForcibly);
-              p.destroyForcibly();
-            });
+          if (String.join(" ", ChildProcess.commandLine(pid)).contains("org.apache.spark.deploy.")) {
+            ProcessHandle.of(pid).ifPresent(ChildProcess::killTree);
           }
         }
       }
-      throw new IllegalStateException("cluster start failed with exit code " + result.exitCode + "\n"
-          + result.describe());
+      throw new IllegalStateException("cluster start failed: " + result.describe());
     }
-    String printed = result.stdout.strip();
+    String printed = result.stdout().strip();
     if (!printed.equals(env.get("MASTER_URL"))) {
       throw new IllegalStateException("cluster start printed '" + printed + "', but cluster.env says "
           + env.get("MASTER_URL") + "\n" + result.describe());
@@ -150,7 +142,7 @@ final class StandaloneCluster implements AutoCloseable {
     }
     List<Executor> executors = new ArrayList<>();
     worker.get().children().forEach(child -> {
-      List<String> args = commandLine(child.pid());
+      List<String> args = ChildProcess.commandLine(child.pid());
       if (child.isAlive() && args.contains(EXECUTOR_CLASS)) {
         executors.add(new Executor(child, argument(args, "--executor-id"), argument(args, "--app-id")));
       }
@@ -164,7 +156,7 @@ final class StandaloneCluster implements AutoCloseable {
   }
 
   /** {@code cluster status --dir DIR}: exit code and output. */
-  Script status() {
+  ChildProcess.Result status() {
     return runScript(List.of("status", "--dir", dir.toString()), Duration.ofSeconds(30));
   }
 
@@ -187,11 +179,16 @@ final class StandaloneCluster implements AutoCloseable {
     List<ProcessHandle> family = new ArrayList<>();
     ProcessHandle.of(workerPid).ifPresent(w -> w.descendants().forEach(family::add));
     long t0 = System.nanoTime();
-    Script result;
+    int exitCode;
+    String stderr;
     try {
-      result = runScript(List.of("stop", "--dir", dir.toString(), "--timeout", "30"), Duration.ofSeconds(90));
+      ChildProcess.Result result = runScript(List.of("stop", "--dir", dir.toString(), "--timeout", "30"),
+          Duration.ofSeconds(90));
+      exitCode = result.exitCode();
+      stderr = result.stderr();
     } catch (RuntimeException e) {
-      result = new Script(-1, "", String.valueOf(e));
+      exitCode = -1;
+      stderr = String.valueOf(e);
     }
     double seconds = (System.nanoTime() - t0) / 1e9;
     List<Long> left = new ArrayList<>();
@@ -205,10 +202,10 @@ final class StandaloneCluster implements AutoCloseable {
       killAll();
       family.forEach(ProcessHandle::destroyForcibly);
     }
-    stopReport = String.format(Locale.ROOT, "cluster stop exit %d in %.1f s (%s)%s", result.exitCode, seconds,
-        result.stderr.strip().replace('\n', ' '), left.isEmpty() ? "" : "; LEFT ALIVE, killed: " + left);
+    stopReport = String.format(Locale.ROOT, "cluster stop exit %d in %.1f s (%s)%s", exitCode, seconds,
+        stderr.strip().replace('\n', ' '), left.isEmpty() ? "" : "; LEFT ALIVE, killed: " + left);
     System.out.println("[cluster] " + stopReport);
-    return left.isEmpty() && result.exitCode == 0;
+    return left.isEmpty() && exitCode == 0;
   }
 
   @Override
@@ -218,54 +215,12 @@ final class StandaloneCluster implements AutoCloseable {
 
   // ------------------------------------------------------------------------------------------------------------
 
-  /** What one run of the script did. */
-  record Script(int exitCode, String stdout, String stderr) {
-    String describe() {
-      return "exit code " + exitCode + "\n--- stdout ---\n" + stdout + "\n--- stderr ---\n" + stderr;
-    }
-  }
-
-  /** Runs the script with the given arguments, bounded in time; its output is captured through files. */
-  static Script runScript(List<String> args, Duration timeout) {
+  /** Runs the script with the given arguments ({@link ChildProcess}), bounded in time, then killed. */
+  static ChildProcess.Result runScript(List<String> args, Duration timeout) {
     List<String> command = new ArrayList<>();
     command.add(script().toString());
     command.addAll(args);
-    Path out = null;
-    Path err = null;
-    try {
-      out = Files.createTempFile("cluster-", ".out");
-      err = Files.createTempFile("cluster-", ".err");
-      ProcessBuilder builder = new ProcessBuilder(command)
-          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-          .redirectOutput(out.toFile())
-          .redirectError(err.toFile());
-      builder.environment().remove("SPARK_CONF_DIR");
-      builder.environment().remove("SPARK_ENV_LOADED");
-      Process process = builder.start();
-      boolean ended;
-      try {
-        ended = process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        ended = false;
-      }
-      if (!ended) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-        process.waitFor(10, TimeUnit.SECONDS);
-        throw new IllegalStateException("cluster " + args + " did not end within " + timeout + "; killed\n"
-            + new Script(-1, read(out), read(err)).describe());
-      }
-      return new Script(process.exitValue(), read(out), read(err));
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot run " + command, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    } finally {
-      deleteQuietly(out);
-      deleteQuietly(err);
-    }
+    return ChildProcess.of(command).without("SPARK_CONF_DIR", "SPARK_ENV_LOADED").run(timeout);
   }
 
   /** GET http://127.0.0.1:PORT/PATH as JSON; null when nothing answers or the answer is not JSON. */
@@ -282,29 +237,6 @@ final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  /** A port on 127.0.0.1 that nothing listens on now (the kernel's choice). */
-  static int freeLoopbackPort() {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException("no free port on 127.0.0.1", e);
-    }
-  }
-
-  /** A process's arguments: /proc/PID/cmdline on Linux (complete, NUL-separated), else what the JDK reports. */
-  static List<String> commandLine(long pid) {
-    Path proc = Path.of("/proc", Long.toString(pid), "cmdline");
-    try {
-      if (Files.isReadable(proc)) {
-        String text = new String(Files.readAllBytes(proc), StandardCharsets.UTF_8);
-        return List.of(text.split("\0"));
-      }
-    } catch (IOException e) {
-      // ended in between, or not Linux: ask the JDK
-    }
-    return ProcessHandle.of(pid).flatMap(p -> p.info().arguments()).map(List::of).orElse(List.of());
-  }
-
   private static String argument(List<String> args, String option) {
     int i = args.indexOf(option);
     return i >= 0 && i + 1 < args.size() ? args.get(i + 1) : null;
@@ -316,10 +248,7 @@ final class StandaloneCluster implements AutoCloseable {
 
   /** SIGKILL to the Worker's descendants, the Worker and the Master: by their recorded pids only. */
   private void killAll() {
-    ProcessHandle.of(workerPid).ifPresent(w -> {
-      w.descendants().forEach(ProcessHandle::destroyForcibly);
-      w.destroyForcibly();
-    });
+    ProcessHandle.of(workerPid).ifPresent(ChildProcess::killTree);
     ProcessHandle.of(masterPid).ifPresent(ProcessHandle::destroyForcibly);
   }
 
@@ -350,16 +279,6 @@ final class StandaloneCluster implements AutoCloseable {
       return Files.exists(file) ? new String(Files.readAllBytes(file), StandardCharsets.UTF_8) : "";
     } catch (IOException e) {
       return "";
-    }
-  }
-
-  private static void deleteQuietly(Path file) {
-    if (file != null) {
-      try {
-        Files.deleteIfExists(file);
-      } catch (IOException ignored) {
-        // a temporary file left behind is harmless
-      }
     }
   }
 }

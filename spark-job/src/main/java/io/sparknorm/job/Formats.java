@@ -1,8 +1,10 @@
 package io.sparknorm.job;
 
 import io.sparknorm.spark.NormalizeSpec;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -41,17 +43,38 @@ final class Formats {
   /** Elements of tensor data that one columnar reader batch may hold: 32 MiB of doubles. */
   static final long COLUMNAR_BATCH_ELEMENTS = 1L << 22;
 
+  /** The session settings of the rows per Parquet and ORC reader batch. */
+  static final List<String> COLUMNAR_BATCH_SIZES =
+      List.of("spark.sql.parquet.columnarReaderBatchSize", "spark.sql.orc.columnarReaderBatchSize");
+
   /**
    * Caps the rows per Parquet and ORC reader batch (Spark's default: 4,096 rows) so that a batch holds about
    * {@link #COLUMNAR_BATCH_ELEMENTS} tensor elements: 4,096 images of 3x224x224 would be 2.4 GB per task and fail
    * with an OutOfMemoryError. Tensors of up to 1,024 elements keep Spark's default.
+   *
+   * <p>The cap is a session setting and the reads are lazy, so it must hold until the job's last action; the
+   * session may be the caller's (a notebook's, a test's), whose settings the job must not leave changed. Run the
+   * returned action when the job is done: it puts back what was there (a value, or none).
    */
-  static void boundColumnarBatches(SparkSession spark, int tensorSize) {
+  static Runnable boundColumnarBatches(SparkSession spark, int tensorSize) {
     long rows = Math.max(1, Math.min(4096, COLUMNAR_BATCH_ELEMENTS / Math.max(1, tensorSize)));
-    if (rows < 4096) {
-      spark.conf().set("spark.sql.parquet.columnarReaderBatchSize", Long.toString(rows));
-      spark.conf().set("spark.sql.orc.columnarReaderBatchSize", Long.toString(rows));
+    if (rows >= 4096) {
+      return () -> { };
     }
+    // What the session had set itself (null: nothing, Spark's default), not the default's value, so that an unset
+    // setting is unset again.
+    Map<String, String> before = new LinkedHashMap<>();
+    for (String key : COLUMNAR_BATCH_SIZES) {
+      before.put(key, spark.conf().contains(key) ? spark.conf().get(key) : null);
+      spark.conf().set(key, Long.toString(rows));
+    }
+    return () -> before.forEach((key, value) -> {
+      if (value != null) {
+        spark.conf().set(key, value);
+      } else {
+        spark.conf().unset(key);
+      }
+    });
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.sparknorm.job;
 
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Normalizers;
+import io.sparknorm.core.RunningStatistics;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.NormalizeSpec;
@@ -31,7 +33,8 @@ final class JobOptions {
   String outputFormat;
 
   @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
-      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE})."
+      description = "The tensor column: an array of numbers or a Spark ML vector (default: ${DEFAULT-VALUE}; image"
+          + " for image input)."
           + " Integers (JSON integers are bigint) are computed on their exact values, longs beyond 2^53 too,"
           + " and written as float, rounded once; PyTorch refuses integer tensors, and its .float() rounds"
           + " every integer beyond 2^24.")
@@ -42,20 +45,21 @@ final class JobOptions {
   List<String> inputCols;
 
   @Option(names = "--output-col", paramLabel = "NAME",
-      description = "The normalized column (default: the input column, replaced).")
+      description = "The normalized column (default: the input column, replaced; features with --input-cols).")
   String outputCol;
 
   @Option(names = "--method", required = true, paramLabel = "M", description = "batch, layer, instance or group.")
   String method;
 
   @Option(names = "--shape", paramLabel = "C[,D1,..]",
-      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,).")
+      description = "One sample's shape, channels first, e.g. 3,32,32. Default: (length of the first valid row,);"
+          + " with --stats-in, the file's shape; (channels, height, width) for images.")
   String shape;
 
   @Option(names = "--groups", paramLabel = "G", description = "Group count for group norm (required there).")
   Integer groups;
 
-  @Option(names = "--eps", paramLabel = "E", defaultValue = "1e-5",
+  @Option(names = "--eps", paramLabel = "E", defaultValue = Normalizers.DEFAULT_EPS_TEXT,
       description = "Added to the variance inside the square root (default: ${DEFAULT-VALUE}).")
   double eps;
 
@@ -99,7 +103,8 @@ final class JobOptions {
   String orderBy;
 
   @Option(names = "--momentum", paramLabel = "M",
-      description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: 0.1).")
+      description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: "
+          + RunningStatistics.DEFAULT_MOMENTUM + ").")
   Double momentum;
 
   @Option(names = "--handle-invalid", paramLabel = "H", defaultValue = "error",
@@ -112,7 +117,7 @@ final class JobOptions {
   @Option(names = "--overwrite", description = "Replace an existing output (and --stats-out file).")
   boolean overwrite;
 
-  @Option(names = "--verbose", description = "Keep Spark's INFO logging.")
+  @Option(names = "--verbose", description = "Keep Spark's INFO logging and print a failure's stack trace.")
   boolean verbose;
 
   @Option(names = "--report", paramLabel = "FILE.html",
@@ -122,9 +127,6 @@ final class JobOptions {
 
   @Option(names = "--quiet", description = "No progress lines on standard error.")
   boolean quiet;
-
-  /** PyTorch's default momentum of the running statistics. */
-  static final double DEFAULT_MOMENTUM = 0.1;
 
   /**
    * The spec of the options that need no data, and every rule about which options go together.
@@ -221,6 +223,6 @@ final class JobOptions {
   }
 
   double momentumOrDefault() {
-    return momentum == null ? DEFAULT_MOMENTUM : momentum;
+    return momentum == null ? RunningStatistics.DEFAULT_MOMENTUM : momentum;
   }
 }

@@ -115,6 +115,7 @@ public final class NormalizeJob implements Callable<Integer> {
     JobResults results = null;
     Dataset<Row> data = null;
     Shape statsInShape = null;
+    Runnable restoreConf = () -> { };
     try {
       // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
       results = JobResults.stage(o, conf);
@@ -133,7 +134,7 @@ public final class NormalizeJob implements Callable<Integer> {
       String inFormat = o.inputFormat != null ? Formats.formatOf(o.inputFormat, "input-format", true)
           : Formats.fromExtension(o.input);
       if (spec.shape() != null) {
-        Formats.boundColumnarBatches(spark, spec.shape().size());
+        restoreConf = Formats.boundColumnarBatches(spark, spec.shape().size());
       }
       progress.stage(Progress.SCHEMA);
       data = Formats.read(spark, inFormat, o.input);
@@ -233,6 +234,7 @@ public final class NormalizeJob implements Callable<Integer> {
       return 1;
     } finally {
       progress.close();
+      restoreConf.run();
       if (results != null) {
         results.close();
       }

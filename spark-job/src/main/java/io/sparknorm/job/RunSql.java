@@ -18,9 +18,14 @@ import org.apache.spark.sql.SparkSession;
  * </pre>
  *
  * Options: {@code --view NAME=PATH} (format from the extension, as the job reads it), then one or
- * more statements. Exit status 0, or 1 with one {@code error:} line.
+ * more statements. Each result is printed as tab-separated lines: the column names, then one line a row
+ * (arrays as {@code [a, b, c]}). Exit status 0; 1 with one {@code error:} line when a view or a
+ * statement fails (the statements before it have printed their results); 2 for a wrong command line,
+ * before Spark starts.
  */
 public final class RunSql {
+  private static final String USAGE = "RunSql [--view NAME=PATH]... STATEMENT...";
+
   private RunSql() {}
 
   public static void main(String[] args) {
@@ -31,17 +36,23 @@ public final class RunSql {
     List<String[]> views = new ArrayList<>();
     List<String> statements = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--view") && i + 1 < args.length && args[i + 1].contains("=")) {
-        views.add(args[++i].split("=", 2));
+      if (args[i].equals("--view")) {
+        String view = i + 1 < args.length ? args[++i] : "";
+        int eq = view.indexOf('=');
+        if (eq <= 0 || eq == view.length() - 1) {
+          err.println("error: --view takes NAME=PATH, got '" + view + "'; usage: " + USAGE);
+          return 2;
+        }
+        views.add(new String[] {view.substring(0, eq), view.substring(eq + 1)});
       } else if (args[i].startsWith("--")) {
-        err.println("error: unknown option " + args[i] + "; usage: RunSql [--view NAME=PATH]... STATEMENT...");
+        err.println("error: unknown option " + args[i] + "; usage: " + USAGE);
         return 2;
       } else {
         statements.add(args[i]);
       }
     }
     if (statements.isEmpty()) {
-      err.println("error: give at least one SQL statement; usage: RunSql [--view NAME=PATH]... STATEMENT...");
+      err.println("error: give at least one SQL statement; usage: " + USAGE);
       return 2;
     }
     SparkSession spark = SparkSession.builder().appName("sparknorm sql").getOrCreate();
@@ -63,7 +74,8 @@ public final class RunSql {
         }
       }
       return 0;
-    } catch (RuntimeException e) {
+    } catch (Exception e) {
+      // Spark's AnalysisException (an unknown column, a missing file) is a checked exception to Java.
       err.println("error: " + io.sparknorm.spark.TensorNormalization.describeFailure(e, null));
       return 1;
     } finally {

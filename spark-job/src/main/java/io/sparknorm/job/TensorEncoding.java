@@ -19,9 +19,9 @@ import org.apache.parquet.hadoop.util.HadoopInputFile;
  * Whether Parquet should write the normalized tensor's values with a dictionary.
  *
  * <p>Parquet tries a dictionary for every column chunk and falls back to plain encoding when the
- * values hardly repeat, after a megabyte of dictionary per chunk; in the session benchmark that
- * attempt cost about 10% of a whole write. So the job asks for plain values where a dictionary
- * cannot win:
+ * values hardly repeat, after a megabyte of dictionary per chunk; that attempt is a visible part of
+ * a whole write (benchmarks/PERFORMANCE-LOG.md). So the job asks for plain values where a
+ * dictionary cannot win:
  * <ul>
  *   <li>a per-sample method or the mini-batch replay: every row (or mini-batch) is mapped by its
  *       own statistics, so its values hardly repeat across rows;

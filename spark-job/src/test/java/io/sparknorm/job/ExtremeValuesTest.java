@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparknorm.core.ReferenceMoments;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.math.MathContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,37 +29,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class ExtremeValuesTest extends JobTestSupport {
   private static final ObjectMapper JSON = new ObjectMapper();
-  /** Enough digits for the exact value of any double (up to 767 significant digits) and then some. */
-  private static final MathContext MC = new MathContext(2000);
   private static final double EPS = 1e-5;
-
-
-  /** Mean and biased variance of some doubles, exactly (to 2000 digits). */
-  private record Exact(BigDecimal mean, BigDecimal variance) {
-    static Exact of(double... values) {
-      BigDecimal sum = BigDecimal.ZERO;
-      for (double v : values) {
-        sum = sum.add(new BigDecimal(v));
-      }
-      BigDecimal n = BigDecimal.valueOf(values.length);
-      BigDecimal mean = sum.divide(n, MC);
-      BigDecimal m2 = BigDecimal.ZERO;
-      for (double v : values) {
-        BigDecimal d = new BigDecimal(v).subtract(mean);
-        m2 = m2.add(d.multiply(d));
-      }
-      return new Exact(mean, m2.divide(n, MC));
-    }
-
-    /** (x - mean) / sqrt(var + eps), rounded once to a double. */
-    double normalized(double x) {
-      return normalized(x, EPS);
-    }
-
-    double normalized(double x, double eps) {
-      return new BigDecimal(x).subtract(mean).divide(variance.add(new BigDecimal(eps)).sqrt(MC), MC).doubleValue();
-    }
-  }
 
   /** A statistic: |got - exact| within 1e-12 of max(|exact|, scale), plus one subnormal step. */
   private static void assertNear(double exact, double got, double scale, String what) {
@@ -71,8 +41,8 @@ class ExtremeValuesTest extends JobTestSupport {
    * A normalized value: within 1e-9 of the exact one, relative, plus what one subnormal step of the
    * mean (a double, which cannot be nearer) becomes once divided by sqrt(var + eps).
    */
-  private static void assertNormalized(Exact exact, double x, double got, String what) {
-    double y = exact.normalized(x);
+  private static void assertNormalized(ReferenceMoments exact, double x, double got, String what) {
+    double y = exact.normalized(x, EPS);
     double step = Double.MIN_VALUE * (1 + 1 / Math.sqrt(exact.variance().doubleValue() + EPS));
     double tolerance = 1e-9 * Math.abs(y) + step;
     assertTrue(Math.abs(got - y) <= tolerance, () -> what + ": got " + got + ", exact " + y);
@@ -120,9 +90,9 @@ class ExtremeValuesTest extends JobTestSupport {
   /** Checks --stats-out and every written value against the exact batch statistics of the input. */
   private void assertBatchNormIsExact(List<double[]> input, int channels) throws IOException {
     JsonNode stats = JSON.readTree(results.resolve("stats.json").toFile());
-    Exact[] exact = new Exact[channels];
+    ReferenceMoments[] exact = new ReferenceMoments[channels];
     for (int c = 0; c < channels; c++) {
-      exact[c] = Exact.of(channel(input, c, channels));
+      exact[c] = ReferenceMoments.of(channel(input, c, channels));
       double spread = Math.sqrt(exact[c].variance().doubleValue());
       assertNear(exact[c].mean().doubleValue(), stats.get("mean").get(c).asDouble(), spread, "mean[" + c + "]");
       assertNear(exact[c].variance().doubleValue(), stats.get("var").get(c).asDouble(), 0, "var[" + c + "]");
@@ -141,7 +111,8 @@ class ExtremeValuesTest extends JobTestSupport {
   @ValueSource(strings = {"2", "2,2"})
   void batchStatisticsBeyondTheDoubleRangeFailNamingTheColumnAndTheOverflow(String shape) throws IOException {
     double[] big = {1.5e308, -1.5e308, 1.0e308, -1.0e308};
-    assertTrue(Exact.of(big).variance().compareTo(new BigDecimal(Double.MAX_VALUE)) > 0, "not representable");
+    assertTrue(ReferenceMoments.of(big).variance().compareTo(new BigDecimal(Double.MAX_VALUE)) > 0,
+        "not representable");
     List<double[]> rows = shape.equals("2")
         ? List.of(new double[] {big[0], 1}, new double[] {big[1], 2}, new double[] {big[2], 3}, new double[] {big[3], 4})
         : List.of(new double[] {big[0], big[1], 1, 2}, new double[] {big[2], big[3], 3, 4});
@@ -170,7 +141,7 @@ class ExtremeValuesTest extends JobTestSupport {
   void batchStatisticsWhoseSquaresOverflowAreRight() throws IOException {
     List<double[]> rows = List.of(new double[] {2.5e154, 1}, new double[] {0, 2}, new double[] {0, 3},
         new double[] {0, 4});
-    assertTrue(Double.isFinite(Exact.of(2.5e154, 0, 0, 0).variance().doubleValue()), "representable");
+    assertTrue(Double.isFinite(ReferenceMoments.of(2.5e154, 0, 0, 0).variance().doubleValue()), "representable");
     JobRun run = run(jsonLines(rows), "batch", "2");
     run.assertSucceeded("batch", 4, 4, 0, 0);
     assertBatchNormIsExact(rows, 2);
@@ -190,7 +161,7 @@ class ExtremeValuesTest extends JobTestSupport {
     run.assertSucceeded("layer", 3, 3, 0, 0);
     List<double[]> output = written();
     for (int r = 0; r < rows.size(); r++) {
-      Exact exact = Exact.of(rows.get(r));
+      ReferenceMoments exact = ReferenceMoments.of(rows.get(r));
       for (int i = 0; i < 4; i++) {
         assertNormalized(exact, rows.get(r)[i], output.get(r)[i], "row " + r + " element " + i);
       }
@@ -227,7 +198,7 @@ class ExtremeValuesTest extends JobTestSupport {
     run.assertSucceeded("layer", 4, 4, 0, 0);
     List<double[]> output = written();
     for (int r = 0; r < rows.size(); r++) {
-      Exact exact = Exact.of(rows.get(r));
+      ReferenceMoments exact = ReferenceMoments.of(rows.get(r));
       for (int i = 0; i < 4; i++) {
         assertNormalized(exact, rows.get(r)[i], output.get(r)[i], "row " + r + " element " + i);
       }
@@ -248,7 +219,7 @@ class ExtremeValuesTest extends JobTestSupport {
     run.assertSucceeded("layer", 4, 4, 0, 0);
     List<double[]> output = written();
     for (int r = 0; r < rows.size(); r++) {
-      Exact exact = Exact.of(rows.get(r));
+      ReferenceMoments exact = ReferenceMoments.of(rows.get(r));
       for (int i = 0; i < 3; i++) {
         double y = exact.normalized(rows.get(r)[i], 0);
         double got = output.get(r)[i];

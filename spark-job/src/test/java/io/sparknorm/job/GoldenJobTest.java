@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.spark.LocalSpark;
 import java.io.ByteArrayOutputStream;
@@ -18,7 +19,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -60,25 +60,9 @@ class GoldenJobTest {
     Files.write(input, lines);
     Path output = dir.resolve("output.parquet");
     Path stats = dir.resolve("stats.json");
-    List<String> args = new ArrayList<>(List.of("--input", input.toString(), "--output", output.toString(),
-        "--method", c.method().id(), "--shape", shapeArg(c), "--eps", Double.toString(c.eps())));
-    if (c.method() == io.sparknorm.core.NormMethod.GROUP) {
-      args.addAll(List.of("--groups", Integer.toString(c.groups())));
-    }
-    if (c.weight() != null || c.bias() != null) {
-      ObjectNode affine = JSON.createObjectNode();
-      if (c.weight() != null) {
-        Arrays.stream(c.weight()).forEach(affine.putArray("weight")::add);
-      }
-      if (c.bias() != null) {
-        Arrays.stream(c.bias()).forEach(affine.putArray("bias")::add);
-      }
-      Path affineFile = dir.resolve("affine.json");
-      Files.writeString(affineFile, affine.toString());
-      args.addAll(List.of("--affine", affineFile.toString()));
-    }
-    boolean batch = c.method() == io.sparknorm.core.NormMethod.BATCH;
-    if (batch) {
+    List<String> args = new ArrayList<>(List.of("--input", input.toString(), "--output", output.toString()));
+    args.addAll(c.jobOptions(dir));
+    if (c.isBatch()) {
       args.addAll(List.of("--stats-out", stats.toString()));
     }
 
@@ -93,50 +77,18 @@ class GoldenJobTest {
         out::toString);
     List<Row> rows = spark.read().parquet(output.toString()).orderBy("row").collectAsList();
     assertEquals(n, rows.size(), c.name() + " rows");
+    double[][] got = new double[n][];
     for (int s = 0; s < n; s++) {
       Row row = rows.get(s);
       assertEquals(s, row.getLong(row.fieldIndex("row")), c.name() + " row order");
-      List<Object> actual = row.getList(row.fieldIndex("features"));
-      double[] expected = c.exactOutput() != null ? c.exactOutput()[s] : c.output()[s];
-      assertEquals(expected.length, actual.size(), c.name() + " sample " + s + " length");
-      for (int i = 0; i < expected.length; i++) {
-        double got = (Double) actual.get(i); // double in (JSON), double out: a float here fails the cast
-        assertEquals(expected[i], got, c.tolerance() * Math.max(1, Math.abs(expected[i])),
-            c.name() + " sample " + s + " element " + i);
-      }
+      // Double in (JSON), double out: a float element here fails the cast.
+      got[s] = row.<Double>getList(row.fieldIndex("features")).stream().mapToDouble(Double::doubleValue).toArray();
     }
-    if (batch) {
-      assertStatistics(c, JSON.readTree(stats.toFile()));
+    GoldenChecks.assertRows(c.name(), true, c.output(), c.exactOutput(), got);
+    if (c.isBatch()) {
+      JsonNode written = JSON.readTree(stats.toFile());
+      assertEquals(c.eps(), written.path("eps").asDouble(), c.name() + " eps");
+      GoldenChecks.assertStatistics(c, written, c.name() + " --stats-out");
     }
-  }
-
-  /** The README's promise for --stats-out: 1e-12 relative to the exact statistics (a mean relative to its spread). */
-  private static void assertStatistics(GoldenFiles.Case c, JsonNode stats) {
-    assertEquals(c.count(), stats.path("count").asLong(-1), c.name() + " count");
-    assertEquals(c.eps(), stats.path("eps").asDouble(), c.name() + " eps");
-    List<String> failures = new ArrayList<>();
-    for (int ch = 0; ch < c.shape().channels(); ch++) {
-      double var = exactOrTorch(c.exactVariance(), c.variance())[ch];
-      check(failures, "mean", ch, stats.path("mean").path(ch).asDouble(Double.NaN),
-          exactOrTorch(c.exactMean(), c.mean())[ch], Math.sqrt(var));
-      check(failures, "var", ch, stats.path("var").path(ch).asDouble(Double.NaN), var, 0);
-      check(failures, "var_unbiased", ch, stats.path("var_unbiased").path(ch).asDouble(Double.NaN),
-          exactOrTorch(c.exactUnbiasedVariance(), c.unbiasedVariance())[ch], 0);
-    }
-    assertTrue(failures.isEmpty(), () -> c.name() + ": " + failures);
-  }
-
-  private static double[] exactOrTorch(double[] exact, double[] torch) {
-    return exact != null ? exact : torch;
-  }
-
-  private static void check(List<String> failures, String name, int ch, double got, double exact, double spread) {
-    if (!(Math.abs(got - exact) <= 1e-12 * Math.max(Math.abs(exact), spread))) {
-      failures.add(name + "[" + ch + "] = " + got + ", exact " + exact);
-    }
-  }
-
-  private static String shapeArg(GoldenFiles.Case c) {
-    return Arrays.stream(c.shape().dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
   }
 }

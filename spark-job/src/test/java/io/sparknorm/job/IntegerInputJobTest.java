@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.IntegerGoldens;
 import io.sparknorm.core.NormMethod;
 import java.io.IOException;
@@ -12,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Dataset;
@@ -62,7 +62,7 @@ class IntegerInputJobTest extends JobTestSupport {
   }
 
   private static String shape(IntegerGoldens.Case c) {
-    return Arrays.stream(c.shape().dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    return GoldenFiles.shapeArg(c.shape());
   }
 
   /** The job's arguments for the case (method, shape, groups, eps, affine) on this input. */

@@ -351,6 +351,9 @@ class NormalizeJobTest {
     assertTrue(oneLine.contains("Integers (JSON integers are bigint) are computed on their exact values, longs beyond"
         + " 2^53 too, and written as float, rounded once; PyTorch refuses integer tensors, and its .float() rounds"
         + " every integer beyond 2^24."), help.out());
+    // PyTorch's defaults, written as PyTorch's documentation writes them.
+    assertTrue(oneLine.contains("inside the square root (default: 1e-5)"), help.out());
+    assertTrue(oneLine.contains("as PyTorch's (default: 0.1)"), help.out());
   }
 
   @Test

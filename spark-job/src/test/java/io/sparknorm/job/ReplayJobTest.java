@@ -196,15 +196,7 @@ class ReplayJobTest extends JobTestSupport {
     if (r.weight() == null && r.bias() == null) {
       return;
     }
-    ObjectNode affine = JSON.createObjectNode();
-    if (r.weight() != null) {
-      Arrays.stream(r.weight()).forEach(affine.putArray("weight")::add);
-    }
-    if (r.bias() != null) {
-      Arrays.stream(r.bias()).forEach(affine.putArray("bias")::add);
-    }
-    Path file = dir.resolve("affine.json");
-    Files.writeString(file, affine.toString());
+    Path file = GoldenFiles.writeAffine(dir.resolve("affine.json"), r.weight(), r.bias());
     args.addAll(List.of("--affine", file.toString()));
   }
 
@@ -224,7 +216,7 @@ class ReplayJobTest extends JobTestSupport {
   }
 
   private static String shape(GoldenFiles.Replay r) {
-    return Arrays.stream(r.shape().dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    return GoldenFiles.shapeArg(r.shape());
   }
 
   /** Each row's output against PyTorch's: the README's tolerances (1e-9 of the exact value, 1e-5 for float). */

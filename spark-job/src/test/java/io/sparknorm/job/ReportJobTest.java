@@ -7,11 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.sparknorm.report.ChannelReport;
 import io.sparknorm.report.Report;
-import io.sparknorm.report.Chromium;
 import io.sparknorm.report.Flag;
-import io.sparknorm.report.Histogram;
+import io.sparknorm.report.ChannelHistogram;
 import io.sparknorm.report.ReportPage;
 import io.sparknorm.spark.LocalSpark;
+import io.sparknorm.testing.Chromium;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -144,7 +144,7 @@ class ReportJobTest {
     assertEquals(1, layer.channels().size());
     ChannelReport pixelsChannel = layer.channels().get(0);
     assertEquals(1797 * 64, pixelsChannel.count());
-    Histogram output = pixelsChannel.output();
+    ChannelHistogram output = pixelsChannel.output();
     assertTrue(output.lo() < -0.5 && output.hi() > 1, output.toString());
     assertEquals(1797 * 64, output.total(), 0.0);
   }

@@ -12,6 +12,9 @@ import scala.Function1;
 /**
  * The {@link Param} objects of batch norm's statistics per key ({@link BatchNormParams}), made once in
  * the stage's constructor with the stage as their parent, as {@link NormParams} does for the shared ones.
+ *
+ * <p>Internal: public only because {@link BatchNormParams#keyParams()}, an interface method, names
+ * it; not part of the API.
  */
 public final class KeyParams {
   final StringArrayParam groupCols;

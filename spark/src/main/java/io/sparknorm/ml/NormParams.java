@@ -16,6 +16,10 @@ import scala.Function1;
  * The {@link Param} objects of one sparknorm stage, made once in its constructor with the stage as
  * their parent (Spark ML's shared params are Scala trait fields; a Java interface cannot hold
  * fields, so {@link TensorNormParams} reaches them here).
+ *
+ * <p>Internal: public only because {@link TensorNormParams#normParams()}, an interface method,
+ * names it; its fields and constructor are the package's. Not part of the API: use the params'
+ * accessors ({@code eps()}, {@code getEps()}, {@code setEps}).
  */
 public final class NormParams {
   final Param<String> inputCol;

@@ -12,7 +12,9 @@ import org.apache.spark.sql.types.StructType;
 
 /**
  * Layer, instance and group norm as Spark ML Transformers: per-sample statistics, so nothing to
- * fit; {@code transform} adds one column to the plan (no Spark job until an action).
+ * fit; {@code transform} adds one column to the plan (no Spark job until an action). Public because
+ * the stages' public methods are its (Spark ML finds params and stages by reflection); its
+ * constructor is the package's, so the three stages here are its only subclasses.
  *
  * @param <S> the stage's own type
  */
@@ -23,17 +25,17 @@ public abstract class PerSampleNorm<S extends PerSampleNorm<S>> extends Transfor
   private final String uid;
   private final NormParams params;
 
-  protected PerSampleNorm(String uid) {
+  PerSampleNorm(String uid) {
     this.uid = uid;
     this.params = new NormParams(this);
     setNormDefaults();
   }
 
   /** Which normalization this stage is. */
-  protected abstract NormMethod method();
+  abstract NormMethod method();
 
   /** The library's spec for this stage on this schema; group norm adds its groups. */
-  protected NormalizeSpec spec(StructType schema) {
+  NormalizeSpec spec(StructType schema) {
     return normalizeSpec(method(), schema);
   }
 

@@ -60,7 +60,7 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     setKeyDefaults();
   }
 
-  public TensorBatchNormModel(String uid, BatchStatistics statistics) {
+  TensorBatchNormModel(String uid, BatchStatistics statistics) {
     this(uid, statistics, null);
   }
 

@@ -46,12 +46,12 @@ public final class TensorGroupNorm extends PerSampleNorm<TensorGroupNorm> {
   }
 
   @Override
-  protected NormMethod method() {
+  NormMethod method() {
     return NormMethod.GROUP;
   }
 
   @Override
-  protected NormalizeSpec spec(StructType schema) {
+  NormalizeSpec spec(StructType schema) {
     if (!isDefined(groups)) {
       throw new IllegalArgumentException("TensorGroupNorm " + uid() + ": set groups (the number of channel groups)");
     }

@@ -26,7 +26,7 @@ public final class TensorInstanceNorm extends PerSampleNorm<TensorInstanceNorm> 
   }
 
   @Override
-  protected NormMethod method() {
+  NormMethod method() {
     return NormMethod.INSTANCE;
   }
 

@@ -26,7 +26,7 @@ public final class TensorLayerNorm extends PerSampleNorm<TensorLayerNorm> {
   }
 
   @Override
-  protected NormMethod method() {
+  NormMethod method() {
     return NormMethod.LAYER;
   }
 

@@ -2,6 +2,7 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.NormalizeSpec;
@@ -128,9 +129,9 @@ public interface TensorNormParams<S extends TensorNormParams<S>> extends Params 
     return self(set(handleInvalid(), value));
   }
 
-  /** Spark ML's defaults: eps 1e-5 (PyTorch's), handleInvalid error, outputCol {@code <uid>__output}. */
+  /** Spark ML's defaults: eps PyTorch's (1e-5), handleInvalid error, outputCol {@code <uid>__output}. */
   default void setNormDefaults() {
-    setDefault(eps(), 1e-5);
+    setDefault(eps(), Normalizers.DEFAULT_EPS);
     setDefault(handleInvalid(), HandleInvalid.ERROR.id());
     setDefault(outputCol(), uid() + "__output");
   }

@@ -9,7 +9,8 @@ import java.util.Objects;
  * histograms of the input and of the normalized output, and flags (none when the list is empty).
  */
 public record ChannelReport(int index, String label, long count, double mean, double var, double std, double min,
-    double max, double q01, double q50, double q99, Histogram input, Histogram output, List<Flag> flags) {
+    double max, double q01, double q50, double q99, ChannelHistogram input, ChannelHistogram output,
+    List<Flag> flags) {
   public ChannelReport {
     label = label == null ? "c" + index : label;
     Objects.requireNonNull(input, "input histogram");

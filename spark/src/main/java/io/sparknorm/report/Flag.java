@@ -37,19 +37,19 @@ public record Flag(String id, String explanation) {
   }
 
   /** The badge text: "multi-modal" for {@link #MULTIMODAL}, the id itself for an unknown id. */
-  public static String title(String id) {
+  static String title(String id) {
     String[] known = KNOWN.get(id);
     return known == null ? id : known[0];
   }
 
   /** What the flag means in general, for the page's legend; null for an unknown id. */
-  public static String meaning(String id) {
+  static String meaning(String id) {
     String[] known = KNOWN.get(id);
     return known == null ? null : known[1];
   }
 
   /** The ids the page explains in its legend, in this order. */
-  public static java.util.List<String> knownIds() {
+  static java.util.List<String> knownIds() {
     return java.util.List.of(MULTIMODAL, CONSTANT, OUTLIERS, ZEROS);
   }
 }

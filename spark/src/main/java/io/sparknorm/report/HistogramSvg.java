@@ -14,7 +14,7 @@ final class HistogramSvg {
   private HistogramSvg() {}
 
   /** Appends {@code <svg class="hist KIND" data-bins data-lo data-hi data-total>}; kind is "input" or "output". */
-  static void append(StringBuilder out, Histogram h, String kind) {
+  static void append(StringBuilder out, ChannelHistogram h, String kind) {
     double lo = h.lo();
     double hi = h.hi();
     double[] counts = h.counts();

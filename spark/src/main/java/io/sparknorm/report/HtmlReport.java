@@ -32,7 +32,7 @@ import java.util.Map;
  */
 public final class HtmlReport {
   /** The page's Content-Security-Policy: no network at all, only its own inline style and script, data: images. */
-  public static final String CSP =
+  static final String CSP =
       "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
   /** The statistics, as data attributes and cells' {@code data-col}: q01 is the 1% quantile. */
   static final String[] STATS = {"mean", "std", "var", "min", "max", "q01", "q50", "q99"};

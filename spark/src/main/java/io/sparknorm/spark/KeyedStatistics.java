@@ -10,9 +10,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Batch statistics per key: one {@link BatchStatistics} for each value of the key columns (the
- * job's {@code --by}), and the statistics over all rows of every key ({@link #global()}), which
- * {@code --unseen-key global} applies to a key that has none of its own.
+ * Fitted batch statistics per key, a value ({@link TensorNormalization#fitKeyedStatistics} fits it,
+ * {@link StatisticsFiles} reads it, a caller may build it): one {@link BatchStatistics} for each
+ * value of the key columns (the job's {@code --by}), and the statistics over all rows of every key
+ * ({@link #global()}), which {@code --unseen-key global} applies to a key that has none of its own.
  *
  * <p>A key is the list of its columns' values in the order of {@link #keyColumns()}: a
  * {@link String}, a {@link Long} (every integer type), a {@link Boolean}, or null. Entries are

@@ -52,9 +52,6 @@ import org.apache.spark.sql.types.StructType;
  * later pass reads that one sorted copy, so the positions cannot differ between passes.
  */
 public final class MiniBatchReplay {
-  /** PyTorch's default momentum. */
-  public static final double DEFAULT_MOMENTUM = 0.1;
-
   private static final String PARTITION = "__sparknorm_partition";
   private static final String INDEX = "__sparknorm_index";
   private static final String BATCH = "__sparknorm_batch";
@@ -87,7 +84,7 @@ public final class MiniBatchReplay {
    * @param orderBy null to take the rows in the input's read order; else a column to sort them by,
    *     ascending, stably (ties keep read order), as Spark sorts: nulls first, NaN last, -0.0
    *     equal to 0.0
-   * @param momentum in [0, 1]; {@link #DEFAULT_MOMENTUM} is PyTorch's
+   * @param momentum in [0, 1]; {@link RunningStatistics#DEFAULT_MOMENTUM} is PyTorch's
    * @throws IllegalArgumentException for an option or a spec that breaks a rule, naming it
    *     ({@code batch-size}, {@code momentum}, {@code order-by}), before any data is read; when no
    *     row is valid; when a mini-batch has one value per channel (PyTorch's rule), naming it
@@ -145,7 +142,7 @@ public final class MiniBatchReplay {
         functions.col(BATCH).equalTo(functions.col(TABLE_BATCH)), "left");
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        NormalizeFunction.NormalizerSource.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
         error, error, context);
     Column normalized = Columns.column(SqlFunctions.apply(function,
         Columns.expressions(tensor.column(), functions.col(STATISTICS))));

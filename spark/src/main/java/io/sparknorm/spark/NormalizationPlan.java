@@ -51,7 +51,7 @@ final class NormalizationPlan {
       Normalizer rowRules = spec.method() != NormMethod.BATCH && spec.eps() == 0 ? normalizer : null;
       NormalizeFunction function = new NormalizeFunction(spec.method().id() + "_norm",
           new DataType[] {tensor.reader().type()}, tensor.name(), tensor.reader(),
-          NormalizeFunction.Normalizers.fixed(normalizer), error, error, context.withNormalizer(rowRules));
+          NormalizeFunction.NormalizerSource.fixed(normalizer), error, error, context.withNormalizer(rowRules));
       Column normalized = Columns.column(SqlFunctions.apply(function, Columns.expressions(tensor.column())));
       Column problem = error ? null
           : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), shape, rowRules),
@@ -72,10 +72,10 @@ final class NormalizationPlan {
     boolean error = resolved.failOnInvalid();
     KeyedStatistics keyed = spec.keyedStatistics();
     if (keyed == null) {
-      keyed = PerKeyStatistics.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
+      keyed = KeyedBatchNorm.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
     } else if (spec.unseenKey() == UnseenKey.ERROR) {
       // Fitted statistics cover every key; given ones may not: find such a row before writing anything.
-      FailureLocator.FirstRow unseen = PerKeyStatistics.firstUnseenKey(input, keyed, resolved.idCol());
+      FailureLocator.FirstRow unseen = KeyedBatchNorm.firstUnseenKey(input, keyed, resolved.idCol());
       if (unseen != null) {
         String key = (String) unseen.problem();
         throw ColumnException.atRow(String.join(",", resolved.keys()), unseen.position(), resolved.idCol(),
@@ -84,13 +84,13 @@ final class NormalizationPlan {
       }
     }
     checkKeys(keyed, spec);
-    Dataset<Row> joined = PerKeyStatistics.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
+    Dataset<Row> joined = KeyedBatchNorm.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
-        NormalizeFunction.Normalizers.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
+        NormalizeFunction.NormalizerSource.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),
         error, error, context);
     Column normalized = Columns.column(SqlFunctions.apply(function,
-        Columns.expressions(tensor.column(), PerKeyStatistics.statisticsColumn())));
+        Columns.expressions(tensor.column(), KeyedBatchNorm.statisticsColumn())));
     Column problem = error ? null : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(),
         shape), Columns.expressions(tensor.column())));
     return new NormalizationResult(joined, outputColumns(input.schema(), resolved.outputCol(), normalized), problem,

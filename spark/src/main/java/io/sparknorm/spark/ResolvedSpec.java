@@ -97,7 +97,7 @@ record ResolvedSpec(NormalizeSpec spec, TensorColumn tensor, String outputCol, S
     if (spec.statistics() != null) {
       throw new IllegalArgumentException("by: give statistics per key, not one set for all rows");
     }
-    List<String> keys = PerKeyStatistics.resolve(schema, spec.by(), tensor);
+    List<String> keys = KeyedBatchNorm.resolve(schema, spec.by(), tensor);
     if (keys.contains(outputCol)) {
       throw new IllegalArgumentException("by: column '" + outputCol + "' is also the output column");
     }

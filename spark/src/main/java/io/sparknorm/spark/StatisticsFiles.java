@@ -39,18 +39,6 @@ public final class StatisticsFiles {
   public record Contents(BatchStatistics statistics, Double eps, KeyedStatistics keyed, double[] runningMean,
       double[] runningVar, Shape shape, Long numBatchesTracked) {}
 
-  /**
-   * The top-level statistics of a file: mean and var are required; shape, count, var_unbiased and
-   * mean_residual are read when present.
-   */
-  public static BatchStatistics readStatistics(String file, Configuration conf, String what) {
-    BatchStatistics statistics = read(file, conf, what).statistics();
-    if (statistics == null) {
-      throw new IllegalArgumentException(what + " " + file + ": the key 'mean' is missing");
-    }
-    return statistics;
-  }
-
   /** Everything the file holds; see {@link Contents}. */
   public static Contents read(String file, Configuration conf, String what) {
     JsonNode root = JsonFiles.read(file, conf, what);
@@ -237,11 +225,6 @@ public final class StatisticsFiles {
     try (OutputStream out = fs.create(file, false)) {
       JsonFiles.JSON.writerWithDefaultPrettyPrinter().writeValue(out, root);
     }
-  }
-
-  /** The statistics file of one set of statistics. */
-  public static void write(BatchStatistics statistics, double eps, Path file, Configuration conf) throws IOException {
-    write(statistics, eps, null, null, file, conf);
   }
 
   /**

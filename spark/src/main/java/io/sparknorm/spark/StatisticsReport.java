@@ -5,9 +5,10 @@ import io.sparknorm.core.ChannelFlags;
 import io.sparknorm.core.ChannelSketches;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.SketchHistogram;
 import io.sparknorm.report.ChannelReport;
 import io.sparknorm.report.Flag;
-import io.sparknorm.report.Histogram;
+import io.sparknorm.report.ChannelHistogram;
 import io.sparknorm.report.HtmlReport;
 import io.sparknorm.report.Report;
 import java.io.IOException;
@@ -32,7 +33,7 @@ import org.apache.spark.sql.functions;
  */
 public final class StatisticsReport {
   /** Histogram bins per channel: enough to see two bumps, few enough for 1,000 channels on a page. */
-  public static final int BINS = 32;
+  static final int BINS = 32;
 
   private StatisticsReport() {}
 
@@ -98,7 +99,7 @@ public final class StatisticsReport {
     List<ChannelReport> rows = new ArrayList<>();
     double[] std = statistics != null ? statistics.std() : null;
     for (int c = 0; c < channels; c++) {
-      Histogram outputHistogram;
+      ChannelHistogram outputHistogram;
       if (output != null) {
         outputHistogram = view(output.histogram(c, BINS));
       } else {
@@ -143,14 +144,14 @@ public final class StatisticsReport {
   }
 
   /** The core's histogram (whole counts over [min, max]) as the page draws it; no values: one empty bin. */
-  private static Histogram view(io.sparknorm.core.Histogram h) {
+  private static ChannelHistogram view(SketchHistogram h) {
     if (h.bins() == 0) {
-      return new Histogram(new double[] {0, 0}, new double[] {0});
+      return new ChannelHistogram(new double[] {0, 0}, new double[] {0});
     }
     double[] counts = new double[h.bins()];
     for (int i = 0; i < counts.length; i++) {
       counts[i] = h.count(i);
     }
-    return new Histogram(h.edges(), counts);
+    return new ChannelHistogram(h.edges(), counts);
   }
 }

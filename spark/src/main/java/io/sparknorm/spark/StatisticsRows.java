@@ -13,6 +13,8 @@ import org.apache.spark.sql.types.StructType;
  * Batch statistics as an external Spark {@link Row} of {@code batch_norm_stats}'s struct type
  * ({@link StatisticsStruct#TYPE}): how the driver reads the aggregate's result, and how a saved
  * ML model keeps its statistics as data.
+ *
+ * <p>Internal: public only for {@code io.sparknorm.ml} (a model's persistence); not part of the API.
  */
 public final class StatisticsRows {
   private StatisticsRows() {}

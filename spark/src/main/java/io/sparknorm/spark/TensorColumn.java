@@ -18,7 +18,7 @@ import org.apache.spark.sql.types.StructType;
  * Resolved against the schema once, before any data is read; gives the tensor as a {@link Column}
  * and the {@link TensorReader} of its type.
  */
-public final class TensorColumn {
+final class TensorColumn {
   private final String name;
   private final List<String> columns;
   private final boolean single;
@@ -39,7 +39,7 @@ public final class TensorColumn {
    * @throws IllegalArgumentException when the column is missing or of another type, naming the
    *     columns there are or the type found
    */
-  public static TensorColumn of(StructType schema, String column) {
+  static TensorColumn of(StructType schema, String column) {
     StructField field = field(schema, column);
     TensorReader reader = TensorReader.forType(field.dataType());
     if (reader == null) {
@@ -58,7 +58,7 @@ public final class TensorColumn {
    *
    * @throws IllegalArgumentException when a column is missing, repeated or not numeric
    */
-  public static TensorColumn ofScalars(StructType schema, List<String> columns) {
+  static TensorColumn ofScalars(StructType schema, List<String> columns) {
     if (columns.isEmpty()) {
       throw new IllegalArgumentException("input-cols: name at least one column");
     }
@@ -110,37 +110,37 @@ public final class TensorColumn {
   }
 
   /** The column name, or the comma-separated names of assembled scalar columns. */
-  public String name() {
+  String name() {
     return name;
   }
 
   /** The input columns the tensor is read from. */
-  public List<String> columns() {
+  List<String> columns() {
     return columns;
   }
 
   /** True when the tensor is one column (array or vector) that the output may replace. */
-  public boolean isSingleColumn() {
+  boolean isSingleColumn() {
     return single;
   }
 
   /** The tensor as a column: the input column itself, or the array of the assembled scalars. */
-  public Column column() {
+  Column column() {
     return column;
   }
 
   /** How the tensor's values are read. */
-  public TensorReader reader() {
+  TensorReader reader() {
     return reader;
   }
 
   /** True when the normalized tensor is written as double[], false for float[]. */
-  public boolean isDouble() {
+  boolean isDouble() {
     return reader.isDouble();
   }
 
   /** The Spark type of the normalized column. */
-  public DataType outputType() {
+  DataType outputType() {
     return reader.outputType();
   }
 }

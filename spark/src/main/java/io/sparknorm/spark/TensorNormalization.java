@@ -115,7 +115,7 @@ public final class TensorNormalization {
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
-      return PerKeyStatistics.fit(input, resolved.tensor(), resolved.keys(), shape, resolved.failOnInvalid(),
+      return KeyedBatchNorm.fit(input, resolved.tensor(), resolved.keys(), shape, resolved.failOnInvalid(),
           resolved.context(shape), spec.statisticsScale());
     });
   }

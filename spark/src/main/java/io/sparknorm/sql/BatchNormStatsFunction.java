@@ -25,6 +25,9 @@ import org.apache.spark.sql.vectorized.ColumnarBatch;
  * <p>Invalid tensors fail the query, or are passed over when the caller asks (the library's skip
  * and keep modes: such rows never feed the statistics). Null tensors are passed over, as SQL
  * aggregates pass over nulls, unless the caller counts them as invalid. No valid row gives NULL.
+ *
+ * <p>Internal: public only for {@code io.sparknorm.spark} (the library's statistics pass, columnar
+ * and per key); not part of the API (the SQL function {@code batch_norm_stats} is).
  */
 public final class BatchNormStatsFunction implements AggregateFunction<ExactMoments, Object>, Serializable {
   private static final long serialVersionUID = 1L;
@@ -81,7 +84,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
   }
 
   /** {@link #update} with the tensor at {@code ordinal} of {@code row}: Spark's input row, not copied. */
-  public ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
+  ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
     if (row.isNullAt(ordinal)) {
       if (nullIsInvalid) {
         invalid(TensorValues.nullTensor());

@@ -19,12 +19,15 @@ import org.apache.spark.sql.types.DataTypes;
  * is passed over. Of an input it sketches exactly the rows the statistics are over: a tensor with a
  * NaN or infinite value is passed over whole, as the statistics pass it over. Of an output, every
  * value written: NaN and infinities are counted. Not a SQL function.
+ *
+ * <p>Internal: public only for {@code io.sparknorm.spark} (its report's sketch columns); not part
+ * of the API.
  */
 public final class ChannelSketchesFunction implements AggregateFunction<ChannelSketches, Object>, Serializable {
   private static final long serialVersionUID = 1L;
 
   /** How it reads in Spark's plans. */
-  public static final String NAME = "channel_sketches";
+  static final String NAME = "channel_sketches";
 
   private final DataType[] inputTypes;
   private final TensorReader reader;

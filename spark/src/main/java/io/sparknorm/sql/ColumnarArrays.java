@@ -1,7 +1,7 @@
 package io.sparknorm.sql;
 
-import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import org.apache.spark.sql.vectorized.ColumnVector;
 import org.apache.spark.sql.vectorized.ColumnarArray;
 
@@ -9,36 +9,33 @@ import org.apache.spark.sql.vectorized.ColumnarArray;
  * The element vector behind an array of a column batch (what Spark's Parquet reader gives the
  * generated code of a query). Spark keeps it in a private field of {@link ColumnarArray}, and its
  * public {@link ColumnVector#hasNull()} answers for a whole batch whether any element is null;
- * without it a tensor's elements are checked for null one virtual call each, which cost about a
- * tenth of the CPU of reading and normalizing a batch of 64-element rows. Spark's own
- * {@code ColumnarArray.copy()} asks the same question of the same vector.
+ * without it a tensor's elements are checked for null one virtual call each, a cost that shows
+ * beside reading and normalizing short rows (benchmarks/PERFORMANCE-LOG.md has the figure).
+ * Spark's own {@code ColumnarArray.copy()} asks the same question of the same vector.
  *
- * <p>Read through a method handle found once; where a Spark release has no such field, the
- * handle is absent and callers check each element (slower, never wrong).
+ * <p>Read through a variable handle found once; where a Spark release has no such field (or the
+ * JVM does not open it), the handle is absent and callers check each element (slower, never
+ * wrong). A variable handle's {@code get} declares no checked exception (a method handle's
+ * {@code invokeExact} declares Throwable), so reading it catches nothing: a failure there would be
+ * a bug to see, not a case to hide.
  */
 final class ColumnarArrays {
-  private static final MethodHandle ELEMENTS = find();
+  private static final VarHandle ELEMENTS = find();
 
   private ColumnarArrays() {}
 
-  private static MethodHandle find() {
+  private static VarHandle find() {
     try {
       return MethodHandles.privateLookupIn(ColumnarArray.class, MethodHandles.lookup())
-          .findGetter(ColumnarArray.class, "data", ColumnVector.class);
-    } catch (ReflectiveOperationException | RuntimeException e) {
+          .findVarHandle(ColumnarArray.class, "data", ColumnVector.class);
+    } catch (ReflectiveOperationException | SecurityException | IllegalArgumentException e) {
+      // No such field of that type (another Spark release), or its class not open to this one.
       return null;
     }
   }
 
   /** The vector that holds the array's elements (and those of the other rows of its batch), or null. */
   static ColumnVector elements(ColumnarArray array) {
-    if (ELEMENTS == null) {
-      return null;
-    }
-    try {
-      return (ColumnVector) ELEMENTS.invokeExact(array);
-    } catch (Throwable e) {
-      return null;
-    }
+    return ELEMENTS == null ? null : (ColumnVector) ELEMENTS.get(array);
   }
 }

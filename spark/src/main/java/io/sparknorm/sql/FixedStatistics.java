@@ -9,7 +9,7 @@ import org.apache.spark.sql.catalyst.InternalRow;
  * Batch norm's normalizer from constant statistics that name only the channels, (C,): they apply
  * to tensors of any spatial size, C x S values. The normalizer of the last length seen is kept.
  */
-final class FixedStatistics implements NormalizeFunction.Normalizers {
+final class FixedStatistics implements NormalizeFunction.NormalizerSource {
   private static final long serialVersionUID = 1L;
 
   private final BatchStatistics statistics;

@@ -4,7 +4,7 @@ import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.TensorValueException;
 
 /** Tensors as JSON array text in a string, the form CSV holds them in (CSV has no arrays). */
-public final class JsonArrayText {
+final class JsonArrayText {
   private JsonArrayText() {}
 
   /**
@@ -12,7 +12,7 @@ public final class JsonArrayText {
    *
    * @throws TensorValueException naming the text when it is anything else
    */
-  public static double[] parse(String text) {
+  static double[] parse(String text) {
     String body = text.strip();
     if (body.length() < 2 || body.charAt(0) != '[' || body.charAt(body.length() - 1) != ']') {
       throw new TensorValueException(Rule.NOT_AN_ARRAY, shortened(text), -1, "value " + quote(text)

@@ -21,12 +21,15 @@ import org.apache.spark.sql.types.StructType;
  * {@link InvalidTensorException} that names the function, the argument and the rule, or gives NULL
  * (the {@code try_} functions). A null tensor gives NULL, or counts as invalid when the caller
  * says so (the library's {@code error} mode, where a null tensor is a broken row).
+ *
+ * <p>Internal: public because Spark's generated code calls {@code invoke}, and for
+ * {@code io.sparknorm.spark}, which builds it; not part of the API.
  */
 public final class NormalizeFunction implements ScalarFunction<Object>, Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Where the normalizer of a row comes from: fixed at analysis, or from a statistics argument. */
-  public interface Normalizers extends Serializable {
+  public interface NormalizerSource extends Serializable {
     /**
      * The normalizer for a tensor of this length; null when it reads statistics and the row's are
      * null (the result is then null).
@@ -41,12 +44,12 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
       return false;
     }
 
-    static Normalizers fixed(Normalizer normalizer) {
+    static NormalizerSource fixed(Normalizer normalizer) {
       return (statistics, length) -> normalizer;
     }
 
     /** Batch norm with the statistics struct of argument 1 (of {@code type}), row by row. */
-    static Normalizers perRowStatistics(StructType type, double eps, Affine affine) {
+    static NormalizerSource perRowStatistics(StructType type, double eps, Affine affine) {
       return new StatisticsArgument(type, eps, affine);
     }
   }
@@ -55,7 +58,7 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
   private final DataType[] inputTypes;
   private final String argument;
   private final TensorReader reader;
-  private final Normalizers normalizers;
+  private final NormalizerSource source;
   private final boolean failOnInvalid;
   private final boolean nullIsInvalid;
   private final Serializable context;
@@ -63,19 +66,19 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
   /**
    * @param name the SQL name, for plans and messages
    * @param inputTypes the types of every argument; argument 0 is the tensor, the others are read
-   *     by {@code normalizers} or were constants used when it was built
+   *     by {@code source} or were constants used when it was built
    * @param argument how the tensor argument reads in messages (its SQL text)
    * @param failOnInvalid fail the query on an invalid tensor, else return NULL
    * @param nullIsInvalid treat a null tensor as invalid, else return NULL for it
    * @param context carried by the {@link InvalidTensorException}, or null
    */
   public NormalizeFunction(String name, DataType[] inputTypes, String argument, TensorReader reader,
-      Normalizers normalizers, boolean failOnInvalid, boolean nullIsInvalid, Serializable context) {
+      NormalizerSource source, boolean failOnInvalid, boolean nullIsInvalid, Serializable context) {
     this.name = name;
     this.inputTypes = inputTypes.clone();
     this.argument = argument;
     this.reader = reader;
-    this.normalizers = normalizers;
+    this.source = source;
     this.failOnInvalid = failOnInvalid;
     this.nullIsInvalid = nullIsInvalid;
     this.context = context;
@@ -92,8 +95,8 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
   }
 
   /** How many leading arguments the function reads per row (through {@code invoke}): 1 or 2. */
-  public int perRowArguments() {
-    return normalizers.readsStatistics() ? 2 : 1;
+  int perRowArguments() {
+    return source.readsStatistics() ? 2 : 1;
   }
 
   private Object normalize(Object tensor, InternalRow statistics) {
@@ -104,7 +107,7 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
     Normalizer normalizer;
     try {
       values = reader.read(tensor);
-      normalizer = normalizers.forRow(statistics, TensorValues.length(values));
+      normalizer = source.forRow(statistics, TensorValues.length(values));
     } catch (TensorValueException e) {
       return invalid(e);
     }

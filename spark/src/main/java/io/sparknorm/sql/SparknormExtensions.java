@@ -10,7 +10,7 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.BoxedUnit;
 
 /**
- * Registers sparknorm's SQL functions ({@link SqlFunctions#all()}) in every session that names
+ * Registers sparknorm's SQL functions (the list in {@code SqlFunctions}) in every session that names
  * this class in {@code spark.sql.extensions}:
  *
  * <pre>

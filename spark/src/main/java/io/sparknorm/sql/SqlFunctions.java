@@ -22,12 +22,15 @@ import scala.jdk.javaapi.CollectionConverters;
  * <p>A builder reads the constant arguments once, checks every PyTorch rule, and returns a Catalyst
  * expression over a function of the core: {@link NormalizeFunction} (scalar) or
  * {@link BatchNormStatsFunction} (aggregate).
+ *
+ * <p>Internal: public only for {@code io.sparknorm.spark}, which builds the same expressions with
+ * {@link #apply} and {@link #aggregate}; not part of the API (the SQL functions are, by name).
  */
 public final class SqlFunctions {
   private SqlFunctions() {}
 
   /** One SQL function: its name, its documentation and how to build it from its arguments. */
-  public record Definition(String name, ExpressionInfo info, Function<List<Expression>, Expression> builder) {}
+  record Definition(String name, ExpressionInfo info, Function<List<Expression>, Expression> builder) {}
 
   private static final String SINCE = SparknormVersion.release();
   private static final String GROUP = "math_funcs";
@@ -36,12 +39,13 @@ public final class SqlFunctions {
       + " long, short, byte or decimal, a Spark ML vector, or JSON array text in a string. NULL gives NULL.\n";
   private static final String SHAPE_ARG = "      * shape - one sample's shape, channels first: a string such as '3,32,32' or an array"
       + " of ints. Constant.\n";
-  private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default 1e-5. Constant.\n";
+  private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default "
+      + Normalizers.DEFAULT_EPS_TEXT + ". Constant.\n";
   private static final String RESULT = "    The result is array<double> for double or decimal input, array<float> for float and"
       + " integer input (computed on the integers' exact values, rounded once), a vector for a vector.\n";
 
   /** Every function, in the order of the README. */
-  public static List<Definition> all() {
+  static List<Definition> all() {
     List<Definition> all = new ArrayList<>();
     for (boolean isTry : new boolean[] {false, true}) {
       all.add(perSample("layer_norm", isTry, 2, 5,
@@ -83,17 +87,19 @@ public final class SqlFunctions {
 
   private static ExpressionInfo info(String name, Class<?> implementation, String usage, String arguments,
       String examples, String group) {
-    return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n" + RESULT
-        + "    An invalid tensor (wrong length, NULL element, NaN or infinity) fails the query; try_" + name.replace("try_", "")
-        + " returns NULL for it instead.\n", "\n    Examples:\n" + examples + "  ", "", group, SINCE, "", "");
+    // The aggregate has no try_ twin and returns a struct: its usage says what it returns and does with invalid rows.
+    String result = implementation != NormalizeFunction.class ? ""
+        : RESULT + "    An invalid tensor (wrong length, NULL element, NaN or infinity) " + (name.startsWith("try_")
+            ? "gives NULL.\n" : "fails the query; try_" + name + " returns NULL for it instead.\n");
+    return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n"
+        + result, "\n    Examples:\n" + examples + "  ", "", group, SINCE, "", "");
   }
 
   private static Definition perSample(String method, boolean isTry, int min, int max, String usage, String arguments,
       String examples) {
     String name = (isTry ? "try_" : "") + method;
     String shownUsage = isTry ? usage.replace(" - ", " - Like " + method + ", but NULL for an invalid tensor. ") : usage;
-    return new Definition(name, info(name, NormalizeFunction.class, shownUsage, arguments,
-        examples.replace("SELECT _FUNC_", "SELECT _FUNC_"), GROUP), args -> {
+    return new Definition(name, info(name, NormalizeFunction.class, shownUsage, arguments, examples, GROUP), args -> {
           Arguments a = new Arguments(name, args, min, max, usage);
           TensorReader reader = a.tensor();
           Shape shape = a.shape(1);
@@ -113,7 +119,7 @@ public final class SqlFunctions {
             throw e.worded(name + ": " + e.getMessage());
           }
           return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader,
-              NormalizeFunction.Normalizers.fixed(normalizer), !isTry, false, null), args);
+              NormalizeFunction.NormalizerSource.fixed(normalizer), !isTry, false, null), args);
         });
   }
 
@@ -147,7 +153,7 @@ public final class SqlFunctions {
       }
       double eps = a.eps(next);
       Affine affine = a.affine(next + 1);
-      NormalizeFunction.Normalizers normalizers;
+      NormalizeFunction.NormalizerSource source;
       BatchStatistics constant = struct ? a.constantStatistics(1) : a.meanAndVar(1);
       if (constant != null) {
         Normalizer whole;
@@ -157,12 +163,12 @@ public final class SqlFunctions {
         } catch (NormalizationException e) {
           throw e.worded(name + ": " + e.getMessage());
         }
-        normalizers = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
-            : NormalizeFunction.Normalizers.fixed(whole);
+        source = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
+            : NormalizeFunction.NormalizerSource.fixed(whole);
       } else {
-        normalizers = new StatisticsArgument(a.statisticsType(1), eps, affine);
+        source = new StatisticsArgument(a.statisticsType(1), eps, affine);
       }
-      return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader, normalizers, !isTry, false, null), args);
+      return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader, source, !isTry, false, null), args);
     });
   }
 

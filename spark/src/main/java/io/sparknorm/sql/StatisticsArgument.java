@@ -16,7 +16,7 @@ import org.apache.spark.sql.types.StructType;
  * when the statistics or the tensor length change from the previous row, so a run of rows with the
  * same statistics costs one comparison of the mean and variance each.
  */
-final class StatisticsArgument implements NormalizeFunction.Normalizers {
+final class StatisticsArgument implements NormalizeFunction.NormalizerSource {
   private static final long serialVersionUID = 1L;
 
   private final StructType type;

@@ -28,6 +28,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  * <p>{@code batch_norm} reads fields by name and needs only {@code mean} and {@code var} (arrays
  * of any numeric type): a struct built by hand from a PyTorch model's running_mean and running_var
  * works too.
+ *
+ * <p>Internal: public only for {@code io.sparknorm.spark}, which joins statistics to rows as values
+ * of {@link #TYPE}; not part of the API.
  */
 public final class StatisticsStruct {
   private StatisticsStruct() {}
@@ -57,7 +60,7 @@ public final class StatisticsStruct {
   }
 
   /** A value of {@link #TYPE} with the count and the shape, and empty arrays: too few values for statistics. */
-  public static InternalRow countOnly(long count, Shape shape) {
+  static InternalRow countOnly(long count, Shape shape) {
     UnsafeArrayData empty = UnsafeArrayData.fromPrimitiveArray(new double[0]);
     return new GenericInternalRow(new Object[] {count, empty, empty, empty, empty,
         UnsafeArrayData.fromPrimitiveArray(shape.dims()), null});
@@ -69,7 +72,7 @@ public final class StatisticsStruct {
    *
    * @return null when it does, else what is missing
    */
-  public static String problem(DataType type) {
+  static String problem(DataType type) {
     if (!(type instanceof StructType struct)) {
       return "is of type " + type.simpleString() + ", not a struct of statistics (mean, var)";
     }
@@ -94,7 +97,7 @@ public final class StatisticsStruct {
    *
    * @throws NormalizationException when the arrays' lengths differ or a value breaks a rule
    */
-  public static BatchStatistics fromRow(InternalRow row, StructType type) {
+  static BatchStatistics fromRow(InternalRow row, StructType type) {
     double[] mean = doubles(row, type, "mean");
     double[] variance = doubles(row, type, "var");
     double[] unbiased = doubles(row, type, "var_unbiased");

@@ -19,6 +19,9 @@ import org.apache.spark.unsafe.types.UTF8String;
  * TensorValueException}'s fields, or the shape a valid tensor suggests when none is given (NULL
  * when it is invalid). The first keeps the rows that {@code skip} keeps and finds a failing row on
  * the error path, where {@link #toException} makes the exception again; the second infers the shape.
+ *
+ * <p>Internal: public because Spark's generated code calls {@code invoke}, and for
+ * {@code io.sparknorm.spark}, which builds it; not part of the API.
  */
 public final class TensorCheckFunction implements ScalarFunction<Object>, Serializable {
   private static final long serialVersionUID = 1L;

@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.TimeoutException;
 import org.apache.spark.ml.PipelineStage;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.scheduler.SparkListener;
@@ -270,25 +271,25 @@ class MlStagesTest {
   }
 
   @Test
-  void fitAndTransformRefuseABadSchemaBeforeAnySparkJob() throws InterruptedException {
+  void fitAndTransformRefuseABadSchemaBeforeAnySparkJob() throws TimeoutException {
     Dataset<Row> data = sample();
     spark.sparkContext().setJobGroup("schema-checks", "fit and transform with bad params", false);
-    IllegalArgumentException fit = assertThrows(IllegalArgumentException.class,
-        () -> new TensorBatchNorm().setInputCol("features").setShape("2,2").setWeight(new double[3]).fit(data));
-    assertEquals("column 'features': affine weight has 3 values, expected 2: one per channel (C = 2) for batch norm"
-        + " of shape (2,2)", fit.getMessage());
-    IllegalArgumentException transform = assertThrows(IllegalArgumentException.class,
-        () -> new TensorGroupNorm().setInputCol("features").setShape("4").setGroups(3).transform(data));
-    assertEquals("column 'features': groups 3 does not divide the channel count C = 4 of shape (4,)",
-        transform.getMessage());
-    // A marker job after them: listener events arrive in order, so once it is seen, any earlier job would be too.
-    spark.sparkContext().setJobGroup("marker", "marker", false);
-    spark.range(1).count();
-    spark.sparkContext().clearJobGroup();
-    long deadline = System.nanoTime() + 30_000_000_000L;
-    while (!JOB_GROUPS.contains("marker") && System.nanoTime() < deadline) {
-      Thread.sleep(50);
+    try {
+      IllegalArgumentException fit = assertThrows(IllegalArgumentException.class,
+          () -> new TensorBatchNorm().setInputCol("features").setShape("2,2").setWeight(new double[3]).fit(data));
+      assertEquals("column 'features': affine weight has 3 values, expected 2: one per channel (C = 2) for batch norm"
+          + " of shape (2,2)", fit.getMessage());
+      IllegalArgumentException transform = assertThrows(IllegalArgumentException.class,
+          () -> new TensorGroupNorm().setInputCol("features").setShape("4").setGroups(3).transform(data));
+      assertEquals("column 'features': groups 3 does not divide the channel count C = 4 of shape (4,)",
+          transform.getMessage());
+      // A marker job after them: once the listener has seen it, it has seen any job started before it.
+      spark.sparkContext().setJobGroup("marker", "marker", false);
+      spark.range(1).count();
+    } finally {
+      spark.sparkContext().clearJobGroup();
     }
+    spark.sparkContext().listenerBus().waitUntilEmpty();
     assertTrue(JOB_GROUPS.contains("marker"), "the marker job was not seen");
     assertTrue(!JOB_GROUPS.contains("schema-checks"), "Spark jobs ran before the schema errors: " + JOB_GROUPS);
   }

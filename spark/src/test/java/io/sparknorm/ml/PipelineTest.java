@@ -8,6 +8,7 @@ import io.sparknorm.spark.SparkTestSession;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.spark.ml.Model;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -58,10 +59,12 @@ class PipelineTest {
   }
 
   private static Pipeline pipeline(TensorBatchNorm batchNorm) {
+    return pipeline(batchNorm, new LogisticRegression().setLabelCol("cultivar").setMaxIter(200));
+  }
+
+  private static Pipeline pipeline(TensorBatchNorm batchNorm, LogisticRegression classifier) {
     return new Pipeline().setStages(new PipelineStage[] {
-        new VectorAssembler().setInputCols(FEATURES).setOutputCol("raw"),
-        batchNorm,
-        new LogisticRegression().setLabelCol("cultivar").setMaxIter(200)});
+        new VectorAssembler().setInputCols(FEATURES).setOutputCol("raw"), batchNorm, classifier});
   }
 
   @Test
@@ -109,22 +112,57 @@ class PipelineTest {
     assertEquals(before, after, "predictions after loading in a new session");
   }
 
+  /**
+   * A CrossValidator over batch norm's eps: the two candidates must score differently, the best model is the
+   * lower loss's and carries its eps, and every fitted candidate normalizes with its own eps. The classifier is
+   * L2-regularized and does not standardize the features itself (Spark's default would undo any per-channel scale,
+   * eps's included): the features' scale, and so eps, changes its log loss.
+   */
   @Test
   void crossValidationOverEps() {
     spark = SparkTestSession.start();
     TensorBatchNorm bn = batchNorm();
+    // Far apart: eps 10 exceeds the variance of several wine channels many times, shrinking them towards 0.
     double[] grid = {1e-5, 10.0};
     ParamMap[] maps = new ParamGridBuilder().addGrid(bn.eps(), grid).build();
-    CrossValidatorModel cv = new CrossValidator().setEstimator(pipeline(bn)).setEstimatorParamMaps(maps)
-        .setEvaluator(new MulticlassClassificationEvaluator().setLabelCol("cultivar").setMetricName("accuracy"))
-        .setNumFolds(2).setSeed(7).fit(wine());
+    MulticlassClassificationEvaluator logLoss = new MulticlassClassificationEvaluator().setLabelCol("cultivar")
+        .setMetricName("logLoss");
+    Dataset<Row> wine = wine();
+    LogisticRegression regularized = new LogisticRegression().setLabelCol("cultivar").setMaxIter(200)
+        .setStandardization(false).setRegParam(0.1);
+    CrossValidatorModel cv = new CrossValidator().setEstimator(pipeline(bn, regularized)).setEstimatorParamMaps(maps)
+        .setEvaluator(logLoss).setNumFolds(2).setSeed(7).setCollectSubModels(true).fit(wine);
     double[] metrics = cv.avgMetrics();
     assertEquals(2, metrics.length);
-    for (double m : metrics) {
-      assertTrue(m > 0.8 && m <= 1.0, "accuracy per eps " + Arrays.toString(metrics));
-    }
+    assertTrue(Math.abs(metrics[0] - metrics[1]) > 1e-3 * Math.max(metrics[0], metrics[1]),
+        "log loss per eps barely differs, as if eps were ignored: " + Arrays.toString(metrics));
+    int bestIndex = metrics[0] <= metrics[1] ? 0 : 1;
     TensorBatchNormModel best = (TensorBatchNormModel) ((PipelineModel) cv.bestModel()).stages()[1];
-    int bestIndex = metrics[0] >= metrics[1] ? 0 : 1;
-    assertEquals(grid[bestIndex], best.getEps(), "the best model's eps is the grid's best");
+    assertEquals(grid[bestIndex], best.getEps(), "the best model's eps is the lower log loss's");
+    assertNormalizedWithItsEps(best, wine, grid[bestIndex]);
+    for (Model<?>[] fold : cv.subModels()) {
+      for (int m = 0; m < grid.length; m++) {
+        TensorBatchNormModel candidate = (TensorBatchNormModel) ((PipelineModel) fold[m]).stages()[1];
+        assertEquals(grid[m], candidate.getEps(), "candidate " + m + "'s eps");
+        assertNormalizedWithItsEps(candidate, wine, grid[m]);
+      }
+    }
+  }
+
+  /** Every output value is (x - mean) / sqrt(var + eps) with the model's statistics and this eps. */
+  private void assertNormalizedWithItsEps(TensorBatchNormModel model, Dataset<Row> wine, double eps) {
+    Dataset<Row> raw = new VectorAssembler().setInputCols(FEATURES).setOutputCol("raw").transform(wine);
+    List<Row> rows = model.transform(raw).select("raw", "features").collectAsList();
+    assertEquals(178, rows.size());
+    double[] mean = model.mean();
+    double[] var = model.variance();
+    for (Row row : rows) {
+      double[] x = ((Vector) row.get(0)).toArray();
+      double[] y = ((Vector) row.get(1)).toArray();
+      for (int c = 0; c < FEATURES.length; c++) {
+        double expected = (x[c] - mean[c]) / Math.sqrt(var[c] + eps);
+        assertEquals(expected, y[c], 1e-12 * Math.max(1, Math.abs(expected)), FEATURES[c] + " with eps " + eps);
+      }
+    }
   }
 }

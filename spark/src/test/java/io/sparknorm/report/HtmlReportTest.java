@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.report.SyntheticReports.Kind;
+import io.sparknorm.testing.Chromium;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,7 +17,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The HTML report: its markup against the model, then the page in headless Chromium (which a test installs). */
+/** The HTML report: its markup against the model, then the page in headless Chromium (apt-get install -y chromium). */
 class HtmlReportTest {
   static final Path SHOTS = Path.of("target", "report-screenshots");
   static Report r64;
@@ -108,8 +109,8 @@ class HtmlReportTest {
     assertTrue(input.body().contains(">all 3</text>"), input.body());
     String empty = HtmlReport.render(new Report("batch", "(1)", null, null, null, null, 0, 0, 0, 0, 0, null, 1e-5,
         null, List.of(new ChannelReport(0, null, 0, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
-            Double.NaN, Double.NaN, Double.NaN, Histogram.uniform(0, 0, new double[4]),
-            Histogram.uniform(0, 0, new double[4]), null))));
+            Double.NaN, Double.NaN, Double.NaN, ChannelHistogram.uniform(0, 0, new double[4]),
+            ChannelHistogram.uniform(0, 0, new double[4]), null))));
     assertTrue(empty.contains(">no values</text>"));
     assertTrue(empty.contains("data-mean=\"NaN\""));
   }

@@ -71,8 +71,8 @@ final class SyntheticReports {
     double[] normalized = Arrays.stream(values).map(v -> (v - mean) / Math.sqrt(var + EPS)).toArray();
     String label = index == 5 ? ODD_LABEL : "c" + index;
     return new ChannelReport(index, label, values.length, mean, var, std, sorted[0], sorted[sorted.length - 1],
-        quantile(sorted, 0.01), quantile(sorted, 0.5), quantile(sorted, 0.99), Histogram.of(values, 24),
-        Histogram.of(normalized, 24), flags(kind));
+        quantile(sorted, 0.01), quantile(sorted, 0.5), quantile(sorted, 0.99), ChannelHistogram.of(values, 24),
+        ChannelHistogram.of(normalized, 24), flags(kind));
   }
 
   static double quantile(double[] sorted, double q) {

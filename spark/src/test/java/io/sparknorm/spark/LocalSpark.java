@@ -13,7 +13,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * The in-process tests' Spark session ({@link SparkTestSession}) for one test class: started before
  * its tests into the class's static {@code SparkSession} field, stopped after them. Use
  * {@code @ExtendWith(LocalSpark.class)}; the class's own {@code @BeforeAll} methods run after the
- * session has started and may use it to prepare data.
+ * session has started and may use it to prepare data, or replace it (stop it first): whatever session
+ * the field holds at the end is stopped too.
  */
 public final class LocalSpark implements BeforeAllCallback, AfterAllCallback {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(LocalSpark.class);
@@ -33,11 +34,19 @@ public final class LocalSpark implements BeforeAllCallback, AfterAllCallback {
     }
   }
 
+  /** Stops the session, and one that the class put in its field instead: none outlives the class. */
   @Override
-  public void afterAll(ExtensionContext context) {
+  public void afterAll(ExtensionContext context) throws IllegalAccessException {
     SparkSession spark = context.getStore(NAMESPACE).remove(SparkSession.class, SparkSession.class);
     if (spark != null) {
       spark.stop();
+    }
+    for (Field field : sessionFields(context.getRequiredTestClass())) {
+      field.setAccessible(true);
+      if (field.get(null) instanceof SparkSession replaced) {
+        replaced.stop();
+      }
+      field.set(null, null);
     }
   }
 

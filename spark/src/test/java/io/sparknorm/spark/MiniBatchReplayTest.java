@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.GoldenFiles.Replay;
 import io.sparknorm.core.NormMethod;
@@ -124,6 +125,19 @@ class MiniBatchReplayTest {
     return byId;
   }
 
+  /**
+   * Both outputs hold the same rows, {@code rows} of them (an empty output is no match), each with the same bits (a
+   * null result as null).
+   */
+  private static void assertSameOutputs(TreeMap<Long, double[]> expected, TreeMap<Long, double[]> actual, int rows,
+      String where) {
+    assertEquals(rows, expected.size(), where + ": rows expected");
+    assertEquals(expected.keySet(), actual.keySet(), where + ": row ids");
+    for (long id : expected.keySet()) {
+      assertArrayEquals(expected.get(id), actual.get(id), where + ", row " + id);
+    }
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Against PyTorch
 
@@ -149,10 +163,7 @@ class MiniBatchReplayTest {
         continue;
       }
       String where = r.name() + " in " + partitions + " partitions";
-      assertEquals(first.keySet(), out.keySet(), where);
-      for (long id : first.keySet()) {
-        assertArrayEquals(first.get(id), out.get(id), where + ", row " + id);
-      }
+      assertSameOutputs(first, out, r.rows().length, where);
       assertArrayEquals(firstResult.running().runningMean(), result.running().runningMean(), where + " running_mean");
       assertArrayEquals(firstResult.running().runningVar(), result.running().runningVar(), where + " running_var");
       assertEquals(firstResult.batches(), result.batches(), where);
@@ -165,15 +176,8 @@ class MiniBatchReplayTest {
     for (int s = 0; s < r.rows().length; s++) {
       double[] actual = out.get((long) s);
       for (int i = 0; i < actual.length; i++) {
-        String where = r.name() + " row " + s + " element " + i;
-        double torch = r.outputs()[s][i];
-        double allowed = r.tolerance() * Math.max(1, Math.abs(torch));
-        if (r.exactOutputs() != null) {
-          double exact = r.exactOutputs()[s][i];
-          assertEquals(exact, actual[i], r.tolerance() * Math.max(1, Math.abs(exact)), where + " (exact)");
-          allowed = Math.max(allowed, 2 * Math.abs(torch - exact));
-        }
-        assertEquals(torch, actual[i], allowed, where + " (torch)");
+        GoldenChecks.assertValue(r.outputs()[s][i], r.exactOutputs() != null ? r.exactOutputs()[s][i] : Double.NaN,
+            actual[i], r.tolerance(), r.name() + " row " + s + " element " + i);
       }
     }
     assertEquals(r.batches(), result.batches(), r.name() + " batches");
@@ -210,9 +214,7 @@ class MiniBatchReplayTest {
     Dataset<Row> input = frame(rows(r), schema(true, false), 3);
     TreeMap<Long, double[]> replayed = outputs(replay(r, input).result().frame());
     TreeMap<Long, double[]> whole = outputs(TensorNormalization.normalize(input, spec(r, false)).frame());
-    for (long id : whole.keySet()) {
-      assertArrayEquals(whole.get(id), replayed.get(id), "row " + id);
-    }
+    assertSameOutputs(whole, replayed, r.rows().length, "one batch of all rows");
   }
 
   @Test
@@ -225,9 +227,7 @@ class MiniBatchReplayTest {
     TreeMap<Long, double[]> expected = outputs(replay(r, frame(readOrder, parquet.schema(), 1)).result().frame());
     Dataset<Row> normalized = replay(r, parquet).result().frame();
     TreeMap<Long, double[]> actual = outputs(normalized);
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), actual.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, actual, r.rows().length, "Parquet in its read order");
     String plan = normalized.queryExecution().executedPlan().toString();
     assertTrue(plan.contains("BroadcastHashJoin") && plan.contains("batch_norm("), plan);
     // No exchange but the broadcast of the statistics table: no row moves.
@@ -252,9 +252,7 @@ class MiniBatchReplayTest {
     Dataset<Row> failing = input.withColumn("copy",
         org.apache.spark.sql.functions.udf(FAIL_ONCE, DataTypes.LongType).apply(input.col("id")));
     TreeMap<Long, double[]> retried = outputs(replay(r, failing).result().frame());
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), retried.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, retried, r.rows().length, "a retried task");
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -276,9 +274,7 @@ class MiniBatchReplayTest {
     List<Row> reversed = new ArrayList<>(rows(r));
     Collections.reverse(reversed);
     TreeMap<Long, double[]> expected = outputs(replay(r, frame(reversed, schema(true, false), 1)).result().frame());
-    for (long id : expected.keySet()) {
-      assertArrayEquals(expected.get(id), sorted.get(id), "row " + id);
-    }
+    assertSameOutputs(expected, sorted, r.rows().length, "sorted back into reverse");
     assertEquals(Arrays.asList("id", "k", "features"), Arrays.asList(result.result().frame().columns()));
 
     // And with the order column in the rows' own order, the ordered input's result.
@@ -289,9 +285,7 @@ class MiniBatchReplayTest {
     Collections.shuffle(byId, new Random(11));
     TreeMap<Long, double[]> resorted = outputs(MiniBatchReplay.normalize(frame(byId, schema(true, true), 7),
         spec(r, false), r.batchSize(), "K", r.momentum()).result().frame());
-    for (long id : ordered.keySet()) {
-      assertArrayEquals(ordered.get(id), resorted.get(id), "row " + id);
-    }
+    assertSameOutputs(ordered, resorted, r.rows().length, "sorted back into read order");
   }
 
   @Test
@@ -317,9 +311,7 @@ class MiniBatchReplayTest {
     for (int partitions : new int[] {1, 3}) {
       TreeMap<Long, double[]> actual = outputs(MiniBatchReplay.normalize(frame(input, schema(true, true), partitions),
           spec(r, false), r.batchSize(), "k", r.momentum()).result().frame());
-      for (long id : expected.keySet()) {
-        assertArrayEquals(expected.get(id), actual.get(id), partitions + " partitions, row " + id);
-      }
+      assertSameOutputs(expected, actual, n, partitions + " partitions");
     }
   }
 
@@ -348,10 +340,7 @@ class MiniBatchReplayTest {
       assertEquals(r.batches(), result.batches());
       Dataset<Row> counted = result.result().countedFrame();
       TreeMap<Long, double[]> out = outputs(counted);
-      assertEquals(alone.keySet(), out.keySet(), "the invalid rows are dropped");
-      for (long id : alone.keySet()) {
-        assertArrayEquals(alone.get(id), out.get(id), partitions + " partitions, row " + id);
-      }
+      assertSameOutputs(alone, out, r.rows().length, partitions + " partitions, the invalid rows dropped");
       assertEquals(new NormalizationResult.Counts(r.rows().length + 3, 3, 0), result.result().counts());
     }
   }
@@ -367,6 +356,7 @@ class MiniBatchReplayTest {
     for (long id = 100; id <= 102; id++) {
       assertNull(out.get(id), "row " + id);
     }
+    assertEquals(r.rows().length, alone.size(), "rows without the invalid ones");
     for (long id : alone.keySet()) {
       assertArrayEquals(alone.get(id), out.get(id), "row " + id);
     }

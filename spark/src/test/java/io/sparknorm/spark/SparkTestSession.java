@@ -1,5 +1,6 @@
 package io.sparknorm.spark;
 
+import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -10,13 +11,19 @@ public final class SparkTestSession {
   private SparkTestSession() {}
 
   public static SparkSession start() {
-    return SparkSession.builder()
+    return start(Map.of());
+  }
+
+  /** The same session with more settings, e.g. a shorter {@code spark.executor.heartbeatInterval}. */
+  public static SparkSession start(Map<String, String> settings) {
+    SparkSession.Builder builder = SparkSession.builder()
         .master("local[2,2]")
         .appName("sparknorm-test")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "4")
         .config("spark.driver.host", "127.0.0.1")
-        .config("spark.sql.extensions", "io.sparknorm.sql.SparknormExtensions")
-        .getOrCreate();
+        .config("spark.sql.extensions", "io.sparknorm.sql.SparknormExtensions");
+    settings.forEach(builder::config);
+    return builder.getOrCreate();
   }
 }

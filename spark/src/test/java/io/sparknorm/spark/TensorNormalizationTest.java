@@ -11,11 +11,9 @@ import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.NormMethod;
-import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
-import io.sparknorm.core.TensorValueException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -357,24 +355,6 @@ class TensorNormalizationTest {
         new NormalizeSpec(NormMethod.LAYER).shape(Shape.of(3))).frame().collectAsList());
     assertEquals("column 'features', row 2: value 'one, two, three' is not a JSON array of numbers",
         TensorNormalization.describeFailure(failure, input));
-  }
-
-  @Test
-  void jsonArrayTextParsing() {
-    assertArrayEquals(new double[] {1e-3, -2, 0.5}, io.sparknorm.sql.JsonArrayText.parse("[1e-3,-2, 0.5]"), 0.0);
-    assertEquals(0, io.sparknorm.sql.JsonArrayText.parse("[ ]").length);
-    for (String bad : List.of("", "1,2", "[1,2", "[1,,2]", "[1,\"2\"]", "[1,2f]", "[0x10]")) {
-      TensorValueException e = assertThrows(TensorValueException.class,
-          () -> io.sparknorm.sql.JsonArrayText.parse(bad));
-      assertTrue(e.getMessage().contains("is not a JSON array of numbers"), e.getMessage());
-      assertEquals(Rule.NOT_AN_ARRAY, e.rule());
-      assertEquals(bad, e.value());
-    }
-    TensorValueException nullValue = assertThrows(TensorValueException.class,
-        () -> io.sparknorm.sql.JsonArrayText.parse("[1,null]"));
-    assertEquals("null value at index 1", nullValue.getMessage());
-    assertEquals(Rule.NULL_VALUE, nullValue.rule());
-    assertEquals(1, nullValue.index());
   }
 
   @Test

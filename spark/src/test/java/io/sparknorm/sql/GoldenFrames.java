@@ -2,6 +2,7 @@ package io.sparknorm.sql;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.sparknorm.core.GoldenChecks;
 import io.sparknorm.core.GoldenFiles;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -71,16 +72,8 @@ public final class GoldenFrames {
     }
   }
 
-  /** Within 1e-12 relative of the exact value where known, and of torch's as closely as torch is exact. */
+  /** {@link GoldenChecks#assertStatistic} on a statistic as Spark returns it. */
   public static void assertStatistic(double[] torch, double[] exact, List<Double> actual, String what) {
-    assertEquals(torch.length, actual.size(), what);
-    for (int c = 0; c < torch.length; c++) {
-      double allowed = 1e-12 * Math.max(1, Math.abs(torch[c]));
-      if (exact != null) {
-        assertEquals(exact[c], actual.get(c), 1e-12 * Math.abs(exact[c]), what + " " + c + " (exact)");
-        allowed = Math.max(allowed, 2 * Math.abs(torch[c] - exact[c]));
-      }
-      assertEquals(torch[c], actual.get(c), allowed, what + " " + c + " (torch)");
-    }
+    GoldenChecks.assertStatistic(torch, exact, actual.stream().mapToDouble(Double::doubleValue).toArray(), what);
   }
 }

@@ -3,6 +3,7 @@ package io.sparknorm.sql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.GoldenFiles;
 import io.sparknorm.core.IntegerGoldens;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.ml.TensorBatchNorm;
@@ -61,7 +62,7 @@ class IntegerInputLibraryTest {
   }
 
   private static String shape(IntegerGoldens.Case c) {
-    return Arrays.stream(c.shape().dims()).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    return GoldenFiles.shapeArg(c.shape());
   }
 
   private static String doubles(double[] values) {

@@ -176,11 +176,34 @@ class SqlFunctionsTest {
     // No job ran for any of these: each failed while the query was analyzed.
   }
 
+  /**
+   * A shape given as an array of ints is read dimension by dimension, in order: instance norm over (2, 4) normalizes
+   * each run of 4 values, over (4, 2) each run of 2, and group norm's per-channel affine needs the channel count. A
+   * parser that flattened the dimensions into (8,), kept only the first or reversed them would fail or give other
+   * numbers here.
+   */
   @Test
   void shapeMayBeAnArrayOfInts() {
-    Row row = spark.sql("SELECT layer_norm(array(1D, 2D, 3D, 4D), array(2, 2)), layer_norm(array(1D, 2D, 3D, 4D), '2,2')")
-        .first();
-    assertEquals(row.getList(0), row.getList(1));
+    double[] x = {1, 2, 4, 8, 3, -1, 0.5, 7};
+    String tensor = "array(1D, 2D, 4D, 8D, 3D, -1D, 0.5D, 7D)";
+    Row row = spark.sql("SELECT instance_norm(" + tensor + ", array(2, 4)), instance_norm(" + tensor + ", '2,4'),"
+        + " instance_norm(" + tensor + ", array(4L, 2L)), group_norm(" + tensor + ", array(4, 2), 2, 1e-5D,"
+        + " array(1D, 2D, 3D, 4D), array(0D, 0D, 0D, 1D))").first();
+    double[] twoByFour = io.sparknorm.core.Normalizers.instance(Shape.of(2, 4), 1e-5, io.sparknorm.core.Affine.none())
+        .apply(x);
+    double[] fourByTwo = io.sparknorm.core.Normalizers.instance(Shape.of(4, 2), 1e-5, io.sparknorm.core.Affine.none())
+        .apply(x);
+    double[] grouped = io.sparknorm.core.Normalizers.group(Shape.of(4, 2), 2, 1e-5,
+        io.sparknorm.core.Affine.of(new double[] {1, 2, 3, 4}, new double[] {0, 0, 0, 1})).apply(x);
+    assertTrue(!java.util.Arrays.equals(twoByFour, fourByTwo), "the two shapes must give different numbers");
+    assertArrayEquals(twoByFour, doubles(row.getList(0)), 0.0, "instance_norm with array(2, 4)");
+    assertArrayEquals(twoByFour, doubles(row.getList(1)), 0.0, "instance_norm with '2,4'");
+    assertArrayEquals(fourByTwo, doubles(row.getList(2)), 0.0, "instance_norm with array(4L, 2L)");
+    assertArrayEquals(grouped, doubles(row.getList(3)), 0.0, "group_norm with array(4, 2) and per-channel affine");
+  }
+
+  private static double[] doubles(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).toArray();
   }
 
   @Test

@@ -1,4 +1,4 @@
-package io.sparknorm.report;
+package io.sparknorm.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,12 +18,13 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Headless Chromium for tests: opens a local HTML file, returns the DOM after its scripts ran, the console messages
- * the page logged and a screenshot. Finds {@code chromium}, {@code chromium-browser} or {@code google-chrome} on the
+ * Headless Chromium for tests: opens a local HTML file or a URL, returns the DOM after its scripts ran, the console
+ * messages the page logged and a screenshot. Shared by every module's tests through core's test jar (the report's
+ * tests, the documentation site's). Finds {@code chromium}, {@code chromium-browser} or {@code google-chrome} on the
  * PATH (or the binary named by the system property {@code sparknorm.chromium} or the variable {@code CHROMIUM}); when
- * none is there, installs Debian's {@code chromium} with apt-get once (as root), or fails with a clear message.
+ * none is there it fails saying what to install. Tests install no software: {@code .ci/run} installs Chromium.
  *
- * <p>What Chromium 156 (Debian 12) prints to stderr with {@code --enable-logging=stderr --v=0}, one message per
+ * <p>What Chromium (150 and 156, Debian 12) prints to stderr with {@code --enable-logging=stderr --v=0}, one message per
  * console call or uncaught exception, all at level INFO whatever the console method:
  * <pre>
  * [22730:22730:1126/232622.216225:INFO:CONSOLE:4] "an error 42", source: file:///tmp/bad.html (4)
@@ -39,6 +40,9 @@ import java.util.stream.Stream;
  */
 public final class Chromium {
   private static final List<String> NAMES = List.of("chromium", "chromium-browser", "google-chrome");
+  static final String MISSING = "headless Chromium is needed for this test and none was found (looked for " + NAMES
+      + " on the PATH, -Dsparknorm.chromium, $CHROMIUM): install it, as root on Debian or Ubuntu:"
+      + " apt-get install -y chromium";
   private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
   private static Chromium instance;
   private static IllegalStateException failure;
@@ -83,31 +87,36 @@ public final class Chromium {
     }
   }
 
-  /** The browser, found on the PATH or installed with apt-get on the first call; never null. */
+  /** The browser found on the PATH; never null. Fails, saying what to install, when there is none. */
   public static synchronized Chromium get() {
     if (failure != null) {
       throw failure;
     }
     if (instance == null) {
-      Path found = locate();
-      String installLog = "";
-      if (found == null) {
-        installLog = install();
-        found = locate();
+      try {
+        instance = find(explicitBinaries(), searchPath());
+      } catch (IllegalStateException e) {
+        failure = e;
+        throw e;
       }
-      if (found == null) {
-        failure = new IllegalStateException("headless Chromium is needed for the report tests and none was "
-            + "found (looked for " + NAMES + " on the PATH, -Dsparknorm.chromium, $CHROMIUM) and 'apt-get install -y "
-            + "chromium' did not provide it; install it (Debian: apt-get install -y chromium).\n" + installLog);
-        throw failure;
-      }
-      String version = run(List.of(found.toString(), "--version"), Duration.ofSeconds(30)).lines()
-          .filter(l -> l.matches(".*\\d+\\.\\d+\\.\\d+.*") && !l.contains(": ")).findFirst().orElse("unknown")
-          .trim();
-      System.err.println("[Chromium] using " + found + ": " + version);
-      instance = new Chromium(found, version);
+      System.err.println("[Chromium] using " + instance.binary + ": " + instance.version);
     }
     return instance;
+  }
+
+  /**
+   * The first executable of {@code explicit}, else the first of {@link #NAMES} in {@code dirs}; fails with
+   * {@link #MISSING} when there is none (installing nothing).
+   */
+  static Chromium find(List<String> explicit, List<String> dirs) {
+    Path found = locate(explicit, dirs);
+    if (found == null) {
+      throw new IllegalStateException(MISSING);
+    }
+    String version = run(List.of(found.toString(), "--version"), Duration.ofSeconds(30)).lines()
+        .filter(l -> l.matches(".*\\d+\\.\\d+\\.\\d+.*") && !l.contains(": ")).findFirst().orElse("unknown")
+        .trim();
+    return new Chromium(found, version);
   }
 
   public Path binary() {
@@ -125,7 +134,16 @@ public final class Chromium {
   }
 
   public Result open(Path html, String fragment, Path screenshot, int width, int height, Duration timeout) {
-    String url = html.toAbsolutePath().toUri().toString() + (fragment == null ? "" : "#" + fragment);
+    return open(html.toAbsolutePath().toUri().toString() + (fragment == null ? "" : "#" + fragment), screenshot, width,
+        height, timeout);
+  }
+
+  /** Opens a URL (a page a test serves on the loopback address, say) and takes a screenshot unless null. */
+  public Result open(String url, Path screenshot) {
+    return open(url, screenshot, 1400, 2000, DEFAULT_TIMEOUT);
+  }
+
+  public Result open(String url, Path screenshot, int width, int height, Duration timeout) {
     Path profile = null;
     try {
       profile = Files.createTempDirectory("sparknorm-chromium-");
@@ -133,6 +151,9 @@ public final class Chromium {
           "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
           "--disable-extensions", "--disable-crash-reporter", "--disable-breakpad",
           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+          // No test reads from the network: any host but this machine's resolves to nothing, at once (a page that
+          // loads from elsewhere logs net::ERR_NAME_NOT_RESOLVED instead of waiting for a network that may be away).
+          "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
           "--hide-scrollbars", "--user-data-dir=" + profile, "--enable-logging=stderr", "--v=0",
           "--window-size=" + width + "," + height, "--virtual-time-budget=10000", "--dump-dom"));
       if (screenshot != null) {
@@ -195,7 +216,7 @@ public final class Chromium {
     return List.copyOf(messages);
   }
 
-  private static Path locate() {
+  private static List<String> explicitBinaries() {
     List<String> explicit = new ArrayList<>();
     if (System.getProperty("sparknorm.chromium") != null) {
       explicit.add(System.getProperty("sparknorm.chromium"));
@@ -203,15 +224,24 @@ public final class Chromium {
     if (System.getenv("CHROMIUM") != null) {
       explicit.add(System.getenv("CHROMIUM"));
     }
+    return explicit;
+  }
+
+  /** The PATH's folders, then /usr/bin and /usr/local/bin (a test JVM's PATH may lack them). */
+  private static List<String> searchPath() {
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    return List.of((path + ":/usr/bin:/usr/local/bin").split(":"));
+  }
+
+  private static Path locate(List<String> explicit, List<String> dirs) {
     for (String name : explicit) {
       Path p = Path.of(name);
       if (Files.isExecutable(p)) {
         return p;
       }
     }
-    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
     for (String name : NAMES) {
-      for (String dir : (path + ":/usr/bin:/usr/local/bin").split(":")) {
+      for (String dir : dirs) {
         Path p = Path.of(dir.isEmpty() ? "." : dir, name);
         if (Files.isRegularFile(p) && Files.isExecutable(p)) {
           return p;
@@ -221,41 +251,11 @@ public final class Chromium {
     return null;
   }
 
-  /**
-   * apt-get install -y chromium (after apt-get update if the first try fails; needs root); returns the log for the
-   * failure message.
-   */
-  private static String install() {
-    if (!Files.isExecutable(Path.of("/usr/bin/apt-get"))) {
-      return "not installing: there is no /usr/bin/apt-get";
-    }
-    // Without recommends (upower, mesa, printing ...), but with a font: a machine without fonts draws no text.
-    System.err.println("[Chromium] chromium not found; running apt-get install -y chromium fonts-liberation");
-    Duration limit = Duration.ofMinutes(15);
-    StringBuilder log = new StringBuilder();
-    List<String> installCmd = List.of("apt-get", "install", "-y", "--no-install-recommends", "chromium",
-        "fonts-liberation");
-    try {
-      log.append(run(installCmd, limit));
-    } catch (RuntimeException first) {
-      log.append(first.getMessage()).append('\n');
-      try {
-        log.append(run(List.of("apt-get", "update"), limit));
-        log.append(run(installCmd, limit));
-      } catch (RuntimeException second) {
-        log.append(second.getMessage());
-      }
-    }
-    return tail(log.toString());
-  }
-
   /** Runs a command with its output merged, bounded in time; throws with the output when it fails. */
   private static String run(List<String> command, Duration limit) {
     try {
-      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-          .redirectInput(ProcessBuilder.Redirect.from(nullFile()));
-      builder.environment().put("DEBIAN_FRONTEND", "noninteractive");
-      Process process = builder.start();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectInput(ProcessBuilder.Redirect.from(nullFile())).start();
       CompletableFuture<String> out = drain(process.getInputStream());
       if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

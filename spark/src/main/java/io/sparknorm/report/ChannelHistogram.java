@@ -3,11 +3,13 @@ package io.sparknorm.report;
 import java.util.Arrays;
 
 /**
- * Counts of values in {@code counts.length} bins: bin i holds the values in [edges[i], edges[i + 1]) (the last bin
- * includes its upper edge). Edges are non-decreasing; all equal edges mean every value is that one number.
+ * One channel's histogram as the report draws it (the input's or the normalized output's, {@link ChannelReport}):
+ * counts of values in {@code counts.length} bins, at least one. Bin i holds the values in [edges[i], edges[i + 1])
+ * (the last bin includes its upper edge). Edges are non-decreasing; all equal edges mean every value is that one
+ * number.
  */
-public record Histogram(double[] edges, double[] counts) {
-  public Histogram {
+public record ChannelHistogram(double[] edges, double[] counts) {
+  public ChannelHistogram {
     if (edges == null || counts == null || counts.length == 0 || edges.length != counts.length + 1) {
       throw new IllegalArgumentException("a histogram needs bins + 1 edges and at least one bin; got "
           + (edges == null ? "null" : edges.length) + " edges and " + (counts == null ? "null" : counts.length)
@@ -23,16 +25,16 @@ public record Histogram(double[] edges, double[] counts) {
   }
 
   /** {@code counts.length} bins of equal width from {@code lo} to {@code hi}. */
-  public static Histogram uniform(double lo, double hi, double[] counts) {
+  public static ChannelHistogram uniform(double lo, double hi, double[] counts) {
     double[] edges = new double[counts.length + 1];
     for (int i = 0; i <= counts.length; i++) {
       edges[i] = i == counts.length ? hi : lo + (hi - lo) * i / counts.length;
     }
-    return new Histogram(edges, counts);
+    return new ChannelHistogram(edges, counts);
   }
 
   /** {@code bins} bins of equal width from the smallest to the largest of the values. */
-  public static Histogram of(double[] values, int bins) {
+  public static ChannelHistogram of(double[] values, int bins) {
     double lo = Double.POSITIVE_INFINITY;
     double hi = Double.NEGATIVE_INFINITY;
     for (double v : values) {
@@ -82,7 +84,7 @@ public record Histogram(double[] edges, double[] counts) {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Histogram h && Arrays.equals(edges, h.edges) && Arrays.equals(counts, h.counts);
+    return o instanceof ChannelHistogram h && Arrays.equals(edges, h.edges) && Arrays.equals(counts, h.counts);
   }
 
   @Override
@@ -92,6 +94,6 @@ public record Histogram(double[] edges, double[] counts) {
 
   @Override
   public String toString() {
-    return "Histogram[edges=" + Arrays.toString(edges) + ", counts=" + Arrays.toString(counts) + "]";
+    return "ChannelHistogram[edges=" + Arrays.toString(edges) + ", counts=" + Arrays.toString(counts) + "]";
   }
 }

@@ -20,9 +20,9 @@ import org.apache.datasketches.quantilescommon.QuantileSearchCriteria;
  * count for k = 200) bounds the error of any bin's count and of any run of bins. A channel whose
  * values are all equal has one bin with both edges at that value; one without values has none.
  */
-public record Histogram(double[] edges, long[] counts, long below, long above) {
+public record SketchHistogram(double[] edges, long[] counts, long below, long above) {
 
-  public Histogram {
+  public SketchHistogram {
     if (counts.length == 0 ? edges.length != 0 : edges.length != counts.length + 1) {
       throw new IllegalArgumentException(
           "histogram: " + edges.length + " edges for " + counts.length + " bins, expected bins + 1 (or none)");
@@ -37,7 +37,7 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
    * the sketch's ranks at the edges (values below each; at or below hi for the last) times its
    * count, rounded, and their differences.
    */
-  static Histogram of(KllDoublesSketch sketch, int bins, double lo, double hi) {
+  static SketchHistogram of(KllDoublesSketch sketch, int bins, double lo, double hi) {
     if (sketch.isEmpty()) {
       return empty();
     }
@@ -54,7 +54,7 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
     for (int i = 0; i < n; i++) {
       counts[i] = cumulative[i + 1] - cumulative[i];
     }
-    return new Histogram(edges, counts, cumulative[0], total - cumulative[n]);
+    return new SketchHistogram(edges, counts, cumulative[0], total - cumulative[n]);
   }
 
   /** bins + 1 strictly increasing edges from lo to hi (lo &lt; hi), fewer bins if doubles cannot part them. */
@@ -75,8 +75,8 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
   }
 
   /** The histogram of no values: no bins. */
-  public static Histogram empty() {
-    return new Histogram(new double[0], new long[0], 0, 0);
+  public static SketchHistogram empty() {
+    return new SketchHistogram(new double[0], new long[0], 0, 0);
   }
 
   public int bins() {
@@ -115,7 +115,7 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
    *
    * @throws IllegalArgumentException if a or b is not finite
    */
-  public Histogram mapped(double a, double b) {
+  public SketchHistogram mapped(double a, double b) {
     if (!Double.isFinite(a) || !Double.isFinite(b)) {
       throw new IllegalArgumentException("histogram: the affine map y = a x + b needs finite a and b, got a = " + a
           + ", b = " + b);
@@ -125,7 +125,7 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
       return this;
     }
     if (a == 0) {
-      return new Histogram(new double[] {b, b}, new long[] {total() + below + above}, 0, 0);
+      return new SketchHistogram(new double[] {b, b}, new long[] {total() + below + above}, 0, 0);
     }
     double[] y = new double[bins + 1];
     long[] c = new long[bins];
@@ -137,12 +137,12 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
       c[i] = counts[a > 0 ? i : bins - 1 - i];
     }
     // Rounding can make neighbouring mapped edges equal; the record only asks edges to increase weakly.
-    return a > 0 ? new Histogram(y, c, below, above) : new Histogram(y, c, above, below);
+    return a > 0 ? new SketchHistogram(y, c, below, above) : new SketchHistogram(y, c, above, below);
   }
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof Histogram h && Arrays.equals(edges, h.edges) && Arrays.equals(counts, h.counts)
+    return o instanceof SketchHistogram h && Arrays.equals(edges, h.edges) && Arrays.equals(counts, h.counts)
         && below == h.below && above == h.above;
   }
 
@@ -153,7 +153,7 @@ public record Histogram(double[] edges, long[] counts, long below, long above) {
 
   @Override
   public String toString() {
-    return "Histogram[edges=" + Arrays.toString(edges) + ", counts=" + Arrays.toString(counts) + ", below=" + below
-        + ", above=" + above + "]";
+    return "SketchHistogram[edges=" + Arrays.toString(edges) + ", counts=" + Arrays.toString(counts) + ", below="
+        + below + ", above=" + above + "]";
   }
 }

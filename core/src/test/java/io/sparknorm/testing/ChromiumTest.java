@@ -1,4 +1,4 @@
-package io.sparknorm.report;
+package io.sparknorm.testing;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,7 +16,10 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The headless Chromium harness: it sees what a broken page logs, returns the DOM after scripts, stops a hung page. */
+/**
+ * The headless Chromium harness: it sees what a broken page logs, returns the DOM after scripts, stops a hung page, and
+ * says what to install when there is no browser.
+ */
 class ChromiumTest {
   @TempDir
   Path dir;
@@ -73,6 +76,27 @@ class ChromiumTest {
     assertTrue(pid.find(), e.getMessage());
     Thread.sleep(500);
     assertFalse(ProcessHandle.of(Long.parseLong(pid.group(1))).map(ProcessHandle::isAlive).orElse(false));
+  }
+
+  @Test
+  void aMissingBrowserFailsSayingWhatToInstallAndInstallsNothing() throws Exception {
+    Path empty = Files.createDirectories(dir.resolve("empty-bin"));
+    long start = System.nanoTime();
+    IllegalStateException e = assertThrows(IllegalStateException.class,
+        () -> Chromium.find(List.of(empty.resolve("chromium").toString()), List.of(empty.toString())));
+    assertTrue(e.getMessage().contains("apt-get install -y chromium"), e.getMessage());
+    assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos(), "it tried more than a look-up");
+  }
+
+  @Test
+  void findsTheFirstBrowserOnTheSearchPathAndAsksItsVersion() throws Exception {
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path fake = bin.resolve("chromium-browser");
+    Files.writeString(fake, "#!/bin/sh\necho 'Fake Chromium 1.2.3 built here'\n");
+    assertTrue(fake.toFile().setExecutable(true));
+    Chromium found = Chromium.find(List.of(), List.of(dir.resolve("nothing").toString(), bin.toString()));
+    assertEquals(fake, found.binary());
+    assertEquals("Fake Chromium 1.2.3 built here", found.version());
   }
 
   @Test

@@ -24,7 +24,8 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Batch norm with statistics per key ({@link NormalizeSpec#by}): fitted in ONE aggregation (partial
+ * Batch norm with statistics per key ({@link NormalizeSpec#by}), the Spark side of it; its result,
+ * the statistics of every key, is a {@link KeyedStatistics}. Fitted in ONE aggregation (partial
  * aggregation per task, then a shuffle of one exact state per key and task, never of rows), and
  * applied through a broadcast join of the small statistics table, so the rows stay where they are.
  *
@@ -33,13 +34,13 @@ import org.apache.spark.sql.types.StructType;
  * key's statistics are the same bits as fitting that key's rows alone, and the global ones the same
  * bits as fitting without keys.
  */
-final class PerKeyStatistics {
+final class KeyedBatchNorm {
   private static final String KEY = "__sparknorm_key";
   private static final String STATISTICS = "__sparknorm_statistics";
   private static final String TABLE_KEY = "__sparknorm_table_key";
   private static final String SEEN = "__sparknorm_seen";
 
-  private PerKeyStatistics() {}
+  private KeyedBatchNorm() {}
 
   /**
    * The schema's names of the key columns.

@@ -1,17 +1,18 @@
-package io.sparknorm.core;
+package io.sparknorm.bench;
 
-import java.io.DataInput;
-import java.io.DataOutput;
-import java.io.IOException;
-import java.io.Serializable;
+import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.Shape;
 
 /**
- * Mergeable per-channel moments of a stream of samples: the count, mean and M2 (the sum of
- * squared deviations from the mean) of every channel, in double.
+ * Mergeable per-channel moments of a stream of samples in floating point: the count, mean and M2
+ * (the sum of squared deviations from the mean) of every channel, in double. The kernel
+ * benchmark's baseline for {@code io.sparknorm.core.ExactMoments}, the exact statistics that
+ * sparknorm computes: the textbook way to get batch statistics in one pass, close but not
+ * correctly rounded.
  *
  * <p>Within one part of the data each sample is folded in with {@link #update(float[])} or
  * {@link #update(double[])}: Welford's update when a channel holds one value per sample, else the
- * sample's own two-pass moments merged in. Parts are combined with {@link #merge(ChannelMoments)},
+ * sample's own two-pass moments merged in. Parts are combined with {@link #merge(WelfordMoments)},
  * Chan et al.'s pairwise formula. Neither ever subtracts two large sums, which is what makes the
  * naive {@code sum(x^2)/n - mean^2} fail (even go negative) on data such as 1e8 + noise.
  *
@@ -22,9 +23,7 @@ import java.io.Serializable;
  *
  * <p>Every sample adds S values to each channel, so one count serves all channels.
  */
-public final class ChannelMoments implements Serializable {
-  private static final long serialVersionUID = 1L;
-
+public final class WelfordMoments {
   private final Shape shape;
   private long count;
   /** Per channel: the first value seen; {@link #mean} and {@link #m2} are of x - shift. */
@@ -33,7 +32,7 @@ public final class ChannelMoments implements Serializable {
   private final double[] m2;
 
   /** Empty moments for samples of this shape. */
-  public ChannelMoments(Shape shape) {
+  public WelfordMoments(Shape shape) {
     this.shape = shape;
     this.shift = new double[shape.channels()];
     this.mean = new double[shape.channels()];
@@ -51,7 +50,7 @@ public final class ChannelMoments implements Serializable {
   }
 
   /** Folds one flat sample of {@link #shape()} in. */
-  public ChannelMoments update(double[] sample) {
+  public WelfordMoments update(double[] sample) {
     shape.checkLength(sample.length);
     int channels = shape.channels();
     int spatial = shape.spatialSize();
@@ -91,7 +90,7 @@ public final class ChannelMoments implements Serializable {
   }
 
   /** Folds one flat sample of {@link #shape()} in; the arithmetic is in double. */
-  public ChannelMoments update(float[] sample) {
+  public WelfordMoments update(float[] sample) {
     shape.checkLength(sample.length);
     int channels = shape.channels();
     int spatial = shape.spatialSize();
@@ -151,7 +150,7 @@ public final class ChannelMoments implements Serializable {
    *
    * @throws IllegalArgumentException when the shapes differ
    */
-  public ChannelMoments merge(ChannelMoments other) {
+  public WelfordMoments merge(WelfordMoments other) {
     if (!shape.equals(other.shape)) {
       throw new IllegalArgumentException("cannot merge moments of shape " + other.shape + " into moments of shape " + shape);
     }
@@ -195,27 +194,5 @@ public final class ChannelMoments implements Serializable {
       unbiased[c] = m2[c] / (count - 1);
     }
     return new BatchStatistics(shape, count, centre, residual, variance, unbiased);
-  }
-
-  /** Writes the state (count, then per channel shift, mean, M2); {@link #readFrom} reads it back. */
-  public void writeTo(DataOutput out) throws IOException {
-    out.writeLong(count);
-    for (int c = 0; c < mean.length; c++) {
-      out.writeDouble(shift[c]);
-      out.writeDouble(mean[c]);
-      out.writeDouble(m2[c]);
-    }
-  }
-
-  /** Reads a state written by {@link #writeTo} for samples of this shape. */
-  public static ChannelMoments readFrom(DataInput in, Shape shape) throws IOException {
-    ChannelMoments moments = new ChannelMoments(shape);
-    moments.count = in.readLong();
-    for (int c = 0; c < moments.mean.length; c++) {
-      moments.shift[c] = in.readDouble();
-      moments.mean[c] = in.readDouble();
-      moments.m2[c] = in.readDouble();
-    }
-    return moments;
   }
 }
