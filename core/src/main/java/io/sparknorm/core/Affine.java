@@ -1,5 +1,7 @@
 package io.sparknorm.core;
 
+import io.sparknorm.core.ArgumentException.Argument;
+import io.sparknorm.core.NormalizationException.Rule;
 import java.io.Serializable;
 import java.util.Arrays;
 
@@ -28,13 +30,13 @@ public final class Affine implements Serializable {
   /**
    * @param weight the scale, or null for 1
    * @param bias the shift, or null for 0
-   * @throws IllegalArgumentException when a value is NaN or infinite, or the lengths differ
+   * @throws ArgumentException when a value is NaN or infinite, or the lengths differ
    */
   public static Affine of(double[] weight, double[] bias) {
     checkFinite("weight", weight);
     checkFinite("bias", bias);
     if (weight != null && bias != null && weight.length != bias.length) {
-      throw new IllegalArgumentException(
+      throw new ArgumentException(Rule.AFFINE, Argument.WEIGHT, Integer.toString(weight.length), -1,
           "affine weight has " + weight.length + " values but bias has " + bias.length + "; they must have the same length");
     }
     return new Affine(weight, bias);
@@ -46,7 +48,8 @@ public final class Affine implements Serializable {
     }
     for (int i = 0; i < values.length; i++) {
       if (!Double.isFinite(values[i])) {
-        throw new IllegalArgumentException("affine " + name + "[" + i + "] is " + values[i] + ", must be finite");
+        throw new ArgumentException(Rule.AFFINE, name.equals("bias") ? Argument.BIAS : Argument.WEIGHT,
+            Double.toString(values[i]), i, "affine " + name + "[" + i + "] is " + values[i] + ", must be finite");
       }
     }
   }
@@ -67,10 +70,12 @@ public final class Affine implements Serializable {
    */
   void checkLength(int expected, String what) {
     if (weight != null && weight.length != expected) {
-      throw new IllegalArgumentException("affine weight has " + weight.length + " values, expected " + expected + ": " + what);
+      throw new ArgumentException(Rule.AFFINE, Argument.WEIGHT, Integer.toString(weight.length), -1,
+          "affine weight has " + weight.length + " values, expected " + expected + ": " + what);
     }
     if (bias != null && bias.length != expected) {
-      throw new IllegalArgumentException("affine bias has " + bias.length + " values, expected " + expected + ": " + what);
+      throw new ArgumentException(Rule.AFFINE, Argument.BIAS, Integer.toString(bias.length), -1,
+          "affine bias has " + bias.length + " values, expected " + expected + ": " + what);
     }
   }
 

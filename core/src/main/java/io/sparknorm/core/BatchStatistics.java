@@ -1,5 +1,7 @@
 package io.sparknorm.core;
 
+import io.sparknorm.core.ArgumentException.Argument;
+import io.sparknorm.core.NormalizationException.Rule;
 import java.io.Serializable;
 
 /**
@@ -28,7 +30,7 @@ public final class BatchStatistics implements Serializable {
   public static final String EXACT_SUMS = "exact-sums";
 
   /**
-   * @throws IllegalArgumentException when an array's length is not the channel count, or a
+   * @throws ArgumentException when an array's length is not the channel count, or a
    *     variance is negative or not finite
    */
   public BatchStatistics(Shape shape, long count, double[] mean, double[] variance, double[] unbiasedVariance) {
@@ -64,10 +66,12 @@ public final class BatchStatistics implements Serializable {
     }
     for (int c = 0; c < channels; c++) {
       if (!Double.isFinite(mean[c])) {
-        throw new IllegalArgumentException("mean[" + c + "] is " + mean[c] + ", must be finite");
+        throw new ArgumentException(Rule.STATISTICS, Argument.MEAN, Double.toString(mean[c]), c,
+            "mean[" + c + "] is " + mean[c] + ", must be finite");
       }
       if (!(variance[c] >= 0) || Double.isInfinite(variance[c])) {
-        throw new IllegalArgumentException("var[" + c + "] is " + variance[c] + ", must be finite and >= 0");
+        throw new ArgumentException(Rule.STATISTICS, Argument.VAR, Double.toString(variance[c]), c,
+            "var[" + c + "] is " + variance[c] + ", must be finite and >= 0");
       }
     }
     this.shape = shape;
@@ -92,8 +96,10 @@ public final class BatchStatistics implements Serializable {
 
   private static void checkLength(String name, double[] values, int channels) {
     if (values == null || values.length != channels) {
-      throw new IllegalArgumentException(
-          name + " has " + (values == null ? "no" : String.valueOf(values.length)) + " values, the shape has " + channels + " channels");
+      throw new ArgumentException(Rule.STATISTICS, name.startsWith("mean") ? Argument.MEAN : Argument.VAR,
+          values == null ? null : Integer.toString(values.length), -1, name + " has "
+          + (values == null ? "no" : String.valueOf(values.length)) + " values, the shape has " + channels
+          + " channels");
     }
   }
 

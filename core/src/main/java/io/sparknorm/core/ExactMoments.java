@@ -271,7 +271,7 @@ public final class ExactMoments implements Serializable {
   /**
    * The statistics that batch norm normalizes with, each the exact value correctly rounded.
    *
-   * @throws IllegalArgumentException when a channel has seen at most one value, where PyTorch
+   * @throws StatisticsException when a channel has seen at most one value, where PyTorch
    *     raises "Expected more than 1 value per channel when training"; when a channel saw NaN or
    *     an infinity; when a variance is beyond the double range (values more than about 1.3e154
    *     apart)
@@ -295,15 +295,16 @@ public final class ExactMoments implements Serializable {
       throw new IllegalArgumentException("scale is " + scale + ", must be a finite number > 0");
     }
     if (count <= 1) {
-      throw new IllegalArgumentException(
+      throw StatisticsException.tooFewValues(count,
           "batch norm needs more than 1 value per channel, got " + count + " (samples x spatial size) for shape " + shape);
     }
     flushAll();
     int channels = sums.length;
     for (int c = 0; c < channels; c++) {
       if (!sums[c].isFinite()) {
-        throw new IllegalArgumentException("batch norm statistics: channel " + c + " of shape " + shape + " saw "
-            + sums[c].describeNonFinite() + "; the values must be finite");
+        throw new StatisticsException(NormalizationException.Rule.NOT_FINITE, sums[c].describeNonFinite(), c,
+            "batch norm statistics: channel " + c + " of shape " + shape + " saw " + sums[c].describeNonFinite()
+            + "; the values must be finite");
       }
     }
     return ExactStatistics.of(shape, count, sums, squares, scale);

@@ -14,7 +14,7 @@ final class ExactStatistics {
    * The statistics of the values divided by scale; the caller has checked the scale, the count and
    * that every sum is finite, and flushed its stage.
    *
-   * @throws IllegalArgumentException when a mean or a variance is beyond the double range
+   * @throws StatisticsException when a mean or a variance is beyond the double range
    */
   static BatchStatistics of(Shape shape, long count, ExactSum[] sums, ExactSum[] squares, double scale) {
     int channels = sums.length;
@@ -43,8 +43,9 @@ final class ExactStatistics {
 
       mean[c] = ExactMath.toDouble(a, as - ke, nk);
       if (Double.isInfinite(mean[c])) {
-        throw new IllegalArgumentException("batch norm statistics: the mean of channel " + c + " of shape " + shape
-            + divided + " is beyond the double range (above " + Double.MAX_VALUE + ")");
+        throw new StatisticsException(NormalizationException.Rule.OVERFLOW, null, c, "batch norm statistics: the mean"
+            + " of channel " + c + " of shape " + shape + divided + " is beyond the double range (above "
+            + Double.MAX_VALUE + ")");
       }
       // S / (n k) - mean = (a 2^as - n km m 2^(ms + ke)) / (n km 2^ke).
       BigInteger m = ExactMath.exact(mean[c], exponent);
@@ -63,8 +64,9 @@ final class ExactStatistics {
       unbiased[c] = ExactMath.toDouble(spread, low - 2 * ke, nTimesNMinus1);
       std[c] = ExactMath.sqrtToDouble(spread, low - 2 * ke, nSquared);
       if (Double.isInfinite(variance[c])) {
-        throw new IllegalArgumentException("batch norm statistics: the variance of channel " + c + " of shape " + shape
-            + divided + " is beyond the double range (above " + Double.MAX_VALUE + "); the values are too far apart");
+        throw new StatisticsException(NormalizationException.Rule.OVERFLOW, null, c, "batch norm statistics: the"
+            + " variance of channel " + c + " of shape " + shape + divided + " is beyond the double range (above "
+            + Double.MAX_VALUE + "); the values are too far apart");
       }
     }
     return new BatchStatistics(shape, count, mean, residual, variance, unbiased, std, BatchStatistics.EXACT_SUMS);

@@ -6,10 +6,10 @@ package io.sparknorm.core;
  * naming the part of the sample ("channel 2 has variance 0 ..."), as {@link Normalizer#problem}
  * gives it.
  */
-public final class NonFiniteResultException extends ArithmeticException {
+public final class NonFiniteResultException extends TensorValueException {
   private static final long serialVersionUID = 1L;
 
   NonFiniteResultException(String rule) {
-    super(rule);
+    super(Rule.NOT_FINITE_RESULT, null, -1, rule);
   }
 }

@@ -1,10 +1,13 @@
 package io.sparknorm.core;
 
+import io.sparknorm.core.ArgumentException.Argument;
+import io.sparknorm.core.NormalizationException.Rule;
+
 /**
  * Builds the per-sample normalizers with PyTorch's rules, like {@code torch.nn.functional}:
  * biased variance, {@code eps} inside the square root, affine per channel (per element for layer
- * norm). Every rule PyTorch enforces is an {@link IllegalArgumentException} here that names what
- * was wrong.
+ * norm). Every rule PyTorch enforces is an {@link ArgumentException} here that names what was
+ * wrong.
  */
 public final class Normalizers {
   /**
@@ -39,17 +42,20 @@ public final class Normalizers {
     checkEps(eps);
     int channels = shape.channels();
     if (mean.length != channels || variance.length != channels) {
-      throw new IllegalArgumentException("batch norm of shape " + shape + " needs " + channels
-          + " means and variances, got " + mean.length + " and " + variance.length);
+      throw new ArgumentException(Rule.STATISTICS, mean.length != channels ? Argument.MEAN : Argument.VAR,
+          Integer.toString(mean.length != channels ? mean.length : variance.length), -1, "batch norm of shape " + shape
+          + " needs " + channels + " means and variances, got " + mean.length + " and " + variance.length);
     }
     for (int c = 0; c < channels; c++) {
       if (!(variance[c] >= 0) || !Double.isFinite(mean[c]) || Double.isInfinite(variance[c])) {
-        throw new IllegalArgumentException("batch norm channel " + c + ": mean " + mean[c] + " and variance "
-            + variance[c] + " must be finite, the variance >= 0");
+        boolean ofMean = !Double.isFinite(mean[c]);
+        throw new ArgumentException(Rule.STATISTICS, ofMean ? Argument.MEAN : Argument.VAR,
+            Double.toString(ofMean ? mean[c] : variance[c]), c, "batch norm channel " + c + ": mean " + mean[c]
+            + " and variance " + variance[c] + " must be finite, the variance >= 0");
       }
       if (variance[c] == 0 && eps == 0) {
-        throw new IllegalArgumentException("batch norm channel " + c + " has variance 0 and eps is 0: its normalized"
-            + " values are 0/0 or x/0, not finite; give eps > 0");
+        throw new ArgumentException(Rule.ZERO_VARIANCE, Argument.EPS, Double.toString(eps), c, "batch norm channel "
+            + c + " has variance 0 and eps is 0: its normalized values are 0/0 or x/0, not finite; give eps > 0");
       }
     }
     affine.checkLength(channels, "one per channel (C = " + channels + ") for batch norm of shape " + shape);
@@ -75,8 +81,9 @@ public final class Normalizers {
   public static Normalizer instance(Shape shape, double eps, Affine affine) {
     checkEps(eps);
     if (shape.spatialSize() <= 1) {
-      throw new IllegalArgumentException("instance norm needs more than 1 spatial element per channel, got shape "
-          + shape + " (spatial size " + shape.spatialSize() + "); give the spatial dimensions in the shape");
+      throw new ArgumentException(Rule.SPATIAL_SIZE, Argument.SHAPE, Integer.toString(shape.spatialSize()), -1,
+          "instance norm needs more than 1 spatial element per channel, got shape " + shape + " (spatial size "
+          + shape.spatialSize() + "); give the spatial dimensions in the shape");
     }
     affine.checkLength(shape.channels(), "one per channel (C = " + shape.channels() + ") for instance norm of shape " + shape);
     return new SegmentNormalizer(shape, shape.channels(), eps, affine, false);
@@ -97,19 +104,20 @@ public final class Normalizers {
   /** Checks PyTorch's rule for group norm: 0 < G and G divides C. */
   public static void checkGroups(Shape shape, int groups) {
     if (groups <= 0) {
-      throw new IllegalArgumentException("groups is " + groups + ", must be a positive divisor of the channel count "
-          + shape.channels());
+      throw new ArgumentException(Rule.GROUPS, Argument.GROUPS, Integer.toString(groups), -1, "groups is " + groups
+          + ", must be a positive divisor of the channel count " + shape.channels());
     }
     if (shape.channels() % groups != 0) {
-      throw new IllegalArgumentException("groups " + groups + " does not divide the channel count C = "
-          + shape.channels() + " of shape " + shape);
+      throw new ArgumentException(Rule.GROUPS, Argument.GROUPS, Integer.toString(groups), -1, "groups " + groups
+          + " does not divide the channel count C = " + shape.channels() + " of shape " + shape);
     }
   }
 
   /** eps must be finite and >= 0. */
   public static void checkEps(double eps) {
     if (!(eps >= 0) || Double.isInfinite(eps)) {
-      throw new IllegalArgumentException("eps is " + eps + ", must be finite and >= 0");
+      throw new ArgumentException(Rule.EPS, Argument.EPS, Double.toString(eps), -1, "eps is " + eps
+          + ", must be finite and >= 0");
     }
   }
 }

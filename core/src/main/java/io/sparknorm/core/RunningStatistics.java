@@ -1,5 +1,7 @@
 package io.sparknorm.core;
 
+import io.sparknorm.core.ArgumentException.Argument;
+import io.sparknorm.core.NormalizationException.Rule;
 import java.util.Arrays;
 
 /**
@@ -50,10 +52,12 @@ public final class RunningStatistics {
     check("running var", runningVar, channels);
     for (int c = 0; c < channels; c++) {
       if (!Double.isFinite(runningMean[c])) {
-        throw new IllegalArgumentException("running mean[" + c + "] is " + runningMean[c] + ", must be finite");
+        throw new ArgumentException(Rule.STATISTICS, Argument.MEAN, Double.toString(runningMean[c]), c,
+            "running mean[" + c + "] is " + runningMean[c] + ", must be finite");
       }
       if (!(runningVar[c] >= 0) || Double.isInfinite(runningVar[c])) {
-        throw new IllegalArgumentException("running var[" + c + "] is " + runningVar[c] + ", must be finite and >= 0");
+        throw new ArgumentException(Rule.STATISTICS, Argument.VAR, Double.toString(runningVar[c]), c,
+            "running var[" + c + "] is " + runningVar[c] + ", must be finite and >= 0");
       }
     }
     this.shape = shape;
@@ -70,7 +74,9 @@ public final class RunningStatistics {
 
   private static void check(String name, double[] values, int channels) {
     if (values == null || values.length != channels) {
-      throw new IllegalArgumentException(name + " has " + (values == null ? "no" : String.valueOf(values.length))
+      throw new ArgumentException(Rule.STATISTICS, name.endsWith("mean") ? Argument.MEAN : Argument.VAR,
+          values == null ? null : Integer.toString(values.length), -1,
+          name + " has " + (values == null ? "no" : String.valueOf(values.length))
           + " values, the shape has " + channels + " channels");
     }
   }

@@ -17,17 +17,17 @@ public final class Shape implements Serializable {
 
   private Shape(int[] dims) {
     if (dims.length == 0) {
-      throw new IllegalArgumentException("shape: needs at least the channel count C, got an empty shape");
+      throw invalid(null, -1, "shape: needs at least the channel count C, got an empty shape");
     }
     long product = 1;
     for (int i = 0; i < dims.length; i++) {
       if (dims[i] <= 0) {
-        throw new IllegalArgumentException(
+        throw invalid(Integer.toString(dims[i]), i,
             "shape " + format(dims) + ": dimension " + i + " is " + dims[i] + ", every dimension must be positive");
       }
       product *= dims[i];
       if (product > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException(
+        throw invalid(Integer.toString(dims[i]), i,
             "shape " + format(dims) + ": a sample of more than " + (Integer.MAX_VALUE - 8) + " elements does not fit in one array");
       }
     }
@@ -47,7 +47,7 @@ public final class Shape implements Serializable {
    */
   public static Shape parse(String text) {
     if (text == null) {
-      throw new IllegalArgumentException("shape: missing");
+      throw invalid(null, -1, "shape: missing");
     }
     String body = text.strip();
     if (body.length() >= 2
@@ -55,7 +55,7 @@ public final class Shape implements Serializable {
       body = body.substring(1, body.length() - 1);
     }
     if (body.isBlank()) {
-      throw new IllegalArgumentException("shape '" + text + "': needs at least the channel count C, such as 3 or 3,32,32");
+      throw invalid(text, -1, "shape '" + text + "': needs at least the channel count C, such as 3 or 3,32,32");
     }
     String[] parts = body.split(",", -1);
     int[] dims = new int[parts.length];
@@ -64,7 +64,7 @@ public final class Shape implements Serializable {
       try {
         dims[i] = Integer.parseInt(part);
       } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
+        throw invalid(part, i,
             "shape '" + text + "': '" + part + "' is not a whole number; write the dimensions channels first, such as 3,32,32");
       }
     }
@@ -99,13 +99,25 @@ public final class Shape implements Serializable {
   /**
    * Checks that a flat sample has this shape's size.
    *
-   * @throws IllegalArgumentException naming both lengths otherwise
+   * @throws TensorValueException naming both lengths otherwise
    */
   public void checkLength(int length) {
-    if (length != size) {
-      throw new IllegalArgumentException(
-          "tensor of length " + length + " does not match shape " + this + " (" + size + " elements)");
+    TensorValueException problem = lengthProblem(length);
+    if (problem != null) {
+      throw problem;
     }
+  }
+
+  /** The rule a flat sample of this length breaks ({@link NormalizationException.Rule#LENGTH}), or null. */
+  public TensorValueException lengthProblem(int length) {
+    return length == size ? null : new TensorValueException(NormalizationException.Rule.LENGTH,
+        Integer.toString(length), -1, "tensor of length " + length + " does not match shape " + this + " (" + size
+        + " elements)");
+  }
+
+  private static ArgumentException invalid(String value, int dimension, String reason) {
+    return new ArgumentException(NormalizationException.Rule.SHAPE, ArgumentException.Argument.SHAPE, value,
+        dimension, reason);
   }
 
   private static String format(int[] dims) {

@@ -1,7 +1,10 @@
 package io.sparknorm.job;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormalizationException;
+import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Shape;
+import io.sparknorm.spark.ColumnException;
 import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.MiniBatchReplay;
 import io.sparknorm.spark.ReplayResult;
@@ -10,7 +13,6 @@ import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
-import io.sparknorm.sql.BatchNormStatsFunction;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -216,12 +218,16 @@ public final class NormalizeJob implements Callable<Integer> {
       String message;
       try {
         progress.stage(Progress.LOCATE);
-        message = TensorNormalization.describeFailure(e, data);
+        ColumnException located = TensorNormalization.locateFailure(e, data);
+        message = worded(located != null ? located : find(e), spec, statsInShape);
+        if (message == null) {
+          message = located != null ? located.getMessage() : TensorNormalization.describeFailure(e, data);
+        }
       } catch (RuntimeException again) {
         message = e.getMessage();
       }
       progress.close();  // the error line is the last line
-      err.println("error: " + explained(message, spec, statsInShape));
+      err.println("error: " + message);
       if (o.verbose) {
         e.printStackTrace(err);
       }
@@ -302,25 +308,34 @@ public final class NormalizeJob implements Callable<Integer> {
   }
 
   /**
-   * What the library's message leaves for the job to say: of which column fitted batch statistics
-   * overflowed, and where a shape that the data does not match came from when --stats-in gave it.
+   * The job's own wording of a rule, where it says more than the library: of which column fitted
+   * batch statistics overflowed and what to do, and where a shape that a row does not match came
+   * from when --stats-in gave it. Null where the library's wording is the job's.
    */
-  private String explained(String message, NormalizeSpec spec, Shape statsInShape) {
-    String statsPrefix = BatchNormStatsFunction.NAME + ": ";
-    if (message != null && message.matches("column '[^']*': " + statsPrefix + ".*")) {
-      message = message.substring(message.indexOf(statsPrefix));
+  private String worded(NormalizationException failure, NormalizeSpec spec, Shape statsInShape) {
+    if (failure == null) {
+      return null;
     }
-    if (message != null && message.startsWith(statsPrefix) && !message.contains("scale")) {
-      // Valid rows hold finite values only and the sums are exact: statistics that are not finite overflowed.
+    if (failure.rule() == Rule.OVERFLOW) {
       String column = spec.inputCols() != null ? String.join(",", spec.inputCols()) : spec.inputCol();
-      return "column '" + column + "': batch norm statistics overflow the range of double ("
-          + message.substring(statsPrefix.length()) + "): the exact variance of these values is beyond the largest"
-          + " double (1.8e308); scale the data down";
+      return "column '" + column + "': batch norm statistics overflow the range of double (" + failure.reason()
+          + "): the exact variance of these values is beyond the largest double (1.8e308); scale the data down";
     }
-    if (message != null && statsInShape != null && options.shape == null
-        && message.contains(" does not match shape " + statsInShape + " ")) {
-      return message + "; shape " + statsInShape + " is that of --stats-in file " + options.statsIn;
+    if (failure.rule() == Rule.LENGTH && failure instanceof ColumnException && statsInShape != null
+        && options.shape == null) {
+      // Without --shape the rows are checked against the shape of the --stats-in statistics.
+      return failure.getMessage() + "; shape " + statsInShape + " is that of --stats-in file " + options.statsIn;
     }
-    return message;
+    return null;
+  }
+
+  /** The first rule of normalization in the failure's chain of causes, or null. */
+  private static NormalizationException find(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof NormalizationException rule) {
+        return rule;
+      }
+    }
+    return null;
   }
 }

@@ -2,6 +2,7 @@ package io.sparknorm.spark;
 
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.TensorValueException;
 import io.sparknorm.sql.InvalidTensorException;
 import io.sparknorm.sql.SqlFunctions;
 import io.sparknorm.sql.TensorCheckFunction;
@@ -14,12 +15,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
 
 /**
- * Turns a failure into the contract's one-line description. For an invalid tensor that is the
- * column, the row and the rule: {@code column 'features', row 12: value NaN at index 3 is not
- * finite}. The expression that met the row knows neither the row's position nor its id (that
- * would cost every row a counter and keep the optimizer from moving filters), so on this error
- * path only, one more job finds the first invalid row of the input: its 0-based position in read
- * order (counted over the partitions before it) or its id column's value.
+ * Turns a failure into the contract's one-line description. For an invalid tensor that is a
+ * {@link ColumnException} naming the column, the row and the rule: {@code column 'features', row
+ * 12: value NaN at index 3 is not finite}. The expression that met the row knows neither the
+ * row's position nor its id (that would cost every row a counter and keep the optimizer from
+ * moving filters), so on this error path only, one more job finds the first invalid row of the
+ * input: its 0-based position in read order (counted over the partitions before it) and its id
+ * column's value, and checks its tensor again for the rule's fields.
  */
 final class FailureLocator {
   private FailureLocator() {}
@@ -39,13 +41,33 @@ final class FailureLocator {
     }
   }
 
-  static String describe(Throwable failure, Dataset<Row> input) {
-    InvalidTensorException invalid = find(failure, InvalidTensorException.class);
-    if (invalid != null && invalid.context() instanceof Context context) {
-      String column = String.join(",", context.columns());
-      String located = input == null ? null : locate(input, context);
-      return "column '" + column + "', " + (located != null ? located : "a row: " + invalid.rule());
+  /**
+   * The invalid row a failure is about, found in the input, as a {@link ColumnException}; the one
+   * the failure holds; or null when it is about no rule of a column (an unreadable file, Spark's
+   * own errors). The row's rule is checked again where it is found, so its fields are that row's.
+   */
+  static ColumnException locate(Throwable failure, Dataset<Row> input) {
+    ColumnException thrown = find(failure, ColumnException.class);
+    if (thrown != null) {
+      return thrown;
     }
+    InvalidTensorException invalid = find(failure, InvalidTensorException.class);
+    if (invalid == null || !(invalid.context() instanceof Context context)) {
+      return null;
+    }
+    String column = String.join(",", context.columns());
+    FirstRow first = input == null ? null : firstInvalidRow(input, context);
+    return first == null ? ColumnException.atSomeRow(column, find(invalid, TensorValueException.class))
+        : ColumnException.atRow(column, first.position(), context.idCol(), first.id(),
+            TensorCheckFunction.toException((Row) first.problem()));
+  }
+
+  static String describe(Throwable failure, Dataset<Row> input) {
+    ColumnException located = locate(failure, input);
+    if (located != null) {
+      return located.getMessage();
+    }
+    InvalidTensorException invalid = find(failure, InvalidTensorException.class);
     if (invalid != null) {
       return invalid.getMessage();
     }
@@ -80,11 +102,8 @@ final class FailureLocator {
     return null;
   }
 
-  /**
-   * "row N: rule" or "row with id X: rule" for the first invalid row of the input, or null. A row
-   * whose id is null is named by its position: "row N (id null): rule".
-   */
-  private static String locate(Dataset<Row> input, Context context) {
+  /** The first row in read order whose tensor breaks a rule of the context, or null. */
+  private static FirstRow firstInvalidRow(Dataset<Row> input, Context context) {
     TensorColumn tensor = context.single() ? TensorColumn.of(input.schema(), context.columns().get(0))
         : TensorColumn.ofScalars(input.schema(), context.columns());
     Column rule = Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(), context.shape(),
@@ -92,21 +111,27 @@ final class FailureLocator {
     Column id = context.idCol() == null ? functions.lit(null).cast("string")
         : TensorColumn.quoted(TensorColumn.field(input.schema(), context.idCol()).name()).cast("string");
     return firstInReadOrder(input.select(functions.spark_partition_id().as("p"),
-        functions.monotonically_increasing_id().as("pos"), rule.as("rule"), id.as("id")), context.idCol() != null);
+        functions.monotonically_increasing_id().as("pos"), rule.as("problem"), id.as("id")));
   }
 
   /**
-   * "row N: rule" (or "row with id X: rule") for the first row in read order whose rule is not
-   * null, from a frame of columns {@code p} (the partition of the row as read), {@code pos} (its
-   * {@code monotonically_increasing_id} there), {@code rule} and {@code id} (string); null when
-   * no row breaks a rule. One job; the position is counted over the partitions before the row's.
+   * A row found: its 0-based position in the input's read order, its id column's value (null when
+   * none or null) and what is wrong with it.
    */
-  static String firstInReadOrder(Dataset<Row> positioned, boolean byId) {
+  record FirstRow(long position, String id, Object problem) {}
+
+  /**
+   * The first row in read order whose problem is not null, from a frame of columns {@code p} (the
+   * partition of the row as read), {@code pos} (its {@code monotonically_increasing_id} there),
+   * {@code problem} and {@code id} (string); null when no row has one. One job; the position is
+   * counted over the partitions before the row's.
+   */
+  static FirstRow firstInReadOrder(Dataset<Row> positioned) {
     List<Row> partitions = positioned
         .groupBy("p")
         .agg(functions.count(functions.lit(1)).as("n"),
-            functions.min_by(functions.struct(functions.col("pos"), functions.col("rule"), functions.col("id")),
-                functions.when(functions.col("rule").isNotNull(), functions.col("pos"))).as("bad"))
+            functions.min_by(functions.struct(functions.col("pos"), functions.col("problem"), functions.col("id")),
+                functions.when(functions.col("problem").isNotNull(), functions.col("pos"))).as("bad"))
         .orderBy("p")
         .collectAsList();
     long before = 0;
@@ -117,10 +142,7 @@ final class FailureLocator {
         continue;
       }
       long indexInPartition = bad.getLong(0) - ((long) partition.getInt(0) << 33);
-      long row = before + indexInPartition;
-      String where = !byId ? "row " + row
-          : bad.isNullAt(2) ? "row " + row + " (id null)" : "row with id " + bad.getString(2);
-      return where + ": " + bad.getString(1);
+      return new FirstRow(before + indexInPartition, bad.isNullAt(2) ? null : bad.getString(2), bad.get(1));
     }
     return null;
   }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.Affine;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
@@ -45,8 +46,8 @@ public final class JsonFiles {
     double[] bias = numbers(root, "bias", file, what, false, false);
     try {
       return Affine.of(weight, bias);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(what + " " + file + ": " + e.getMessage(), e);
+    } catch (NormalizationException e) {
+      throw e.worded(what + " " + file + ": " + e.getMessage());
     }
   }
 

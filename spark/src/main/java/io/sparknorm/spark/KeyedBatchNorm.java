@@ -1,8 +1,11 @@
 package io.sparknorm.spark;
 
-import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ArgumentException;
+import io.sparknorm.core.ArgumentException.Argument;
 import io.sparknorm.core.ExactMoments;
+import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.StatisticsException;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.SqlFunctions;
 import io.sparknorm.sql.StatisticsStruct;
@@ -112,24 +115,18 @@ final class KeyedBatchNorm {
       ExactMoments moments = state.getValue();
       all.merge(moments);
       if (moments.count() <= 1) {
-        throw new IllegalArgumentException("key " + names.describe(state.getKey()) + ": batch norm needs more than 1"
-            + " value per channel, got " + moments.count() + " (samples x spatial size) for shape " + shape);
+        String reason = "batch norm needs more than 1 value per channel, got " + moments.count()
+            + " (samples x spatial size) for shape " + shape;
+        throw StatisticsException.tooFewValues(moments.count(), reason)
+            .worded("key " + names.describe(state.getKey()) + ": " + reason);
       }
-      entries.add(new KeyedStatistics.Entry(state.getKey(), statistics(moments, scale)));
+      entries.add(new KeyedStatistics.Entry(state.getKey(), StatisticsFit.of(moments, scale)));
     }
     if (all.count() <= 1) {
-      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + all.count()
-          + (all.count() == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
+      throw StatisticsException.tooFewValues(all.count(), "batch norm needs more than 1 value per channel, got "
+          + all.count() + (all.count() == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
     }
-    return new KeyedStatistics(keys, entries, statistics(all, scale));
-  }
-
-  private static BatchStatistics statistics(ExactMoments moments, double scale) {
-    try {
-      return moments.statistics(scale);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
-    }
+    return new KeyedStatistics(keys, entries, StatisticsFit.of(all, scale));
   }
 
   /**
@@ -165,10 +162,11 @@ final class KeyedBatchNorm {
   }
 
   /**
-   * "row N: ..." for the first row in read order whose key has no statistics, or null when every
-   * key has some. One Spark job that reads the key columns (and the id column) only.
+   * The first row in read order whose key has no statistics, its problem the key described (such
+   * as {@code site='b'}), or null when every key has some. One Spark job that reads the key columns
+   * (and the id column) only.
    */
-  static String firstUnseenKey(Dataset<Row> input, KeyedStatistics statistics, String idCol) {
+  static FailureLocator.FirstRow firstUnseenKey(Dataset<Row> input, KeyedStatistics statistics, String idCol) {
     List<String> keys = statistics.keyColumns();
     List<Column> selected = new ArrayList<>(List.of(functions.spark_partition_id().as("p"),
         functions.monotonically_increasing_id().as("pos"),
@@ -191,12 +189,10 @@ final class KeyedBatchNorm {
       Column match = functions.col(KEY + i).eqNullSafe(functions.col(TABLE_KEY + i));
       matches = matches == null ? match : matches.and(match);
     }
-    Column rule = functions.when(functions.col(SEEN).isNull(),
-        functions.concat(functions.lit("key "), described, functions.lit(" has no statistics (unseen-key global"
-            + " normalizes such rows with the statistics over all rows)")));
+    Column unseen = functions.when(functions.col(SEEN).isNull(), described);
     Dataset<Row> joined = positioned.join(functions.broadcast(known), matches, "left");
-    return FailureLocator.firstInReadOrder(joined.select(functions.col("p"), functions.col("pos"), rule.as("rule"),
-        functions.col("id")), idCol != null);
+    return FailureLocator.firstInReadOrder(joined.select(functions.col("p"), functions.col("pos"),
+        unseen.as("problem"), functions.col("id")));
   }
 
   /** The statistics as a small frame: the key columns (typed as the input's) and the statistics struct. */
@@ -228,8 +224,8 @@ final class KeyedBatchNorm {
     boolean fits = type instanceof org.apache.spark.sql.types.StringType ? value instanceof String
         : type.equals(DataTypes.BooleanType) ? value instanceof Boolean : value instanceof Long;
     if (!fits) {
-      throw new IllegalArgumentException("the statistics' key " + statistics.describe(key) + " does not fit the"
-          + " column's type " + type.simpleString());
+      throw new ArgumentException(Rule.STATISTICS, Argument.STATISTICS, statistics.describe(key), -1,
+          "the statistics' key " + statistics.describe(key) + " does not fit the column's type " + type.simpleString());
     }
     if (value instanceof Long n) {
       long v = n;
@@ -243,8 +239,9 @@ final class KeyedBatchNorm {
         return (byte) v;
       }
       if (!type.equals(DataTypes.LongType)) {
-        throw new IllegalArgumentException("the statistics' key " + statistics.describe(key) + " is out of the range"
-            + " of the column's type " + type.simpleString());
+        throw new ArgumentException(Rule.STATISTICS, Argument.STATISTICS, statistics.describe(key), -1,
+            "the statistics' key " + statistics.describe(key) + " is out of the range of the column's type "
+            + type.simpleString());
       }
     }
     return value;

@@ -2,9 +2,11 @@ package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.RunningStatistics;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.StatisticsException;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.NormalizeFunction;
 import io.sparknorm.sql.SqlFunctions;
@@ -91,22 +93,17 @@ public final class MiniBatchReplay {
       double momentum) {
     String order = checkOptions(input.schema(), spec, batchSize, orderBy, momentum);
     // Every rule the schema shows (columns, types, output name, shape, affine), then the shape.
-    TensorNormalization.outputSchema(input.schema(), spec);
-    TensorColumn tensor = spec.inputCols() != null ? TensorColumn.ofScalars(input.schema(), spec.inputCols())
-        : TensorColumn.of(input.schema(), spec.inputCol());
-    String outputCol = TensorNormalization.outputCol(input.schema(), tensor, spec);
-    String idCol = spec.idCol() == null ? null : TensorColumn.field(input.schema(), spec.idCol()).name();
-    Shape shape = TensorNormalization.shapeOf(input, spec);
-    String column = "column '" + tensor.name() + "': ";
-    RunningStatistics running;
-    try {
+    ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
+    TensorColumn tensor = resolved.tensor();
+    String outputCol = resolved.outputCol();
+    String idCol = resolved.idCol();
+    Shape shape = resolved.shapeOf(input);
+    RunningStatistics running = resolved.inColumn(() -> {
       Normalizers.batch(new BatchStatistics(shape, 0, new double[shape.channels()], ones(shape.channels()),
           ones(shape.channels())), spec.eps(), spec.affine());
-      running = spec.statistics() == null ? new RunningStatistics(shape, momentum)
+      return spec.statistics() == null ? new RunningStatistics(shape, momentum)
           : new RunningStatistics(shape, momentum, spec.statistics().mean(), spec.statistics().variance());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(column + e.getMessage(), e);
-    }
+    });
     boolean error = spec.handleInvalid() == HandleInvalid.ERROR;
     FailureLocator.Context context = new FailureLocator.Context(tensor.columns(), tensor.isSingleColumn(), shape, idCol);
     Column problem = error ? null : Columns.column(SqlFunctions.apply(TensorCheckFunction.problem(tensor.reader(),
@@ -121,7 +118,7 @@ public final class MiniBatchReplay {
     long[] offsets = offsets(numbered);
     long rows = offsets[offsets.length - 1];
     long batches = (rows + batchSize - 1) / batchSize;
-    checkBatches(column, shape, rows, batchSize);
+    resolved.inColumn(() -> checkBatches(shape, rows, batchSize));
 
     Column partition = functions.col(PARTITION);
     Column position = functions.element_at(functions.lit(offsets), partition.plus(1))
@@ -134,9 +131,9 @@ public final class MiniBatchReplay {
       try {
         // As the tasks will build it: statistics it refuses (a channel of variance 0 with eps 0) fail here.
         Normalizers.batch(batch, spec.eps(), spec.affine());
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(column + "mini-batch " + (row.getLong(0) + 1) + " of " + batches + ": "
-            + e.getMessage(), e);
+      } catch (NormalizationException e) {
+        throw ColumnException.of(tensor.name(), e.worded("mini-batch " + (row.getLong(0) + 1) + " of " + batches + ": "
+            + e.getMessage()));
       }
       running.update(batch);
     }
@@ -150,7 +147,7 @@ public final class MiniBatchReplay {
     Column normalized = Columns.column(SqlFunctions.apply(function,
         Columns.expressions(tensor.column(), functions.col(STATISTICS))));
     NormalizationResult result = new NormalizationResult(joined,
-        TensorNormalization.outputColumns(input.schema(), outputCol, normalized), problem, spec.handleInvalid(),
+        NormalizationPlan.outputColumns(input.schema(), outputCol, normalized), problem, spec.handleInvalid(),
         outputCol, shape, running.toStatistics());
     return new ReplayResult(result, running, batches, rows);
   }
@@ -221,10 +218,10 @@ public final class MiniBatchReplay {
   }
 
   /** PyTorch's rule, for every mini-batch at once: more than 1 value per channel; no row is none. */
-  private static void checkBatches(String column, Shape shape, long rows, int batchSize) {
+  private static Void checkBatches(Shape shape, long rows, int batchSize) {
     long spatial = shape.size() / shape.channels();
     if (rows == 0) {
-      throw new IllegalArgumentException(column + "batch norm needs more than 1 value per channel, got 0 (no valid"
+      throw StatisticsException.tooFewValues(0, "batch norm needs more than 1 value per channel, got 0 (no valid"
           + " row) for shape " + shape);
     }
     long batches = (rows + batchSize - 1) / batchSize;
@@ -233,10 +230,11 @@ public final class MiniBatchReplay {
     long firstRow = first * batchSize;
     long size = Math.min(batchSize, rows - firstRow);
     if (size * spatial <= 1) {
-      throw new IllegalArgumentException(column + "mini-batch " + (first + 1) + " of " + batches + " (rows " + firstRow
-          + " to " + (firstRow + size - 1) + ") has 1 value per channel; batch norm in training mode needs more than 1"
-          + " (PyTorch: Expected more than 1 value per channel when training)");
+      throw StatisticsException.tooFewValues(size * spatial, "mini-batch " + (first + 1) + " of " + batches + " (rows "
+          + firstRow + " to " + (firstRow + size - 1) + ") has 1 value per channel; batch norm in training mode needs"
+          + " more than 1 (PyTorch: Expected more than 1 value per channel when training)");
     }
+    return null;
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.sparknorm.spark;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.Shape;
 
 /**
@@ -33,8 +34,8 @@ final class StatisticsFileRules {
     }
     try {
       return Shape.of(dims);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(prefix + e.getMessage(), e);
+    } catch (NormalizationException e) {
+      throw e.worded(prefix + e.getMessage());
     }
   }
 

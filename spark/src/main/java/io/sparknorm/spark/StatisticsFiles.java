@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.Shape;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -129,8 +130,8 @@ public final class StatisticsFiles {
     try {
       statistics = new BatchStatistics(shape != null ? shape : Shape.of(channels), count != null ? count : 0, mean,
           residual, variance, unbiased, algorithm);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(prefix + e.getMessage());
+    } catch (NormalizationException e) {
+      throw e.worded(prefix + e.getMessage());
     }
     if (std != null) {
       StatisticsFileRules.std(std, variance, prefix);

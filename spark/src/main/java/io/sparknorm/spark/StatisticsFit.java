@@ -3,6 +3,7 @@ package io.sparknorm.spark;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.StatisticsException;
 import io.sparknorm.sql.BatchNormStatsFunction;
 import io.sparknorm.sql.SqlFunctions;
 import org.apache.spark.sql.Column;
@@ -81,18 +82,39 @@ final class StatisticsFit {
         failOnInvalid, failOnInvalid, context).states();
   }
 
-  /** The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value. */
+  /** The aggregate of exact states for a spec whose shape is set: for a caller that aggregates more in one pass. */
+  static Column statesColumn(Dataset<Row> input, NormalizeSpec spec) {
+    ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
+    return statesColumn(resolved.tensor(), resolved.shape(), resolved.failOnInvalid(),
+        resolved.context(resolved.shape()));
+  }
+
+  /** The statistics of aggregated states (null: no valid row) for a spec whose shape is set. */
+  static BatchStatistics statisticsOf(byte[] states, NormalizeSpec spec) {
+    return statisticsOf(states, spec.shape(), spec.statisticsScale());
+  }
+
+  /**
+   * The statistics of aggregated states (null: no valid row), with PyTorch's rule of more than 1 value.
+   *
+   * @throws StatisticsException for at most one value per channel, or statistics beyond the range of double
+   */
   static BatchStatistics statisticsOf(byte[] states, Shape shape, double scale) {
     ExactMoments moments = states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states);
     long count = moments.count();
     if (count <= 1) {
-      throw new IllegalArgumentException("batch norm needs more than 1 value per channel, got " + count
+      throw StatisticsException.tooFewValues(count, "batch norm needs more than 1 value per channel, got " + count
           + (count == 0 ? " (no valid row)" : " (samples x spatial size)") + " for shape " + shape);
     }
+    return of(moments, scale);
+  }
+
+  /** The statistics of exact moments; said to be {@code batch_norm_stats}' when they are beyond the range of double. */
+  static BatchStatistics of(ExactMoments moments, double scale) {
     try {
       return moments.statistics(scale);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(BatchNormStatsFunction.NAME + ": " + e.getMessage(), e);
+    } catch (StatisticsException e) {
+      throw e.worded(BatchNormStatsFunction.NAME + ": " + e.getMessage());
     }
   }
 }

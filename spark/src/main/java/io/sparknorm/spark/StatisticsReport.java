@@ -59,8 +59,8 @@ public final class StatisticsReport {
     boolean mapped = spec.method() == NormMethod.BATCH && spec.by() == null;
     Column rows = functions.count(functions.lit(1)).as("rows");
     if (mapped && spec.statistics() == null) {
-      row = input.agg(inputSketches, rows, TensorNormalization.statesColumn(input, spec).as("states")).first();
-      statistics = TensorNormalization.statisticsOf(row.isNullAt(2) ? null : (byte[]) row.get(2), spec);
+      row = input.agg(inputSketches, rows, StatisticsFit.statesColumn(input, spec).as("states")).first();
+      statistics = StatisticsFit.statisticsOf(row.isNullAt(2) ? null : (byte[]) row.get(2), spec);
     } else if (mapped) {
       row = input.agg(inputSketches, rows).first();
       statistics = spec.statistics();

@@ -1,9 +1,13 @@
 package io.sparknorm.sql;
 
 import io.sparknorm.core.Affine;
+import io.sparknorm.core.ArgumentException;
+import io.sparknorm.core.ArgumentException.Argument;
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.TensorValueException;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.Expression;
@@ -18,7 +22,8 @@ import org.apache.spark.unsafe.types.UTF8String;
 /**
  * The arguments of one SQL function call, read when the query is analyzed: the tensor's type, and
  * the constant arguments (shape, groups, eps, weight, bias, statistics) evaluated once. Every
- * error names the function, the argument and the rule, before any data is read.
+ * error names the function, the argument and the rule, before any data is read: a rule of
+ * normalization as the {@link NormalizationException} the core threw, worded for SQL.
  */
 final class Arguments {
   private final String function;
@@ -53,8 +58,18 @@ final class Arguments {
     return types;
   }
 
+  /** A rule of calling the function broken by argument i (its type, a constant, NULL), in the SQL's words. */
   IllegalArgumentException error(int i, String name, String rule) {
-    return new IllegalArgumentException(function + ": argument " + (i + 1) + " (" + name + ") " + rule);
+    return new IllegalArgumentException(where(i, name) + rule);
+  }
+
+  /** A rule of normalization broken by argument i, in the SQL's words: the same type and fields. */
+  NormalizationException error(int i, String name, NormalizationException rule) {
+    return rule.worded(where(i, name) + rule.getMessage());
+  }
+
+  private String where(int i, String name) {
+    return function + ": argument " + (i + 1) + " (" + name + ") ";
   }
 
   /** The reader of the tensor in argument 0. */
@@ -94,20 +109,20 @@ final class Arguments {
         int[] dims = new int[array.numElements()];
         for (int k = 0; k < dims.length; k++) {
           if (array.isNullAt(k)) {
-            throw new IllegalArgumentException("has a null dimension at index " + k);
+            throw error(i, "shape", "has a null dimension at index " + k);
           }
           DataType e = a.elementType();
           long dim = e.equals(DataTypes.IntegerType) ? array.getInt(k) : e.equals(DataTypes.LongType) ? array.getLong(k)
               : e.equals(DataTypes.ShortType) ? array.getShort(k) : array.getByte(k);
           if (dim > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("dimension " + k + " is " + dim + ", too large");
+            throw error(i, "shape", "dimension " + k + " is " + dim + ", too large");
           }
           dims[k] = (int) dim;
         }
         return Shape.of(dims);
       }
-    } catch (IllegalArgumentException e) {
-      throw error(i, "shape", e.getMessage());
+    } catch (NormalizationException e) {
+      throw error(i, "shape", e);
     }
     throw error(i, "shape", value == null ? "is null" : "is of type " + type.simpleString()
         + "; give a string such as '3,32,32' or an array of ints");
@@ -130,8 +145,8 @@ final class Arguments {
     double eps = number(i, "eps", value);
     try {
       Normalizers.checkEps(eps);
-    } catch (IllegalArgumentException e) {
-      throw error(i, "eps", e.getMessage());
+    } catch (NormalizationException e) {
+      throw error(i, "eps", e);
     }
     return eps;
   }
@@ -161,10 +176,10 @@ final class Arguments {
     double[] bias = has(i + 1) ? doubles(i + 1, "bias") : null;
     try {
       return Affine.of(weight, bias);
-    } catch (IllegalArgumentException e) {
+    } catch (ArgumentException e) {
       // Named by the array the rule is about: a bias value is argument i + 1's.
-      boolean ofBias = e.getMessage().startsWith("affine bias[");
-      throw error(ofBias ? i + 1 : i, ofBias ? "bias" : "weight", e.getMessage());
+      boolean ofBias = e.argument() == Argument.BIAS;
+      throw error(ofBias ? i + 1 : i, ofBias ? "bias" : "weight", e);
     }
   }
 
@@ -180,8 +195,8 @@ final class Arguments {
     }
     try {
       return TensorReader.readDoubles((ArrayData) value, type);
-    } catch (TensorReader.InvalidValueException e) {
-      throw error(i, name, e.getMessage());
+    } catch (TensorValueException e) {
+      throw error(i, name, e);
     }
   }
 
@@ -211,8 +226,8 @@ final class Arguments {
     }
     try {
       return StatisticsStruct.fromRow((InternalRow) value, type);
-    } catch (IllegalArgumentException e) {
-      throw error(i, "stats", e.getMessage());
+    } catch (NormalizationException e) {
+      throw error(i, "stats", e);
     }
   }
 
@@ -231,10 +246,10 @@ final class Arguments {
     java.util.Arrays.fill(unknown, Double.NaN);
     try {
       return new BatchStatistics(Shape.of(mean.length), 0, mean, variance, unknown);
-    } catch (IllegalArgumentException e) {
+    } catch (ArgumentException e) {
       // Named by the array the rule is about: a variance is argument i + 1's.
-      boolean ofVar = e.getMessage().startsWith("var[");
-      throw error(ofVar ? i + 1 : i, ofVar ? "var" : "mean", e.getMessage());
+      boolean ofVar = e.argument() == Argument.VAR;
+      throw error(ofVar ? i + 1 : i, ofVar ? "var" : "mean", e);
     }
   }
 }

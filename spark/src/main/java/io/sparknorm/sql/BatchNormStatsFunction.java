@@ -2,6 +2,8 @@ package io.sparknorm.sql;
 
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.StatisticsException;
+import io.sparknorm.core.TensorValueException;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
@@ -85,18 +87,18 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
   ExactMoments update(ExactMoments state, SpecializedGetters row, int ordinal) {
     if (row.isNullAt(ordinal)) {
       if (nullIsInvalid) {
-        invalid(TensorReader.NULL_TENSOR);
+        invalid(TensorValues.nullTensor());
       }
       return state;
     }
     Object values;
     try {
       values = reader.read(row, ordinal);
-    } catch (TensorReader.InvalidValueException e) {
-      invalid(e.getMessage());
+    } catch (TensorValueException e) {
+      invalid(e);
       return state;
     }
-    String problem = TensorReader.problem(values, shape);
+    TensorValueException problem = TensorValues.problem(values, shape);
     if (problem != null) {
       invalid(problem);
       return state;
@@ -136,11 +138,11 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
       int n = end - row;
       if (doubles) {
         double[] values = elements.getDoubles(from, n * size);
-        state = TensorReader.firstNonFinite(values) < 0 ? state.update(values, 0, n)
+        state = TensorValues.firstNonFinite(values) < 0 ? state.update(values, 0, n)
             : updateRows(state, batch, ordinal, row, end);
       } else {
         float[] values = elements.getFloats(from, n * size);
-        state = TensorReader.firstNonFinite(values) < 0 ? state.update(values, 0, n)
+        state = TensorValues.firstNonFinite(values) < 0 ? state.update(values, 0, n)
             : updateRows(state, batch, ordinal, row, end);
       }
       row = end;
@@ -171,7 +173,7 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
     return state;
   }
 
-  private void invalid(String rule) {
+  private void invalid(TensorValueException rule) {
     if (failOnInvalid) {
       throw new InvalidTensorException(NAME, argument, rule, context);
     }
@@ -196,8 +198,8 @@ public final class BatchNormStatsFunction implements AggregateFunction<ExactMome
     }
     try {
       return StatisticsStruct.toRow(state.statistics());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(NAME + ": " + e.getMessage(), e);
+    } catch (StatisticsException e) {
+      throw e.worded(NAME + ": " + e.getMessage());
     }
   }
 

@@ -2,6 +2,7 @@ package io.sparknorm.sql;
 
 import io.sparknorm.core.ChannelSketches;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.TensorValueException;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
@@ -57,14 +58,14 @@ public final class ChannelSketchesFunction implements AggregateFunction<ChannelS
     Object values;
     try {
       values = reader.read(arguments, 0);
-    } catch (TensorReader.InvalidValueException e) {
+    } catch (TensorValueException e) {
       return state;
     }
-    if (validOnly && TensorReader.problem(values, shape) != null) {
+    if (validOnly && TensorValues.problem(values, shape) != null) {
       return state;
     }
     if (values instanceof long[]) {
-      values = TensorReader.toDoubles(values); // the sketches hold doubles
+      values = TensorValues.toDoubles(values); // the sketches hold doubles
     }
     if (values instanceof double[] d) {
       return d.length == shape.size() ? state.update(d) : state;

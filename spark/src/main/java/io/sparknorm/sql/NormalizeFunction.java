@@ -3,6 +3,7 @@ package io.sparknorm.sql;
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.NonFiniteResultException;
 import io.sparknorm.core.Normalizer;
+import io.sparknorm.core.TensorValueException;
 import java.io.Serializable;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.functions.ScalarFunction;
@@ -34,7 +35,7 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
      * null (the result is then null).
      *
      * @param statistics the row's statistics struct (argument 1) when {@link #readsStatistics()}
-     * @throws TensorReader.InvalidValueException when the tensor cannot fit it
+     * @throws TensorValueException when the tensor cannot fit it
      */
     Normalizer forRow(InternalRow statistics, int length);
 
@@ -100,20 +101,20 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
 
   private Object normalize(Object tensor, InternalRow statistics) {
     if (tensor == null) {
-      return nullIsInvalid ? invalid(TensorReader.NULL_TENSOR) : null;
+      return nullIsInvalid ? invalid(TensorValues.nullTensor()) : null;
     }
     Object values;
     Normalizer normalizer;
     try {
       values = reader.read(tensor);
-      normalizer = source.forRow(statistics, TensorReader.length(values));
-    } catch (TensorReader.InvalidValueException e) {
-      return invalid(e.getMessage());
+      normalizer = source.forRow(statistics, TensorValues.length(values));
+    } catch (TensorValueException e) {
+      return invalid(e);
     }
     if (normalizer == null) {
       return null;
     }
-    String problem = TensorReader.problem(values, normalizer.shape());
+    TensorValueException problem = TensorValues.problem(values, normalizer.shape());
     if (problem != null) {
       return invalid(problem);
     }
@@ -123,17 +124,17 @@ public final class NormalizeFunction implements ScalarFunction<Object>, Serializ
       } else if (values instanceof float[] f) {
         normalizer.normalize(f, f);
       } else {
-        double[] d = new double[TensorReader.length(values)];
+        double[] d = new double[TensorValues.length(values)];
         normalizer.normalize((long[]) values, d);
         values = d;
       }
     } catch (NonFiniteResultException e) {
-      return invalid(e.getMessage()); // a constant segment with eps 0: never NaN written silently
+      return invalid(e); // a constant segment with eps 0: never NaN written silently
     }
     return reader.toCatalyst(values);
   }
 
-  private Object invalid(String rule) {
+  private Object invalid(TensorValueException rule) {
     if (failOnInvalid) {
       throw new InvalidTensorException(name, argument, rule, context);
     }

@@ -2,6 +2,7 @@ package io.sparknorm.sql;
 
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.Normalizer;
 import io.sparknorm.core.Normalizers;
 import io.sparknorm.core.Shape;
@@ -106,15 +107,16 @@ public final class SqlFunctions {
           int next = group ? 3 : 2;
           double eps = a.eps(next);
           Affine affine = a.affine(next + 1);
+          int groups = group ? a.groups(2) : 0;
           Normalizer normalizer;
           try {
             normalizer = switch (method) {
               case "layer_norm" -> Normalizers.layer(shape, eps, affine);
               case "instance_norm" -> Normalizers.instance(shape, eps, affine);
-              default -> Normalizers.group(shape, a.groups(2), eps, affine);
+              default -> Normalizers.group(shape, groups, eps, affine);
             };
-          } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(name + ": " + e.getMessage(), e);
+          } catch (NormalizationException e) {
+            throw e.worded(name + ": " + e.getMessage());
           }
           return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader,
               NormalizeFunction.NormalizerSource.fixed(normalizer), !isTry, false, null), args);
@@ -152,18 +154,19 @@ public final class SqlFunctions {
       double eps = a.eps(next);
       Affine affine = a.affine(next + 1);
       NormalizeFunction.NormalizerSource source;
-      try {
-        BatchStatistics constant = struct ? a.constantStatistics(1) : a.meanAndVar(1);
-        if (constant != null) {
+      BatchStatistics constant = struct ? a.constantStatistics(1) : a.meanAndVar(1);
+      if (constant != null) {
+        Normalizer whole;
+        try {
           // Checks every rule now; shapes of the statistics' (C,) with other spatial sizes are built per length.
-          Normalizer whole = Normalizers.batch(constant, eps, affine);
-          source = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
-              : NormalizeFunction.NormalizerSource.fixed(whole);
-        } else {
-          source = new StatisticsArgument(a.statisticsType(1), eps, affine);
+          whole = Normalizers.batch(constant, eps, affine);
+        } catch (NormalizationException e) {
+          throw e.worded(name + ": " + e.getMessage());
         }
-      } catch (IllegalArgumentException e) {
-        throw e.getMessage().startsWith(name) ? e : new IllegalArgumentException(name + ": " + e.getMessage(), e);
+        source = constant.shape().rank() == 1 ? new FixedStatistics(constant, eps, affine, whole)
+            : NormalizeFunction.NormalizerSource.fixed(whole);
+      } else {
+        source = new StatisticsArgument(a.statisticsType(1), eps, affine);
       }
       return apply(new NormalizeFunction(name, a.types(), a.tensorSql(), reader, source, !isTry, false, null), args);
     });

@@ -3,7 +3,9 @@ package io.sparknorm.sql;
 import io.sparknorm.core.Affine;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.Normalizer;
+import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Shape;
+import io.sparknorm.core.TensorValueException;
 import java.util.Arrays;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.types.StructType;
@@ -54,15 +56,15 @@ final class StatisticsArgument implements NormalizeFunction.NormalizerSource {
    * Batch norm with these statistics for tensors of this length: of the statistics' own shape, or,
    * when they name only the channels (C,), of shape (C, length / C).
    *
-   * @throws TensorReader.InvalidValueException when the length does not fit the channels
+   * @throws TensorValueException when the length does not fit the channels
    */
   static Normalizer normalizer(BatchStatistics statistics, int length, double eps, Affine affine) {
     Shape shape = statistics.shape();
     if (shape.rank() == 1 && length != shape.size()) {
       int channels = shape.channels();
       if (length == 0 || length % channels != 0) {
-        throw new TensorReader.InvalidValueException("tensor of length " + length + " is not a whole number of the "
-            + channels + " channels of the statistics");
+        throw new TensorValueException(Rule.LENGTH, Integer.toString(length), -1, "tensor of length " + length
+            + " is not a whole number of the " + channels + " channels of the statistics");
       }
       shape = Shape.of(channels, length / channels);
     }

@@ -1,6 +1,10 @@
 package io.sparknorm.sql;
 
+import io.sparknorm.core.ArgumentException;
+import io.sparknorm.core.ArgumentException.Argument;
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormalizationException;
+import io.sparknorm.core.NormalizationException.Rule;
 import io.sparknorm.core.Shape;
 import java.util.Arrays;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -91,7 +95,7 @@ public final class StatisticsStruct {
    * struct's {@code shape} when present, else (C,): statistics of C channels apply to samples of
    * any spatial size.
    *
-   * @throws IllegalArgumentException when the arrays' lengths differ or a value breaks a rule
+   * @throws NormalizationException when the arrays' lengths differ or a value breaks a rule
    */
   static BatchStatistics fromRow(InternalRow row, StructType type) {
     double[] mean = doubles(row, type, "mean");
@@ -99,11 +103,12 @@ public final class StatisticsStruct {
     double[] unbiased = doubles(row, type, "var_unbiased");
     double[] residual = doubles(row, type, "mean_residual");
     if (mean == null || variance == null) {
-      throw new IllegalArgumentException("the statistics' mean or var is null");
+      throw new ArgumentException(Rule.STATISTICS, mean == null ? Argument.MEAN : Argument.VAR, null, -1,
+          "the statistics' mean or var is null");
     }
     int channels = mean.length;
     if (channels == 0) {
-      throw new IllegalArgumentException("the statistics' mean is empty");
+      throw new ArgumentException(Rule.STATISTICS, Argument.MEAN, "0", -1, "the statistics' mean is empty");
     }
     Shape shape = Shape.of(channels);
     int shapeIndex = index(type, "shape");
