@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparknorm.testing.ChildProcess;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Column;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -468,80 +465,22 @@ class ClusterIT {
     assertFalse(log.executorsAdded().isEmpty(), run.label() + ": no executor added");
   }
 
-  /**
-   * The job's Parquet output as an array indexed by id (0 .. ROWS-1): every id exactly once, each row CHANNELS
-   * doubles.
-   */
+  /** The job's Parquet output by id: every id exactly once, each row CHANNELS doubles. */
   private static double[][] readById(Path output) {
-    double[][] byId = new double[ROWS][];
-    long rows = 0;
-    Iterator<Row> it = spark.read().parquet(output.toString()).select("id", "features").toLocalIterator();
-    while (it.hasNext()) {
-      Row row = it.next();
-      long id = row.getLong(0);
-      rows++;
-      assertTrue(id >= 0 && id < ROWS, "id " + id + " is not an input id, in " + output);
-      if (byId[(int) id] != null) {
-        fail("id " + id + " twice in " + output);
-      }
-      double[] values = TestSpark.doubles(row, "features");
-      assertNotNull(values, "null features for id " + id + " in " + output);
-      assertEquals(CHANNELS, values.length, "features of id " + id + " in " + output);
-      byId[(int) id] = values;
-    }
-    assertEquals(ROWS, rows, "rows in " + output);
-    // ROWS rows, each id in range and none twice: every id is there.
-    return byId;
+    return SameBits.readById(spark, output, ROWS, CHANNELS);
   }
 
   private static void assertSameValues(double[][] expected, double[][] actual, String label) {
-    int differing = 0;
-    String first = null;
-    for (int id = 0; id < ROWS; id++) {
-      for (int c = 0; c < CHANNELS; c++) {
-        if (Double.doubleToRawLongBits(expected[id][c]) != Double.doubleToRawLongBits(actual[id][c])) {
-          differing++;
-          if (first == null) {
-            first = String.format(Locale.ROOT, "id %d, element %d: %s (local[2]) vs %s", id, c,
-                Double.toString(expected[id][c]), Double.toString(actual[id][c]));
-          }
-        }
-      }
-    }
-    assertEquals(0, differing, label + ": values not bit-identical to local[2]; first: " + first);
+    SameBits.assertSameValues(expected, actual, label);
   }
 
   /** Both statistics files hold the same keys and every number with the same bits. */
   private static void assertSameStatistics(Path expectedFile, Path actualFile, String label) {
-    assertTrue(Files.isRegularFile(actualFile), label + ": no statistics file " + actualFile);
-    JsonNode expected = TestSpark.readJson(expectedFile);
+    SameBits.assertSameStatistics(expectedFile, actualFile, label);
     JsonNode actual = TestSpark.readJson(actualFile);
     assertEquals(ROWS, actual.path("count").asLong(), label + ": count in " + actual);
-    List<String> names = new ArrayList<>();
-    expected.fieldNames().forEachRemaining(names::add);
-    List<String> actualNames = new ArrayList<>();
-    actual.fieldNames().forEachRemaining(actualNames::add);
-    assertEquals(names, actualNames, label + ": keys of the statistics file");
     for (String name : List.of("mean", "var", "var_unbiased", "mean_residual")) {
       assertEquals(CHANNELS, actual.path(name).size(), label + ": " + name + " in " + actual);
-    }
-    for (String name : names) {
-      assertSameNumbers(expected.get(name), actual.get(name), label + ": statistics '" + name + "'");
-    }
-  }
-
-  private static void assertSameNumbers(JsonNode expected, JsonNode actual, String what) {
-    if (expected.isArray()) {
-      assertEquals(expected.size(), actual.size(), what + " length");
-      for (int i = 0; i < expected.size(); i++) {
-        assertSameNumbers(expected.get(i), actual.get(i), what + "[" + i + "]");
-      }
-    } else if (expected.isNumber()) {
-      assertTrue(actual.isNumber(), what + ": " + actual);
-      assertEquals(Double.doubleToRawLongBits(expected.doubleValue()), Double.doubleToRawLongBits(actual.doubleValue()),
-          what + ": " + expected + " (local[2]) vs " + actual);
-    } else {
-      assertEquals(expected, actual, what);
     }
   }
 }

@@ -137,8 +137,52 @@ final class JobSubmitter {
    */
   ChildProcess.Result run(String label, String master, Map<String, String> env, List<String> sparkConf,
       List<String> jobArgs) {
-    List<String> args = new ArrayList<>(List.of("--master", master, "--conf", "spark.ui.enabled=false",
-        "--driver-memory", "1g"));
+    return run(label, master, List.of(), env, sparkConf, jobArgs);
+  }
+
+  /**
+   * As {@link #run(String, String, Map, List, List)} with more spark-submit options after the master, e.g.
+   * {@code --deploy-mode cluster}.
+   */
+  ChildProcess.Result run(String label, String master, List<String> submitOptions, Map<String, String> env,
+      List<String> sparkConf, List<String> jobArgs) {
+    List<String> args = arguments(master, submitOptions, sparkConf, jobArgs);
+    SLOTS.acquireUninterruptibly();
+    long start = System.nanoTime();
+    try {
+      ChildProcess.Result result = process(env).run(args);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      timings.add(new Timing(label, seconds, result.exitCode()));
+      System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
+      return result;
+    } finally {
+      SLOTS.release();
+    }
+  }
+
+  /**
+   * The same spark-submit as {@link #run(String, String, List, Map, List, List)}, started and left running (a job to
+   * watch and disturb mid-way); the caller waits for it, bounded, and ends it. Its output goes to {@code out} and
+   * {@code err}, readable while it runs.
+   */
+  ChildProcess start(String master, List<String> submitOptions, Map<String, String> env, List<String> sparkConf,
+      List<String> jobArgs, Path out, Path err) {
+    return process(env).launch(arguments(master, submitOptions, sparkConf, jobArgs)).output(out, err).start();
+  }
+
+  private SparkSubmitProcess process(Map<String, String> env) {
+    SparkSubmitProcess child = process;
+    for (Map.Entry<String, String> variable : env.entrySet()) {
+      child = child.withEnv(variable.getKey(), variable.getValue());
+    }
+    return child;
+  }
+
+  private List<String> arguments(String master, List<String> submitOptions, List<String> sparkConf,
+      List<String> jobArgs) {
+    List<String> args = new ArrayList<>(List.of("--master", master));
+    args.addAll(submitOptions);
+    args.addAll(List.of("--conf", "spark.ui.enabled=false", "--driver-memory", "1g"));
     String driverOptions = System.getProperty(DRIVER_OPTIONS_PROPERTY, DEFAULT_DRIVER_OPTIONS).strip();
     if (driverOptions.equals("none")) {
       driverOptions = "";
@@ -158,21 +202,7 @@ final class JobSubmitter {
     }
     args.add(jar.toString());
     args.addAll(jobArgs);
-    SLOTS.acquireUninterruptibly();
-    long start = System.nanoTime();
-    try {
-      SparkSubmitProcess child = process;
-      for (Map.Entry<String, String> variable : env.entrySet()) {
-        child = child.withEnv(variable.getKey(), variable.getValue());
-      }
-      ChildProcess.Result result = child.run(args);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      timings.add(new Timing(label, seconds, result.exitCode()));
-      System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
-      return result;
-    } finally {
-      SLOTS.release();
-    }
+    return args;
   }
 
   ChildProcess.Result run(String label, List<String> jobArgs) {

@@ -56,9 +56,15 @@ public final class NormalizeJob implements Callable<Integer> {
   private PrintStream out = System.out;
   private PrintStream err = System.err;
 
-  /** Runs the job and exits the JVM with its status. */
+  /**
+   * Runs the job: returns on success, exits the JVM with the status on a failure. Returning matters on YARN in
+   * cluster mode, where the ApplicationMaster runs this main and takes an exit, even exit 0, for a failed attempt.
+   */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    int status = run(args, System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
   }
 
   /** Runs the job in this JVM; returns the exit status instead of exiting. */

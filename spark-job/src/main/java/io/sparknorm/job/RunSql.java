@@ -28,8 +28,12 @@ public final class RunSql {
 
   private RunSql() {}
 
+  /** Returns on success (see {@link NormalizeJob#main}), exits the JVM with the status on a failure. */
   public static void main(String[] args) {
-    System.exit(run(args, System.out, System.err));
+    int status = run(args, System.out, System.err);
+    if (status != 0) {
+      System.exit(status);
+    }
   }
 
   static int run(String[] args, PrintStream out, PrintStream err) {
