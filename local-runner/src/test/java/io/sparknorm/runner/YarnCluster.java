@@ -150,6 +150,23 @@ final class YarnCluster implements AutoCloseable {
     return apps.get(0);
   }
 
+  /**
+   * The one application with this tag once the ResourceManager has its final state (FINISHED, FAILED or KILLED),
+   * waiting at most {@code timeout}: in client mode spark-submit can end before the application master has told the
+   * ResourceManager.
+   */
+  JsonNode finishedApplication(String tag, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonNode app = application(tag);
+      if (List.of("FINISHED", "FAILED", "KILLED").contains(app.path("state").asText())
+          || System.nanoTime() > deadline) {
+        return app;
+      }
+      Thread.sleep(200);
+    }
+  }
+
   /** Executor JVMs of this application running now in the cluster's containers, by their pid. */
   List<ProcessHandle> executors(String appId) {
     return process.handle().descendants().filter(p -> {
