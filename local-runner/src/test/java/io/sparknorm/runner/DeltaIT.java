@@ -53,7 +53,7 @@ class DeltaIT {
     spark = TestSpark.startWithDelta("DeltaIT reads");
     readme = ReadmeCommand.find("--output-format delta");
     deltaConf = sparkConf(readme);
-    digits = ReadmeCommand.root().resolve("data/digits.jsonl");
+    digits = ReadmeCommand.root().resolve(readme.value("--input"));
   }
 
   /** The README command's Delta settings as {@code --conf} values: its {@code --jars} (from the root) and its confs. */
@@ -92,23 +92,32 @@ class DeltaIT {
 
   @Test
   @Execution(ExecutionMode.CONCURRENT)
-  void theReadmeCommandWritesOneCommitBitIdenticalToParquetAndAnAppendAddsOne() {
+  void theReadmeCommandWritesOneCommitBitIdenticalToParquetAndAnAppendAddsOne() throws IOException {
     Path dir = work.newDir("readme");
     DeltaFolder table = new DeltaFolder(dir.resolve("digits-delta"));
     ChildProcess.Result made = submit.runAsIs("the README's Delta command", ReadmeCommand.root(),
-        readme.with("--output", table.path().toString()).arguments());
+        readme.replace(readme.value("--output"), table.path().toString()).arguments());
     assertCounts(made, DIGITS, DIGITS);
     assertEquals(List.of(0L), table.versions());
 
     // The same job's arguments with Parquet out, and no Delta on the class path.
     List<String> job = new ArrayList<>(readme.with("--output", dir.resolve("digits.parquet").toString())
-        .after("spark-job/target/sparknorm-job.jar"));
+        .with("--input", digits.toString()).after("spark-job/target/sparknorm-job.jar"));
     job.removeAll(List.of("--output-format", "delta"));
     assertCounts(submit.run("the same job, Parquet out", job), DIGITS, DIGITS);
     Dataset<Row> parquet = spark.read().parquet(dir.resolve("digits.parquet").toString());
     DeltaFolder.assertSameRows(parquet, table.frame(spark));
 
-    JsonNode how = table.userMetadata(spark, 0);
+    // The README's history command shows the commit's record.
+    ChildProcess.Result history = submit.runAsIs("the README's history command", ReadmeCommand.root(),
+        ReadmeCommand.find("DESCRIBE HISTORY").replace(readme.value("--output"), table.path().toString())
+            .arguments());
+    assertEquals(0, history.exitCode(), history::describe);
+    List<String> lines = history.stdout().lines().toList();
+    assertEquals(2, lines.size(), "a header and version 0: " + lines);
+    String shown = lines.get(1).split("\t")[List.of(lines.get(0).split("\t")).indexOf("userMetadata")];
+    JsonNode how = TestSpark.JSON.readTree(shown);
+    assertEquals(table.userMetadata(spark, 0), how);
     assertEquals("group", how.get("method").asText(), how::toString);
     assertEquals("[1,8,8]", how.get("shape").toString());
     assertEquals(1e-5, how.get("eps").asDouble());
@@ -117,7 +126,7 @@ class DeltaIT {
 
     // --append: one more commit holding the same job's rows again; version 0 as it was.
     List<String> append = new ArrayList<>(readme.with("--output", table.path().toString())
-        .after("spark-job/target/sparknorm-job.jar"));
+        .with("--input", digits.toString()).after("spark-job/target/sparknorm-job.jar"));
     append.remove("--overwrite");
     append.add("--append");
     assertCounts(submit.run("the README's Delta command with --append", deltaConf, append), DIGITS, DIGITS);
@@ -142,7 +151,7 @@ class DeltaIT {
         stats.toString()), DIGITS, DIGITS);
     assertEquals(List.of(0L), table.versions());
     assertTrue(Files.isRegularFile(stats), "the statistics file: " + WorkDir.list(table.path()));
-    assertEquals((long) DIGITS * 64, TestSpark.readJson(stats).get("count").asLong());
+    assertEquals(DIGITS, TestSpark.readJson(stats).get("count").asLong(), "values per channel");
     List<Row> version0 = DeltaFolder.sorted(table.frame(spark));
     assertEquals(DIGITS, version0.size());
     assertEquals(DIGITS, table.frame(spark).select("id").distinct().count());

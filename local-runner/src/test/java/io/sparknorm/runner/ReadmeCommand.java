@@ -118,6 +118,12 @@ record ReadmeCommand(List<String> words) {
     return new ReadmeCommand(List.copyOf(copy));
   }
 
+  /** The same command with {@code text} replaced by {@code by} in every word; fails unless some word holds it. */
+  ReadmeCommand replace(String text, String by) {
+    assertTrue(words.stream().anyMatch(w -> w.contains(text)), text + " in " + words);
+    return new ReadmeCommand(words.stream().map(w -> w.replace(text, by)).toList());
+  }
+
   /** The value that follows {@code option}. */
   String value(String option) {
     return words.get(words.indexOf(option) + 1);
