@@ -42,6 +42,7 @@ class CatalogTablesIT {
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
+  private static SubmitSuite.Report report;
 
   private static Path digits;
   private static List<String> deltaConf;
@@ -82,6 +83,12 @@ class CatalogTablesIT {
   private static void assertCounts(ChildProcess.Result result, int in, int out) {
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains(" rows_in=" + in + " rows_out=" + out + " "), result::describe);
+  }
+
+  private static String error(ChildProcess.Result result) {
+    String error = DeltaIT.oneError(result);
+    report.add("%s", error);
+    return error;
   }
 
   @Test
@@ -155,7 +162,7 @@ class CatalogTablesIT {
     Path output = metastore.dir().resolve("out");
     ChildProcess.Result result = submit.run("--input-table of a missing table", metastore.conf(false), List.of(
         "--input-table", "no_such_table", "--output", output.toString(), "--method", "layer"));
-    assertEquals("error: input table no_such_table does not exist", DeltaIT.oneError(result));
+    assertEquals("error: input table no_such_table does not exist", error(result));
     assertFalse(Files.exists(output));
   }
 
@@ -172,14 +179,14 @@ class CatalogTablesIT {
     List<String> existing = WorkDir.list(metastore.warehouse().resolve("existing"));
     Path output = metastore.dir().resolve("out");
 
-    assertEquals("error: output table a_view is a view; give a table", DeltaIT.oneError(submit.run(
+    assertEquals("error: output table a_view is a view; give a table", error(submit.run(
         "--output-table naming a view", conf, List.of("--input", digits.toString(), "--output-table", "a_view",
             "--method", "layer"))));
     assertEquals("error: output table existing already exists; give --overwrite to replace its rows or --append to"
-        + " add rows", DeltaIT.oneError(submit.run("--output-table naming an existing table", conf, List.of("--input",
+        + " add rows", error(submit.run("--output-table naming an existing table", conf, List.of("--input",
             digits.toString(), "--output-table", "existing", "--method", "layer"))));
     assertEquals(existing, WorkDir.list(metastore.warehouse().resolve("existing")), "the table's files as they were");
-    String wrong = DeltaIT.oneError(submit.run("--input-table with a map column", conf, List.of("--input-table",
+    String wrong = error(submit.run("--input-table with a map column", conf, List.of("--input-table",
         "wrong_type", "--output", output.toString(), "--method", "layer")));
     assertTrue(wrong.startsWith("error: input table wrong_type: column 'features' is of type map<string,double>;"
         + " the tensor column must be"), wrong);

@@ -2,13 +2,11 @@ package io.sparknorm.runner;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,13 +23,13 @@ import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
- * The job writing Delta tables through {@code spark-submit}: the README's Delta command as it stands, versions and
- * time travel after {@code --overwrite}, one commit per {@code --append}, nothing committed by a failed job, the
- * commit metadata in {@code DESCRIBE HISTORY}, and a statistics file kept inside the table's folder.
+ * The job writing Delta tables through {@code spark-submit}: the README's Delta command as it stands (bit for bit the
+ * same job's Parquet), its history command showing the commit's record, one commit per {@code --append}, and a run
+ * without Delta on the class path.
  *
  * <p>Every job run gets Delta as the README's command gives it (its {@code --jars} and {@code --conf} words); the test
- * JVM reads the tables back with the same Delta release ({@link DeltaFolder}). Two jobs racing for one table are in
- * {@link DeltaRaceIT}.
+ * JVM reads the tables back with the same Delta release ({@link DeltaFolder}). Versions and time travel after
+ * {@code --overwrite}, a failed job and two jobs racing for one table are in {@link DeltaFaultsIT}.
  */
 @ExtendWith(SubmitSuite.class)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
@@ -42,6 +40,7 @@ class DeltaIT {
   private static SparkSession spark;
   private static WorkDir work;
   private static JobSubmitter submit;
+  private static SubmitSuite.Report report;
 
   private static ReadmeCommand readme;
   private static List<String> deltaConf;
@@ -73,10 +72,6 @@ class DeltaIT {
     return conf;
   }
 
-  private static ChildProcess.Result delta(String label, String... jobArgs) {
-    return submit.run(label, deltaConf, List.of(jobArgs));
-  }
-
   private static void assertCounts(ChildProcess.Result result, int in, int out) {
     assertEquals(0, result.exitCode(), result::describe);
     assertTrue(result.stdout().contains(" rows_in=" + in + " rows_out=" + out + " "), result::describe);
@@ -88,6 +83,12 @@ class DeltaIT {
     List<String> errors = result.stderr().lines().filter(l -> l.startsWith("error:")).toList();
     assertEquals(1, errors.size(), result::describe);
     return errors.get(0);
+  }
+
+  private static String error(ChildProcess.Result result) {
+    String error = oneError(result);
+    report.add("%s", error);
+    return error;
   }
 
   @Test
@@ -140,59 +141,10 @@ class DeltaIT {
 
   @Test
   @Execution(ExecutionMode.CONCURRENT)
-  void anOverwriteMakesVersionOneAndAFailedJobCommitsNothing() throws IOException {
-    Path dir = work.newDir("versions");
-    DeltaFolder table = new DeltaFolder(dir.resolve("table"));
-    Path stats = table.path().resolve("_sparknorm").resolve("stats.json");
-
-    // Version 0: batch norm, its statistics file inside the table's folder.
-    assertCounts(delta("batch norm, statistics inside the table", "--input", digits.toString(), "--output",
-        table.path().toString(), "--output-format", "delta", "--method", "batch", "--shape", "64", "--stats-out",
-        stats.toString()), DIGITS, DIGITS);
-    assertEquals(List.of(0L), table.versions());
-    assertTrue(Files.isRegularFile(stats), "the statistics file: " + WorkDir.list(table.path()));
-    assertEquals(DIGITS, TestSpark.readJson(stats).get("count").asLong(), "values per channel");
-    List<Row> version0 = DeltaFolder.sorted(table.frame(spark));
-    assertEquals(DIGITS, version0.size());
-    assertEquals(DIGITS, table.frame(spark).select("id").distinct().count());
-    JsonNode how = table.userMetadata(spark, 0);
-    assertEquals("batch", how.get("method").asText(), how::toString);
-    assertEquals("[64]", how.get("shape").toString());
-    assertEquals(1e-5, how.get("eps").asDouble());
-    assertTrue(how.get("groups").isNull(), how::toString);
-    assertEquals(stats.toString(), how.get("stats_out").asText());
-
-    // Version 1: layer norm over it; version 0 stays readable with its rows.
-    assertCounts(delta("--overwrite with layer norm", "--input", digits.toString(), "--output",
-        table.path().toString(), "--output-format", "delta", "--overwrite", "--method", "layer", "--shape", "64"),
-        DIGITS, DIGITS);
-    assertEquals(List.of(0L, 1L), table.versions());
-    assertEquals("layer", table.userMetadata(spark, 1).get("method").asText());
-    Dataset<Row> version1 = table.frame(spark);
-    assertEquals(DIGITS, version1.count());
-    assertNotEquals(version0, DeltaFolder.sorted(version1), "version 1 holds the layer norm");
-    DeltaFolder.assertSameRows(spark.createDataFrame(version0, version1.schema()), table.frame(spark, 0));
-    List<Row> before = DeltaFolder.sorted(version1);
-
-    // A bad row: the job fails while it writes, and nothing is committed.
-    Path bad = dir.resolve("bad.jsonl");
-    List<String> lines = new ArrayList<>(Files.readAllLines(digits, StandardCharsets.UTF_8));
-    lines.set(1000, "{\"id\": 1000, \"label\": 0, \"features\": [1, 2, 3]}");
-    Files.write(bad, lines, StandardCharsets.UTF_8);
-    String error = oneError(delta("--overwrite from a bad row", "--input", bad.toString(), "--output",
-        table.path().toString(), "--output-format", "delta", "--overwrite", "--method", "layer", "--shape", "64"));
-    assertTrue(error.contains("column 'features', row 1000") && error.contains("length 3"), error);
-    assertEquals(List.of(0L, 1L), table.versions());
-    DeltaFolder.assertSameRows(spark.createDataFrame(before, version1.schema()), table.frame(spark));
-    assertTrue(Files.isRegularFile(stats), "the statistics file stays");
-  }
-
-  @Test
-  @Execution(ExecutionMode.CONCURRENT)
   void withoutDeltaOnTheClassPathTheJobSaysWhatToAdd() {
     Path dir = work.newDir("no-delta");
     Path output = dir.resolve("table");
-    String error = oneError(submit.run("--output-format delta without Delta", List.of("--input", digits.toString(),
+    String error = error(submit.run("--output-format delta without Delta", List.of("--input", digits.toString(),
         "--output", output.toString(), "--output-format", "delta", "--method", "layer")));
     assertTrue(error.contains("needs Delta Lake"), error);
     assertTrue(error.contains("io.delta:delta-spark_4.2_2.13:4.4.0"), error);
