@@ -51,6 +51,8 @@ final class TestSpark {
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.driver.host", "127.0.0.1")
+        // Its catalog's folder (made at the first catalog access) under target/, not in the working directory.
+        .config("spark.sql.warehouse.dir", Path.of("target", "test-spark-warehouse").toAbsolutePath().toString())
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;
