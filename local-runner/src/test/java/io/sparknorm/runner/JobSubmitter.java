@@ -146,18 +146,24 @@ final class JobSubmitter {
    */
   ChildProcess.Result run(String label, String master, List<String> submitOptions, Map<String, String> env,
       List<String> sparkConf, List<String> jobArgs) {
-    List<String> args = arguments(master, submitOptions, sparkConf, jobArgs);
-    SLOTS.acquireUninterruptibly();
-    long start = System.nanoTime();
-    try {
-      ChildProcess.Result result = process(env).run(args);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      timings.add(new Timing(label, seconds, result.exitCode()));
-      System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
-      return result;
-    } finally {
-      SLOTS.release();
-    }
+    return timed(label, process(env).launch(arguments(master, submitOptions, sparkConf, null, jobArgs)));
+  }
+
+  /**
+   * Runs the job jar's {@code io.sparknorm.job.RunSql} (statements, each printed as tab-separated lines) with the
+   * standard options and {@code sparkConf}: to set up or look at a catalog as the jobs see it.
+   */
+  ChildProcess.Result runSql(String label, List<String> sparkConf, List<String> statements) {
+    return timed(label, process.launch(arguments("local[2]", List.of(), sparkConf, "io.sparknorm.job.RunSql",
+        statements)));
+  }
+
+  /**
+   * Runs {@code spark-submit ARGS} with exactly these arguments (no standard option added, the jar as given) from
+   * {@code directory}: a command as the README shows it. Counted and timed with the other runs.
+   */
+  ChildProcess.Result runAsIs(String label, Path directory, List<String> args) {
+    return timed(label, process.launch(args).directory(directory));
   }
 
   /**
@@ -167,7 +173,21 @@ final class JobSubmitter {
    */
   ChildProcess start(String master, List<String> submitOptions, Map<String, String> env, List<String> sparkConf,
       List<String> jobArgs, Path out, Path err) {
-    return process(env).launch(arguments(master, submitOptions, sparkConf, jobArgs)).output(out, err).start();
+    return process(env).launch(arguments(master, submitOptions, sparkConf, null, jobArgs)).output(out, err).start();
+  }
+
+  private ChildProcess.Result timed(String label, ChildProcess.Launch launch) {
+    SLOTS.acquireUninterruptibly();
+    long start = System.nanoTime();
+    try {
+      ChildProcess.Result result = launch.run(process.timeout());
+      double seconds = (System.nanoTime() - start) / 1e9;
+      timings.add(new Timing(label, seconds, result.exitCode()));
+      System.out.printf(Locale.ROOT, "[%s] %-70s exit %d in %5.1f s%n", suite, label, result.exitCode(), seconds);
+      return result;
+    } finally {
+      SLOTS.release();
+    }
   }
 
   private SparkSubmitProcess process(Map<String, String> env) {
@@ -178,7 +198,7 @@ final class JobSubmitter {
     return child;
   }
 
-  private List<String> arguments(String master, List<String> submitOptions, List<String> sparkConf,
+  private List<String> arguments(String master, List<String> submitOptions, List<String> sparkConf, String mainClass,
       List<String> jobArgs) {
     List<String> args = new ArrayList<>(List.of("--master", master));
     args.addAll(submitOptions);
@@ -199,6 +219,10 @@ final class JobSubmitter {
     if (!driverOptions.isBlank()) {
       args.add("--driver-java-options");
       args.add(driverOptions);
+    }
+    if (mainClass != null) {
+      args.add("--class");
+      args.add(mainClass);
     }
     args.add(jar.toString());
     args.addAll(jobArgs);

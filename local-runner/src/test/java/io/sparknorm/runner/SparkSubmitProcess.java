@@ -80,6 +80,11 @@ public final class SparkSubmitProcess {
     return script;
   }
 
+  /** How long a run may take. */
+  public Duration timeout() {
+    return timeout;
+  }
+
   /** A copy that also sets the environment variable {@code name} to {@code value} in the child process. */
   public SparkSubmitProcess withEnv(String name, String value) {
     Map<String, String> copy = new LinkedHashMap<>(env);

@@ -32,12 +32,27 @@ final class TestSpark {
   }
 
   static SparkSession start(String appName) {
-    SparkSession spark = SparkSession.builder()
+    return start(SparkSession.builder().appName(appName));
+  }
+
+  /**
+   * A session that also reads and writes Delta tables by path ({@code delta.`PATH`}, {@code DESCRIBE HISTORY}, time
+   * travel): Delta's extension and catalog, with the Delta jars that local-runner's tests have on their class path.
+   */
+  static SparkSession startWithDelta(String appName) {
+    return start(SparkSession.builder().appName(appName)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"));
+  }
+
+  private static SparkSession start(SparkSession.Builder builder) {
+    SparkSession spark = builder
         .master("local[1]")
-        .appName(appName)
         .config("spark.ui.enabled", "false")
         .config("spark.sql.shuffle.partitions", "1")
         .config("spark.driver.host", "127.0.0.1")
+        // Its catalog's folder (made at the first catalog access) under target/, not in the working directory.
+        .config("spark.sql.warehouse.dir", Path.of("target", "test-spark-warehouse").toAbsolutePath().toString())
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
     return spark;
