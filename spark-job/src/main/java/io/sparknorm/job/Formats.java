@@ -110,9 +110,32 @@ final class Formats {
     return data;
   }
 
+  /**
+   * Writes the (counted) normalized frame as files to {@code folder} (the staging folder); the counts come from the
+   * write itself. {@code plainValues}, asked only for Parquet output: whether Parquet writes the tensor's values
+   * without a dictionary ({@link TensorEncoding}).
+   */
+  static void write(Dataset<Row> counted, String format, String outputCol, org.apache.hadoop.fs.Path folder,
+      java.util.function.BooleanSupplier plainValues) {
+    String outFormat = formatOf(format, "output-format", false);
+    Dataset<Row> frame = counted;
+    if (outFormat.equals("csv")) {
+      frame = forCsv(frame, outputCol);
+    }
+    var writer = frame.write().format(outFormat);
+    if (outFormat.equals("csv")) {
+      writer = writer.option("header", "true");
+    }
+    if (outFormat.equals("parquet") && plainValues.getAsBoolean()) {
+      writer = writer.options(TensorEncoding.plainValues(outputCol));
+    }
+    writer.save(folder.toString());
+  }
+
   static String formatOf(String format, String option, boolean input) {
     String f = format.strip().toLowerCase(Locale.ROOT);
-    List<String> allowed = input ? List.of("parquet", "json", "csv", "orc", "image") : List.of("parquet", "json", "csv", "orc");
+    List<String> allowed = input ? List.of("parquet", "json", "csv", "orc", "image", "delta")
+        : List.of("parquet", "json", "csv", "orc", "delta");
     if (f.equals("jsonl")) {
       f = "json";
     }

@@ -16,20 +16,33 @@ import picocli.CommandLine.Option;
  */
 final class JobOptions {
 
-  @Option(names = "--input", required = true, paramLabel = "PATH",
-      description = "File or folder on any Hadoop file system (file:, hdfs:, s3a:).")
+  @Option(names = "--input", paramLabel = "PATH",
+      description = "File, folder or Delta table on any Hadoop file system (file:, hdfs:, s3a:). Required unless"
+          + " --input-table.")
   String input;
 
+  @Option(names = "--input-table", paramLabel = "NAME",
+      description = "Instead of --input: a table or view of the session's catalog ([db.]name), read in its own format.")
+  String inputTable;
+
   @Option(names = "--input-format", paramLabel = "F",
-      description = "parquet, json (JSON lines), csv (with header), orc, image. Default: from the extension, else parquet.")
+      description = "parquet, json (JSON lines), csv (with header), orc, image, delta. Default: from the extension, else"
+          + " parquet.")
   String inputFormat;
 
   @Option(names = "--output", paramLabel = "PATH",
-      description = "Where the result goes; an existing path is an error unless --overwrite. Required unless --stats-only.")
+      description = "Where the result goes; an existing path is an error unless --overwrite (or --append for Delta)."
+          + " Required unless --output-table or --stats-only.")
   String output;
 
+  @Option(names = "--output-table", paramLabel = "NAME",
+      description = "Instead of --output: a table of the session's catalog ([db.]name), written as --output-format:"
+          + " delta in one commit; parquet, orc or json staged first, then the table made from the staged files.")
+  String outputTable;
+
   @Option(names = "--output-format", paramLabel = "F", defaultValue = "parquet",
-      description = "parquet, json, csv, orc (default: ${DEFAULT-VALUE}). CSV holds the tensor as JSON array text.")
+      description = "parquet, json, csv, orc, delta (default: ${DEFAULT-VALUE}). CSV holds the tensor as JSON array"
+          + " text; delta writes one commit.")
   String outputFormat;
 
   @Option(names = "--input-col", paramLabel = "NAME", defaultValue = NormalizeSpec.DEFAULT_INPUT_COL,
@@ -114,8 +127,13 @@ final class JobOptions {
   @Option(names = "--id-col", paramLabel = "NAME", description = "A column whose value names a row in error messages.")
   String idCol;
 
-  @Option(names = "--overwrite", description = "Replace an existing output (and --stats-out file).")
+  @Option(names = "--overwrite", description = "Replace an existing output (and --stats-out file); a Delta table gets a"
+      + " new version, the old one stays readable by time travel.")
   boolean overwrite;
+
+  @Option(names = "--append", description = "Delta output and tables only: add the rows to the table (Delta: in one"
+      + " commit); a new table is created.")
+  boolean append;
 
   @Option(names = "--verbose", description = "Keep Spark's INFO logging and print a failure's stack trace.")
   boolean verbose;
@@ -179,18 +197,20 @@ final class JobOptions {
   }
 
   private void checkCombinations() {
+    checkWhereFromAndTo();
     if (statsOnly) {
       if (statsOut == null) {
         throw new IllegalArgumentException("--stats-only writes the statistics to --stats-out: give it");
       }
-      if (output != null) {
-        throw new IllegalArgumentException("--stats-only writes no data: leave out --output");
+      if (output != null || outputTable != null) {
+        throw new IllegalArgumentException("--stats-only writes no data: leave out "
+            + (output != null ? "--output" : "--output-table"));
       }
       if (statsIn != null && batchSize == null) {
         throw new IllegalArgumentException("--stats-only computes statistics: leave out --stats-in");
       }
-    } else if (output == null) {
-      throw new IllegalArgumentException("Missing required option: '--output=PATH'");
+    } else if (output == null && outputTable == null) {
+      throw new IllegalArgumentException("Missing required option: '--output=PATH' (or --output-table NAME)");
     }
     if (scale != null && !statsOnly) {
       throw new IllegalArgumentException("--scale is only for --stats-only: statistics of scaled values would not"
@@ -220,6 +240,45 @@ final class JobOptions {
     if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
       throw new IllegalArgumentException("--momentum is " + momentum + ", must be in [0, 1]");
     }
+  }
+
+  /** One input (a path or a table), at most one output, and what tables and Delta allow. */
+  private void checkWhereFromAndTo() {
+    if (input == null && inputTable == null) {
+      throw new IllegalArgumentException("Missing required option: '--input=PATH' (or --input-table NAME)");
+    }
+    if (input != null && inputTable != null) {
+      throw new IllegalArgumentException("give either --input or --input-table, not both");
+    }
+    if (inputTable != null && inputFormat != null) {
+      throw new IllegalArgumentException("--input-format is for --input: --input-table reads the table in its own"
+          + " format");
+    }
+    if (output != null && outputTable != null) {
+      throw new IllegalArgumentException("give either --output or --output-table, not both");
+    }
+    if (append && overwrite) {
+      throw new IllegalArgumentException("--append and --overwrite do not go together: --append adds rows to the"
+          + " table, --overwrite replaces them");
+    }
+    String format = Formats.formatOf(outputFormat, "output-format", false);
+    if (append && !format.equals("delta") && outputTable == null) {
+      throw new IllegalArgumentException("--append is only for Delta output (--output-format delta) and tables"
+          + " (--output-table): a " + format + " output is written whole");
+    }
+    if (outputTable != null && format.equals("csv")) {
+      throw new IllegalArgumentException("--output-table takes --output-format parquet, orc, json or delta, not csv");
+    }
+  }
+
+  /** Whether the output is a Delta table, at a path or in the catalog. */
+  boolean deltaOutput() {
+    return !statsOnly && Formats.formatOf(outputFormat, "output-format", false).equals("delta");
+  }
+
+  /** Where the rows come from, for messages and the commit's record: the path or the table's name. */
+  String inputName() {
+    return input != null ? input : inputTable;
   }
 
   double momentumOrDefault() {

@@ -28,13 +28,18 @@ final class JobResults implements AutoCloseable {
     this.report = report;
   }
 
-  /** Stages every location the options name (none for an absent option), once they are known to lie apart. */
+  /**
+   * Stages every location the options name (none for an absent option), once they are known to lie apart. A Delta
+   * output is not staged here: Delta's commit is its atomic step ({@link DeltaOutput}); the statistics file and the
+   * report may then lie inside the table's folder, e.g. {@code TABLE/_sparknorm/stats.json}, which Delta ignores.
+   */
   static JobResults stage(JobOptions options, Configuration conf) throws IOException {
-    checkApart(options, conf);
+    boolean delta = options.deltaOutput();
+    checkApart(options, conf, delta);
     String unique = UUID.randomUUID().toString();
     List<StagedOutput> staged = new ArrayList<>();
     try {
-      StagedOutput output = stage(options.output, "output", unique, options.overwrite, conf, staged);
+      StagedOutput output = stage(delta ? null : options.output, "output", unique, options.overwrite, conf, staged);
       StagedOutput stats = stage(options.statsOut, "stats-out", unique, options.overwrite, conf, staged);
       StagedOutput report = stage(options.report, "report", unique, options.overwrite, conf, staged);
       return new JobResults(options.overwrite, output, stats, report);
@@ -48,7 +53,7 @@ final class JobResults implements AutoCloseable {
    * Each result is moved into place as a whole: one at another's path would fail with its hidden staging name, one
    * inside another would be replaced by it. Compared as the file system qualifies them ({@code ./o} is {@code o}).
    */
-  private static void checkApart(JobOptions options, Configuration conf) throws IOException {
+  private static void checkApart(JobOptions options, Configuration conf, boolean deltaOutput) throws IOException {
     String[] names = {"--output", "--stats-out", "--report"};
     String[] locations = {options.output, options.statsOut, options.report};
     Path[] paths = new Path[locations.length];
@@ -69,8 +74,9 @@ final class JobResults implements AutoCloseable {
         }
         int inner = isInside(paths[later], paths[earlier]) ? later : isInside(paths[earlier], paths[later]) ? earlier
             : -1;
-        if (inner >= 0) {
-          int outer = inner == later ? earlier : later;
+        int outer = inner == later ? earlier : later;
+        // A Delta table is committed in place, not moved: files inside its folder stay where they are.
+        if (inner >= 0 && !(deltaOutput && outer == 0)) {
           throw new IllegalArgumentException(names[inner] + " " + paths[inner] + " is inside " + names[outer] + " "
               + paths[outer] + ", which the job moves into place as a whole: give a path outside it");
         }

@@ -113,11 +113,16 @@ public final class NormalizeJob implements Callable<Integer> {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Progress progress = Progress.start(spark.sparkContext(), err, start, o.quiet);
     JobResults results = null;
+    TableOutput table = null;
     Dataset<Row> data = null;
     Shape statsInShape = null;
     Runnable restoreConf = () -> { };
     try {
       // Where the results go is checked before any data is read: a folder the user may not write fails in seconds.
+      table = TableOutput.of(o, spark, conf);
+      if (table != null) {
+        table.check();
+      }
       results = JobResults.stage(o, conf);
       if (o.affine != null) {
         spec.affine(JsonFiles.readAffine(o.affine, conf));
@@ -127,18 +132,14 @@ public final class NormalizeJob implements Callable<Integer> {
         statsIn = StatisticsFiles.read(o.statsIn, conf, "stats-in file");
         statsInShape = givenStatistics(spec, statsIn);
       }
-      Path inputPath = new Path(o.input);
-      if (!inputPath.getFileSystem(conf).exists(inputPath)) {
-        throw new IllegalArgumentException("input " + o.input + " does not exist");
-      }
-      String inFormat = o.inputFormat != null ? Formats.formatOf(o.inputFormat, "input-format", true)
-          : Formats.fromExtension(o.input);
+      JobInput input = JobInput.locate(o, spark, conf);
+      String inFormat = input.format();
       if (spec.shape() != null) {
         restoreConf = Formats.boundColumnarBatches(spark, spec.shape().size());
       }
       progress.stage(Progress.SCHEMA);
-      data = Formats.read(spark, inFormat, o.input);
-      boolean image = inFormat.equals("image");
+      data = input.read(spark, spec);
+      boolean image = "image".equals(inFormat);
       if (image && spec.inputCols() == null && NormalizeSpec.DEFAULT_INPUT_COL.equals(spec.inputCol())) {
         spec.inputCol("image");
       }
@@ -191,9 +192,11 @@ public final class NormalizeJob implements Callable<Integer> {
         }
         if (o.statsOnly) {
           frame.write().format("noop").mode("overwrite").save();
+        } else if (table != null) {
+          table.write(frame, RunRecord.json(o, spec, result.shape()));
         } else {
           NormalizeSpec resolvedSpec = spec;
-          write(frame, result.outputCol(), results.output(),
+          Formats.write(frame, o.outputFormat, result.outputCol(), results.output(),
               () -> TensorEncoding.plainValues(resolvedSpec, o.batchSize != null, inFormat, o.input, conf));
         }
         counts = result.counts();
@@ -203,28 +206,32 @@ public final class NormalizeJob implements Callable<Integer> {
       }
       double seconds = (System.nanoTime() - start) / 1e9;
       if (report != null) {
-        report.write(new StatisticsReport.Run(o.input, o.output, o.statsOut, counts, seconds), spec.inputCols(),
+        report.write(new StatisticsReport.Run(o.inputName(), o.output != null ? o.output : o.outputTable, o.statsOut,
+            counts, seconds), spec.inputCols(),
             o.batchSize != null ? null : statistics.overAllRows(), results.report(), conf);
       }
       results.commit();
       long rowsIn = counts.rowsIn();
-      long inputBytes = inputPath.getFileSystem(conf).getContentSummary(inputPath).getLength();
+      long inputBytes = input.bytes(spark, conf);
       out.printf(Locale.ROOT,
           "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f rows_per_s=%.0f mb_per_s=%.1f%n",
           spec.method().id(), rowsIn, o.statsOnly ? 0 : counts.rowsOut(), counts.rowsSkipped(), counts.rowsKeptInvalid(), seconds,
           rowsIn / seconds, inputBytes / 1e6 / seconds);
       return 0;
     } catch (Exception | LinkageError e) {
-      String message;
-      try {
-        progress.stage(Progress.LOCATE);
-        ColumnException located = TensorNormalization.locateFailure(e, data);
-        message = worded(located != null ? located : find(e), spec, statsInShape);
-        if (message == null) {
-          message = located != null ? located.getMessage() : TensorNormalization.describeFailure(e, data);
+      // A commit that another job's beat has no row to locate.
+      String message = table == null ? null : DeltaLake.conflict(e, table.what());
+      if (message == null) {
+        try {
+          progress.stage(Progress.LOCATE);
+          ColumnException located = TensorNormalization.locateFailure(e, data);
+          message = worded(located != null ? located : find(e), spec, statsInShape);
+          if (message == null) {
+            message = located != null ? located.getMessage() : TensorNormalization.describeFailure(e, data);
+          }
+        } catch (RuntimeException again) {
+          message = e.getMessage();
         }
-      } catch (RuntimeException again) {
-        message = e.getMessage();
       }
       progress.close();  // the error line is the last line
       err.println("error: " + message);
@@ -237,6 +244,9 @@ public final class NormalizeJob implements Callable<Integer> {
       restoreConf.run();
       if (results != null) {
         results.close();
+      }
+      if (table != null) {
+        table.close();
       }
       if (ownSession) {
         spark.stop();
@@ -283,28 +293,6 @@ public final class NormalizeJob implements Callable<Integer> {
           + " channels but --shape " + spec.shape() + " has " + spec.shape().channels());
     }
     return shape;
-  }
-
-  /**
-   * Writes the (counted) normalized frame to the staging folder; the counts come from the write
-   * itself. {@code plainValues}, asked only for Parquet output: whether Parquet writes the tensor's values without a
-   * dictionary ({@link TensorEncoding}).
-   */
-  private void write(Dataset<Row> counted, String outputCol, Path staging,
-      java.util.function.BooleanSupplier plainValues) {
-    String outFormat = Formats.formatOf(options.outputFormat, "output-format", false);
-    Dataset<Row> frame = counted;
-    if (outFormat.equals("csv")) {
-      frame = Formats.forCsv(frame, outputCol);
-    }
-    var writer = frame.write().format(outFormat);
-    if (outFormat.equals("csv")) {
-      writer = writer.option("header", "true");
-    }
-    if (outFormat.equals("parquet") && plainValues.getAsBoolean()) {
-      writer = writer.options(TensorEncoding.plainValues(outputCol));
-    }
-    writer.save(staging.toString());
   }
 
   /**

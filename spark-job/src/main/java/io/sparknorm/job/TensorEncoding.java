@@ -59,7 +59,7 @@ final class TensorEncoding {
     if (spec.method() != NormMethod.BATCH || replay) {
       return true;
     }
-    return inputFormat.equals("parquet") && spec.inputCols() == null
+    return "parquet".equals(inputFormat) && spec.inputCols() == null
         && inputValuesArePlain(input, spec.inputCol(), conf);
   }
 

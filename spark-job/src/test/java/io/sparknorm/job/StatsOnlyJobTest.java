@@ -130,7 +130,7 @@ class StatsOnlyJobTest extends JobTestSupport {
         "--input", PNG, "--method", "batch", "--stats-only", "--stats-out", stats, "--scale", "0");
     assertRefused("error: --stats-only is only for batch norm, not layer",
         "--input", PNG, "--method", "layer", "--stats-only", "--stats-out", stats);
-    assertRefused("error: Missing required option: '--output=PATH'", "--input", PNG, "--method", "batch");
+    assertRefused("error: Missing required option: '--output=PATH' (or --output-table NAME)", "--input", PNG, "--method", "batch");
   }
 
   private void assertRefused(String errorLine, String... args) {
