@@ -2,6 +2,7 @@ package io.sparknorm.job;
 
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkThrowable;
@@ -52,10 +53,40 @@ final class DeltaLake {
     return context != null ? context : DeltaLake.class.getClassLoader();
   }
 
-  /** Whether {@code path} holds a Delta table: its {@code _delta_log} folder. */
+  /**
+   * Whether {@code path} holds a Delta table: a commit in its {@code _delta_log} folder. The folder alone is not one:
+   * Delta makes it (and {@code _staged_commits} in it) before a first commit, which may then fail.
+   */
   static boolean isTable(Path path, Configuration conf) throws IOException {
     FileSystem fs = path.getFileSystem(conf);
-    return fs.exists(new Path(path, "_delta_log"));
+    Path log = new Path(path, "_delta_log");
+    if (!fs.exists(log) || !fs.getFileStatus(log).isDirectory()) {
+      return false;
+    }
+    for (FileStatus entry : fs.listStatus(log)) {
+      String name = entry.getPath().getName();
+      if (name.matches("\\d{20}\\.json") || name.matches("\\d{20}\\.checkpoint.*") || name.equals("_last_checkpoint")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Where a Delta catalog table's files are ({@code DESCRIBE DETAIL}'s location), or where a new one goes: beside the
+   * database's other tables.
+   */
+  static String location(SparkSession spark, String table) {
+    if (spark.catalog().tableExists(table)) {
+      return spark.sql("DESCRIBE DETAIL " + table).select("location").first().getString(0);
+    }
+    String[] parts = table.split("\\.");
+    String database = parts.length > 1 ? parts[parts.length - 2] : spark.catalog().currentDatabase();
+    try {
+      return new Path(spark.catalog().getDatabase(database).locationUri(), parts[parts.length - 1]).toString();
+    } catch (org.apache.spark.sql.AnalysisException e) {
+      throw new IllegalArgumentException("output table " + table + ": " + e.getMessage(), e);
+    }
   }
 
   /** The bytes of a Delta table's current version ({@code DESCRIBE DETAIL}), by name or as {@code delta.`PATH`}. */

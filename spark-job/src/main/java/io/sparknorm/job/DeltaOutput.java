@@ -15,15 +15,19 @@ import org.apache.spark.sql.SparkSession;
  * --output-format delta}), written in one Delta commit: Delta's commit is the atomic step, no staging folder. A failed
  * run commits nothing: the table stays at its version with the same rows. Written through Spark's writer by format
  * name, so that no Delta class is loaded here.
+ *
+ * <p>A catalog table is written at its location, by path: Spark's create-table-as-select runs the write as a query
+ * nested in a command, whose row counts the job's observation never receives. A new one is written beside the
+ * database's tables and then named in the catalog ({@code CREATE TABLE .. USING delta LOCATION}, no further commit):
+ * an external table.
  */
 final class DeltaOutput implements TableOutput {
-  /** Delta's session setting of the commit metadata: saveAsTable does not hand writer options to every commit. */
-  private static final String COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata";
-
   private final SparkSession spark;
   private final Configuration conf;
-  private final String path;
+  private String path;
   private final String table;
+  /** A catalog table that does not exist yet: named in the catalog after its first commit. */
+  private boolean register;
   private final boolean overwrite;
   private final boolean append;
   /** The path did not exist before this run: a failed run takes away the folder its write began. */
@@ -49,11 +53,16 @@ final class DeltaOutput implements TableOutput {
     DeltaLake.require(spark, "--output-format delta", DeltaLake.loader());
     if (table != null) {
       CatalogTables.checkOutput(spark, table, "delta", overwrite, append);
-      return;
+      register = !CatalogTables.exists(spark, table);
+      path = DeltaLake.location(spark, table);
     }
     Path target = new Path(path);
     FileSystem fs = target.getFileSystem(conf);
     if (DeltaLake.isTable(target, conf)) {
+      if (register) {
+        throw new IllegalArgumentException(what() + ": its location " + path + " holds a Delta table that the catalog"
+            + " does not name; give another name, or name that table (CREATE TABLE .. USING delta LOCATION)");
+      }
       if (!overwrite && !append) {
         throw new IllegalArgumentException(what() + " already exists; give --overwrite to write a new version of it"
             + " or --append to add rows");
@@ -92,21 +101,11 @@ final class DeltaOutput implements TableOutput {
       // A new version of the table replaces its rows, and its columns with them, as an output path's would be.
       writer = writer.option("overwriteSchema", "true");
     }
-    String before = spark.conf().contains(COMMIT_METADATA) ? spark.conf().get(COMMIT_METADATA) : null;
-    spark.conf().set(COMMIT_METADATA, record);
-    try {
-      if (path != null) {
-        writer.save(path);
-      } else {
-        writer.saveAsTable(table);
-      }
-      committed = true;
-    } finally {
-      if (before != null) {
-        spark.conf().set(COMMIT_METADATA, before);
-      } else {
-        spark.conf().unset(COMMIT_METADATA);
-      }
+    writer.save(path);
+    committed = true;
+    if (register) {
+      spark.sql("CREATE TABLE " + table + " USING delta LOCATION '" + path.replace("\\", "\\\\").replace("'", "\\'")
+          + "'");
     }
   }
 
@@ -116,7 +115,7 @@ final class DeltaOutput implements TableOutput {
    */
   @Override
   public void close() {
-    if (committed || !began) {
+    if (committed || !began || path == null) {
       return;
     }
     try {
