@@ -28,9 +28,15 @@ final class BenchJobs {
   /** The extension class that registers the SQL functions ({@code spark.sql.extensions}). */
   static final String EXTENSION = SparknormExtensions.class.getName();
 
-  /** The I/O limit: read Parquet, write Parquet, nothing else. */
-  static void identity(SparkSession spark, String input, String output) {
-    spark.read().parquet(input).write().mode(SaveMode.Overwrite).parquet(output);
+  /** The formats the identity job writes: Parquet files, or a Delta table (Parquet files and Delta's log). */
+  static final List<String> OUTPUT_FORMATS = List.of("parquet", "delta");
+
+  /**
+   * The I/O limit: read Parquet, write it in {@code format} (one of {@link #OUTPUT_FORMATS}) with the
+   * writer's defaults, nothing else. A Delta table already at {@code output} is overwritten as a new version.
+   */
+  static void identity(SparkSession spark, String input, String output, String format) {
+    spark.read().parquet(input).write().format(format).mode(SaveMode.Overwrite).save(output);
   }
 
   /**

@@ -184,7 +184,7 @@ public final class JobBenchmark implements Callable<Integer> {
         String output = dir + "/out-" + job;
         long start = System.nanoTime();
         switch (job) {
-          case "identity" -> BenchJobs.identity(spark, input, output);
+          case "identity" -> BenchJobs.identity(spark, input, output, "parquet");
           case "identity-plain" -> BenchJobs.identityPlain(spark, input, output);
           case "read" -> BenchJobs.readTensors(spark, input);
           case "scaler" -> BenchJobs.standardScaler(spark, input, output);

@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
  * One job of {@code local-runner/bench-submit} as its own spark-submit run: the common part of
  * {@link EmptyJob}, {@link IdentityJob}, {@link ScalerJob}, {@link SqlJob} and {@link HandSqlJob}. Creates the
  * session, runs the job ({@link BenchJobs}), prints one line
- * {@code bench: job=NAME seconds=S} and stops the session. The seconds count, as the
+ * {@code bench: job=NAME seconds=S} (NAME {@code identity-delta} for the identity job writing Delta) and stops
+ * the session. The seconds count, as the
  * {@code seconds=} of {@code NormalizeJob}'s summary line, from the start of {@code main} to the
  * end of the write: the session's start is in them, the JVM's start and the session's stop are not.
  */
@@ -21,8 +22,13 @@ final class SubmitJob implements Callable<Integer> {
   @Option(names = "--input", paramLabel = "PATH", description = "The Parquet to read (all but the empty job).")
   String input;
 
-  @Option(names = "--output", paramLabel = "PATH", description = "Where to write the Parquet; replaced if there.")
+  @Option(names = "--output", paramLabel = "PATH", description = "Where to write; replaced if there.")
   String output;
+
+  @Option(names = "--output-format", paramLabel = "F", defaultValue = "parquet",
+      description = "Identity job: parquet or delta (a Delta table at --output; the session needs Delta's extension,"
+          + " catalog and jars; default ${DEFAULT-VALUE}).")
+  String outputFormat;
 
   @Option(names = "--shape", paramLabel = "C[,D1,..]", defaultValue = "64",
       description = "Sample shape (SQL job: for layer_norm; hand-written SQL: its spatial size;"
@@ -55,6 +61,9 @@ final class SubmitJob implements Callable<Integer> {
     if (!job.equals("hand")) {
       cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--batch"));
     }
+    if (!job.equals("identity")) {
+      cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--output-format"));
+    }
     if (!job.equals("sql") && !job.equals("hand")) {
       cli.getCommandSpec().remove(cli.getCommandSpec().findOption("--shape"));
     }
@@ -72,17 +81,23 @@ final class SubmitJob implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    String name = job.equals("sql") && api ? "api" : job.equals("hand") ? (batch ? "hand-batch" : "hand-layer") : job;
     if (!job.equals("empty") && (input == null || output == null)) {
       System.err.println("error: " + job + ": --input and --output are required");
       return 2;
     }
+    if (!BenchJobs.OUTPUT_FORMATS.contains(outputFormat)) {
+      System.err.println("error: " + job + ": --output-format must be one of " + String.join(", ",
+          BenchJobs.OUTPUT_FORMATS) + ", got '" + outputFormat + "'");
+      return 2;
+    }
+    String name = job.equals("sql") && api ? "api" : job.equals("hand") ? (batch ? "hand-batch" : "hand-layer")
+        : job.equals("identity") && !outputFormat.equals("parquet") ? job + "-" + outputFormat : job;
     SparkSession spark = SparkSession.builder().appName("sparknorm bench " + name).getOrCreate();
     try {
       spark.sparkContext().setLogLevel("WARN");
       switch (name) {
         case "empty" -> { }
-        case "identity" -> BenchJobs.identity(spark, input, output);
+        case "identity", "identity-delta" -> BenchJobs.identity(spark, input, output, outputFormat);
         case "scaler" -> BenchJobs.standardScaler(spark, input, output);
         case "sql" -> BenchJobs.layerNormSql(spark, input, output, shape);
         case "api" -> BenchJobs.layerNormApi(spark, input, output, shape);
