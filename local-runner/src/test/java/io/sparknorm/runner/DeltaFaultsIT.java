@@ -37,8 +37,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SubmitSuite.class)
 @Timeout(value = 12, unit = TimeUnit.MINUTES)
 class DeltaFaultsIT {
-  private static final int ROWS = 400_000;
-  private static final int SIZE = 16;
+  private static final int ROWS = RaceInput.ROWS;
+  private static final int SIZE = RaceInput.SIZE;
   private static final int ATTEMPTS = 3;
 
   /** Set by {@link SubmitSuite}; replaced by a session that reads and writes Delta. */
@@ -60,12 +60,7 @@ class DeltaFaultsIT {
     deltaConf = DeltaIT.sparkConf(ReadmeCommand.find("--output-format delta"));
     digits = ReadmeCommand.root().resolve("data/digits.jsonl");
     input = work.newDir("input").resolve("data.parquet");
-    StringBuilder features = new StringBuilder("array(");
-    for (int i = 0; i < SIZE; i++) {
-      features.append(i == 0 ? "" : ", ").append("cast(id % ").append(97 + i).append(" AS DOUBLE) * ").append(i + 1);
-    }
-    spark.range(ROWS).selectExpr("id", features + ") AS features").repartition(8).write()
-        .parquet(input.toString());
+    RaceInput.write(spark, input);
   }
 
   @Test
@@ -182,23 +177,7 @@ class DeltaFaultsIT {
       Row counts = table.frame(spark).selectExpr("count(*)", "count(DISTINCT id)").first();
       assertEquals(ROWS, counts.getLong(0));
       assertEquals(ROWS, counts.getLong(1));
-      for (Row row : table.frame(spark).where("id IN (1, 12345, 399999)").collectAsList()) {
-        long id = row.getLong(row.fieldIndex("id"));
-        List<Double> got = row.getList(row.fieldIndex("features"));
-        double[] x = new double[SIZE];
-        double mean = 0;
-        for (int i = 0; i < SIZE; i++) {
-          x[i] = (double) (id % (97 + i)) * (i + 1);
-          mean += x[i] / SIZE;
-        }
-        double var = 0;
-        for (double v : x) {
-          var += (v - mean) * (v - mean) / SIZE;
-        }
-        for (int i = 0; i < SIZE; i++) {
-          assertEquals((x[i] - mean) / Math.sqrt(var + eps), got.get(i), 1e-9, "row " + id + " [" + i + "]");
-        }
-      }
+      RaceInput.assertLayerNorm(table.frame(spark).where("id IN (1, 12345, 399999)").collectAsList(), eps);
       assertEquals(ROWS, table.frame(spark, 0).count(), "version 0 as it was");
       return;
     }

@@ -28,8 +28,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(SubmitSuite.class)
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class DriverLossIT {
-  private static final int ROWS = 400_000;
-  private static final int SIZE = 16;
+  private static final int ROWS = RaceInput.ROWS;
+  private static final int SIZE = RaceInput.SIZE;
 
   /** Set by {@link SubmitSuite}. */
   private static SparkSession spark;
@@ -40,12 +40,7 @@ class DriverLossIT {
   @BeforeAll
   static void writeInput() {
     input = work.newDir("input").resolve("data.parquet");
-    StringBuilder features = new StringBuilder("array(");
-    for (int i = 0; i < SIZE; i++) {
-      features.append(i == 0 ? "" : ", ").append("cast(id % ").append(97 + i).append(" AS DOUBLE) * ").append(i + 1);
-    }
-    spark.range(ROWS).selectExpr("id", features + ") AS features").repartition(8).write()
-        .parquet(input.toString());
+    RaceInput.write(spark, input);
   }
 
   /** A job started in its own process, not waited for; its output in LOG and LOG.err. */
@@ -133,22 +128,7 @@ class DriverLossIT {
     assertEquals(ROWS, counts.getLong(0));
     assertEquals(ROWS, counts.getLong(1));
     double eps = aWon ? 1e-5 : 0.5;
-    for (Row row : spark.read().parquet(output.toString()).where("id IN (1, 12345, 399999)").collectAsList()) {
-      long id = row.getLong(row.fieldIndex("id"));
-      List<Double> got = row.getList(row.fieldIndex("features"));
-      double[] x = new double[SIZE];
-      double mean = 0;
-      for (int i = 0; i < SIZE; i++) {
-        x[i] = (double) (id % (97 + i)) * (i + 1);
-        mean += x[i] / SIZE;
-      }
-      double var = 0;
-      for (double v : x) {
-        var += (v - mean) * (v - mean) / SIZE;
-      }
-      for (int i = 0; i < SIZE; i++) {
-        assertEquals((x[i] - mean) / Math.sqrt(var + eps), got.get(i), 1e-9, "row " + id + " [" + i + "]");
-      }
-    }
+    RaceInput.assertLayerNorm(
+        spark.read().parquet(output.toString()).where("id IN (1, 12345, 399999)").collectAsList(), eps);
   }
 }
