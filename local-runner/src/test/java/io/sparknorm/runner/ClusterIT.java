@@ -52,7 +52,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * tasks run one after the other), with the driver's status API on a loopback port; the test polls it and, 0.1 s
  * after the statistics phase (the SQL execution {@code batch_norm_stats at ColumnarStatistics.java}, the pass over
  * the Parquet scan's columnar batches) and, in the second run, 0.4 s after the write phase ({@code save at
- * NormalizeJob}) have running tasks,
+ * Formats}) have running tasks,
  * kills the executor JVM with SIGKILL: the Worker's child process running {@code CoarseGrainedExecutorBackend},
  * found by the Worker's pid. The job must still succeed with the undisturbed numbers and exact counts. That the kill
  * really landed mid-phase is read from the application's event log afterwards: tasks of that phase's stages ended
@@ -220,7 +220,8 @@ class ClusterIT {
   @Order(6)
   @Timeout(value = 5, unit = TimeUnit.MINUTES)
   void executorKilledDuringTheWrite() throws Exception {
-    killRun("write", "save at NormalizeJob", RUNNING_BEFORE_KILL_WRITE);
+    // The job writes files in Formats.write: its call site names the write's SQL execution.
+    killRun("write", "save at Formats", RUNNING_BEFORE_KILL_WRITE);
   }
 
   // ------------------------------------------------------------------------------------------------------------

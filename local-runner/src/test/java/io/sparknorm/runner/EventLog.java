@@ -21,7 +21,7 @@ import java.util.stream.Stream;
  * One application's Spark event log, as {@code spark.eventLog.enabled=true} with {@code spark.eventLog.dir=DIR}
  * (and {@code spark.eventLog.compress=false}) writes it: Spark 4 rolls it, in {@code DIR/eventlog_v2_APPID/events_N_APPID}
  * files, read here in order of N. Answers what a test of executor loss needs to know: which SQL execution (by its
- * description, the call site such as {@code save at NormalizeJob.java:312}) ran which jobs and stages, which
+ * description, the call site such as {@code save at Formats.java:131}) ran which jobs and stages, which
  * tasks ended how and on which executor, and when executors were added and removed.
  */
 final class EventLog {
