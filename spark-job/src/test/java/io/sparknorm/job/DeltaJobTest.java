@@ -58,9 +58,7 @@ class DeltaJobTest {
 
   @AfterEach
   void dropTables() {
-    for (Row table : spark.sql("SHOW TABLES").collectAsList()) {
-      spark.sql("DROP " + (table.getBoolean(2) ? "VIEW " : "TABLE ") + table.getString(1));
-    }
+    TableData.dropAll(spark);
   }
 
   private String table() {

@@ -42,4 +42,11 @@ final class TableData {
       return text.toString();
     }).toList();
   }
+
+  /** Drops every table and view of the current database: each test starts from an empty catalog. */
+  static void dropAll(SparkSession spark) {
+    for (Row table : spark.sql("SHOW TABLES").collectAsList()) {
+      spark.sql("DROP " + (table.getBoolean(2) ? "VIEW " : "TABLE ") + table.getString(1));
+    }
+  }
 }

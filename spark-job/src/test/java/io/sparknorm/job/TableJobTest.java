@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -48,9 +47,7 @@ class TableJobTest {
 
   @AfterEach
   void dropTables() {
-    for (Row table : spark.sql("SHOW TABLES").collectAsList()) {
-      spark.sql("DROP " + (table.getBoolean(2) ? "VIEW " : "TABLE ") + table.getString(1));
-    }
+    TableData.dropAll(spark);
   }
 
   /** The warehouse's entries: the tables' folders, and no hidden staging folder. */
