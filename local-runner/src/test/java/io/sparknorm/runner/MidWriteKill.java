@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * committed. The signals are what the sinks leave on disk, polled every few milliseconds:
  * <ul>
  *   <li>a folder per micro-batch ({@code batch_id=<k>}, moved into place from a hidden staging folder): batch k-1's
- *       folder is there and a hidden folder in the output holds a part file;</li>
+ *       folder is there and batch k's staging folder holds a part file;</li>
  *   <li>Spark's file sink: its log {@code _spark_metadata} has batch k-1 and not k, and the output holds a part file
  *       that no entry of the log names (a task of batch k writing).</li>
  * </ul>
@@ -62,13 +62,16 @@ final class MidWriteKill {
     return seen.get();
   }
 
-  /** Batch k-1's folder {@code batch_id=<k-1>} is in place and a hidden folder in the output holds a part file. */
+  /**
+   * Batch k-1's folder {@code batch_id=<k-1>} is in place and batch k's hidden staging folder in the output
+   * ({@code .batch_id=<k>.sparknorm-<uuid>}) holds a part file.
+   */
   static Supplier<Optional<String>> stagingOfBatch(Path output, int k) {
     return () -> {
       if (k > 0 && !Files.isDirectory(output.resolve("batch_id=" + (k - 1)))) {
         return Optional.empty();
       }
-      for (Path hidden : hiddenFolders(output)) {
+      for (Path hidden : hiddenFolders(output, ".batch_id=" + k + ".")) {
         Optional<Path> part = partFile(hidden);
         if (part.isPresent()) {
           return Optional.of("staging folder " + output.relativize(hidden) + " holds " + output.relativize(part.get()));
@@ -116,12 +119,9 @@ final class MidWriteKill {
     return partFiles(output).stream().filter(p -> !logged.contains(p.getFileName().toString())).count();
   }
 
-  private static List<Path> hiddenFolders(Path output) {
+  private static List<Path> hiddenFolders(Path output, String prefix) {
     try (Stream<Path> entries = Files.list(output)) {
-      return entries.filter(p -> {
-        String name = p.getFileName().toString();
-        return (name.startsWith(".") || name.startsWith("_")) && !name.equals("_spark_metadata") && Files.isDirectory(p);
-      }).toList();
+      return entries.filter(p -> p.getFileName().toString().startsWith(prefix) && Files.isDirectory(p)).toList();
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {

@@ -5,11 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.testing.ChildProcess;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
@@ -189,6 +191,7 @@ class StreamExactlyOnceIT {
     if (statistics) {
       try {
         SameBits.assertSameStatistics(reference.stats(), run.stats(), label);
+        assertSameRunningState(reference, run, batches - 1, label);
       } catch (AssertionFailedError e) {
         statisticsFailure = e;
       }
@@ -210,6 +213,20 @@ class StreamExactlyOnceIT {
     assertEquals(LongStream.range(KILLED_BATCH, batches).boxed().toList(),
         MidWriteKill.progressBatches(k.restart().stderr()),
         label + ": the restart runs the killed batch again, then the rest\n" + k.restart().stderr());
+  }
+
+  /** The running statistics the checkpoints hold after the last micro-batch: the same bytes. */
+  private static void assertSameRunningState(Run reference, Run run, int lastBatch, String label) {
+    Path expected = reference.checkpoint().resolve("sparknorm/running/" + lastBatch);
+    Path actual = run.checkpoint().resolve("sparknorm/running/" + lastBatch);
+    assertTrue(Files.isRegularFile(expected), label + ": no running state " + expected);
+    assertTrue(Files.isRegularFile(actual), label + ": no running state " + actual);
+    try {
+      assertTrue(Arrays.equals(Files.readAllBytes(expected), Files.readAllBytes(actual)),
+          label + ": the running state after batch " + lastBatch + " differs from the reference's");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static List<String> running(Path input, Run run) {
