@@ -67,6 +67,8 @@ class StreamExactlyOnceIT {
   private static Run referenceA;
   private static Run referenceB;
   private static Run referenceC;
+  /** How the three reference runs ended, in that order: each case checks its own. */
+  private static List<ChildProcess.Result> referenceRuns;
   private static final List<String> rows = Collections.synchronizedList(new ArrayList<>());
 
   /** One run's folders: output, checkpoint, statistics file. */
@@ -97,9 +99,9 @@ class StreamExactlyOnceIT {
               running(sixteenFiles, referenceB)), threads),
           CompletableFuture.supplyAsync(() -> submit.run("reference C: layer norm through the file sink",
               layer(twelveFiles, referenceC)), threads));
+      referenceRuns = new ArrayList<>();
       for (CompletableFuture<ChildProcess.Result> run : runs) {
-        ChildProcess.Result result = run.get(10, TimeUnit.MINUTES);
-        assertEquals(0, result.exitCode(), result::describe);
+        referenceRuns.add(run.get(10, TimeUnit.MINUTES));
       }
     } finally {
       threads.shutdownNow();
@@ -122,6 +124,7 @@ class StreamExactlyOnceIT {
   @Test
   @Order(1)
   void runningStatisticsKilledMidWriteContinueWithTheSameBits() {
+    assertReference(0);
     Run run = Run.in(work.newDir("A"));
     KillAndRestart k = killAndRestart("A", twelveFiles, run, running(twelveFiles, run), false, () -> {});
     check("A: running statistics, a folder per micro-batch", k, referenceA, run, StreamInput.rows(FILES),
@@ -131,6 +134,7 @@ class StreamExactlyOnceIT {
   @Test
   @Order(2)
   void newFilesAddedBeforeTheRestartGiveTheUninterruptedRunOverAllFiles() {
+    assertReference(1);
     Path input = work.newDir("in-B");
     StreamInput.copy(pool, input, 0, FILES);
     Run run = Run.in(work.newDir("B"));
@@ -143,6 +147,7 @@ class StreamExactlyOnceIT {
   @Test
   @Order(3)
   void perRowThroughSparksFileSinkKilledMidWriteKeepsEveryRowOnce() {
+    assertReference(2);
     Run run = Run.in(work.newDir("C"));
     KillAndRestart k = killAndRestart("C", twelveFiles, run, layer(twelveFiles, run), true, () -> {});
     check("C: layer norm, Spark's file sink", k, referenceC, run, StreamInput.rows(FILES), FILES / FILES_PER_TRIGGER,
@@ -150,6 +155,11 @@ class StreamExactlyOnceIT {
     assertTrue(MidWriteKill.unloggedPartFiles(run.output()) > 0,
         "the killed tasks' part files are still in the output, and the read above skipped them: "
             + WorkDir.list(run.output()));
+  }
+
+  private static void assertReference(int index) {
+    ChildProcess.Result reference = referenceRuns.get(index);
+    assertEquals(0, reference.exitCode(), reference::describe);
   }
 
   /** What the killed run and the restart did. */
