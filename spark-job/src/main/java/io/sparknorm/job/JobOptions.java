@@ -281,6 +281,14 @@ final class JobOptions {
     return input != null ? input : inputTable;
   }
 
+  /** --checkpoint with --stream: the query's checkpoint folder (set by the stream options). */
+  String checkpoint;
+
+  /** --momentum with --stream: M, or null for none (cumulative exact statistics). */
+  Double runningMomentum() {
+    return momentum;
+  }
+
   double momentumOrDefault() {
     return momentum == null ? RunningStatistics.DEFAULT_MOMENTUM : momentum;
   }
