@@ -56,9 +56,6 @@ import org.apache.spark.sql.SparkSession;
 final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long> {
   private static final long serialVersionUID = 1L;
 
-  /** Whether the micro-batch is cached between its statistics and its write, rather than read twice. */
-  static boolean persist = true;
-
   private final transient JobOptions options;
   private final transient NormalizeSpec spec;
   private final transient Configuration conf;
@@ -198,35 +195,29 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
       throw new IllegalStateException("the checkpoint " + options.checkpoint + " holds running statistics of shape "
           + before.shape() + ", not " + spec.shape() + "; start a new --checkpoint");
     }
-    Dataset<Row> data = persist ? batch.persist() : batch;
-    try {
-      Shape shape = before != null && before.started() ? before.shape() : shapeOf(data);
-      RunningState after = before != null && before.started() ? before
-          : shape != null ? start.apply(shape) : RunningState.notStarted(momentum);
-      if (shape != null) {
-        ExactMoments moments = TensorNormalization.fitMoments(data, spec(shape, null));
-        long validRows = moments.count() / (shape.size() / shape.channels());
-        BatchStatistics statistics = placeholder(shape);
-        if (validRows > 0) {
-          statistics = statistics(moments, batchId);
-          after = after.after(moments, statistics, validRows);
-        }
-        NormalizationResult result = TensorNormalization.normalize(data, spec(shape, statistics));
-        output.write(result.frame(), result.outputCol(), batchId, RunRecord.json(options, spec, shape));
+    // The micro-batch is read twice, by the statistics and by the write: cheaper than caching it in between.
+    Shape shape = before != null && before.started() ? before.shape() : shapeOf(batch);
+    RunningState after = before != null && before.started() ? before
+        : shape != null ? start.apply(shape) : RunningState.notStarted(momentum);
+    if (shape != null) {
+      ExactMoments moments = TensorNormalization.fitMoments(batch, spec(shape, null));
+      long validRows = moments.count() / (shape.size() / shape.channels());
+      BatchStatistics statistics = placeholder(shape);
+      if (validRows > 0) {
+        statistics = statistics(moments, batchId);
+        after = after.after(moments, statistics, validRows);
       }
-      store.write(batchId, after);
-      if (options.statsOut != null && after.started()) {
-        RunningState written = after;
-        RunningStateStore.replace(new Path(options.statsOut), conf,
-            file -> JobStatistics.streamed(written, batchId).write(spec.eps(), false, file, conf));
-      }
-      rowsSeen.set(after.rows());
-      batchesCommitted.set(batchId + 1);
-    } finally {
-      if (persist) {
-        data.unpersist(false);
-      }
+      NormalizationResult result = TensorNormalization.normalize(batch, spec(shape, statistics));
+      output.write(result.frame(), result.outputCol(), batchId, RunRecord.json(options, spec, shape));
     }
+    store.write(batchId, after);
+    if (options.statsOut != null && after.started()) {
+      RunningState written = after;
+      RunningStateStore.replace(new Path(options.statsOut), conf,
+          file -> JobStatistics.streamed(written, batchId).write(spec.eps(), false, file, conf));
+    }
+    rowsSeen.set(after.rows());
+    batchesCommitted.set(batchId + 1);
   }
 
   /** The rows in the running statistics so far (valid rows of the stream; a --stats-in start's are not counted). */

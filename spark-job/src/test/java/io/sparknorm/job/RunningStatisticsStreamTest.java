@@ -255,6 +255,33 @@ class RunningStatisticsStreamTest extends JobTestSupport {
         .filter(f -> !f.contains("/") && !f.endsWith(".crc")).toList(), "no temporary file left");
   }
 
+  /** Micro-batches without a row change nothing; the shape comes from the first row when not given. */
+  @Test
+  void anEmptyMicroBatchChangesNothing() throws Exception {
+    List<Path> files = List.of(StreamFiles.write(spark, input(), 0, 0, -1), StreamFiles.write(spark, input(), 1, ROWS,
+        -1), StreamFiles.write(spark, input(), 2, 0, -1), StreamFiles.write(spark, input(), 3, ROWS, -1));
+    Path checkpoint = dir.resolve("checkpoint");
+    Path output = results.resolve("out");
+    NormalizeSpec noShape = new NormalizeSpec(io.sparknorm.core.NormMethod.BATCH);
+    RunningStatisticsBatches batches = StreamFiles.run(spark, input(), StreamFiles.options(output.toString(),
+        "parquet", checkpoint, null, 0.1), noShape, null);
+    // Batch 0 had no row to take the shape from: no output; batch 2 an empty one.
+    assertEquals(List.of("batch_id=1", "batch_id=2", "batch_id=3"), JobRun.listing(output).stream()
+        .filter(f -> !f.contains("/")).toList());
+    assertFalse(RunningState.fromBytes(RunningState.notStarted(0.1).toBytes()).started());
+    assertArrayEquals(StreamFiles.state(spark, checkpoint, 1).toBytes(), StreamFiles.state(spark, checkpoint, 2)
+        .toBytes());
+    RunningState state = StreamFiles.state(spark, checkpoint, 3);
+    assertEquals(StreamFiles.SHAPE.size(), state.shape().size());
+    assertEquals(2, state.batches());
+    assertEquals(2 * ROWS, batches.rowsSeen());
+    RunningStatistics replay = MiniBatchReplay.normalize(batchRead(files.get(1)).union(batchRead(files.get(3))),
+        noShape, ROWS, null, 0.1).running();
+    assertArrayEquals(bits(replay.runningMean()), bits(state.runningMean()));
+    assertArrayEquals(bits(replay.runningVar()), bits(state.runningVar()));
+    assertEquals(2 * ROWS, spark.read().parquet(output.toString()).count());
+  }
+
   @Test
   void invalidRowsAreSkippedOrKeptAsInTheBatchJob() throws Exception {
     for (HandleInvalid handle : new HandleInvalid[] {HandleInvalid.SKIP, HandleInvalid.KEEP}) {
