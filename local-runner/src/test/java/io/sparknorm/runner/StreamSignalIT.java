@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /**
  * A stream that runs until stopped ({@code --trigger processing-time:1s}), submitted through spark-submit in its own
  * process and sent SIGTERM: it stops after its current micro-batch, prints the summary and exits 0, and the output
- * holds every row of the committed micro-batches once.
+ * holds every row of the committed micro-batches once: the micro-batch under way when the signal came among them.
  */
 @ExtendWith(SubmitSuite.class)
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -74,6 +74,13 @@ class StreamSignalIT {
     try {
       assertTrue(waitForLine(errLog, "sparknorm: batch 0 ", job, 90), "no first micro-batch: " + job.tail());
       addFile(in, "b.parquet", 100, 50);
+      // Micro-batch 1 has begun once Spark wrote its offsets: SIGTERM now must let it finish, not abort it.
+      Path planned = dir.resolve("cp").resolve("offsets").resolve("1");
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      while (!Files.exists(planned) && job.isAlive() && System.nanoTime() < deadline) {
+        job.waitFor(Duration.ofMillis(10));
+      }
+      assertTrue(Files.exists(planned), "micro-batch 1 never began: " + job.tail());
       stop = job.stop(Duration.ofSeconds(60));
     } finally {
       job.kill();
@@ -85,7 +92,8 @@ class StreamSignalIT {
     Matcher m = SUMMARY.matcher(summary.get(0));
     assertTrue(m.find(), summary.get(0));
     long rowsOut = Long.parseLong(m.group(2));
-    assertTrue(rowsOut == 100 || rowsOut == 150, "the first file, and the second if its micro-batch ran: " + rowsOut);
+    assertEquals(150, rowsOut, "both files: the micro-batch under way at SIGTERM finished");
+    assertEquals("2", m.group(3), "micro-batches");
     Row counts = spark.read().parquet(out.toString()).selectExpr("count(*)", "count(DISTINCT id)").first();
     assertEquals(rowsOut, counts.getLong(0), "every row of the committed micro-batches");
     assertEquals(rowsOut, counts.getLong(1), "each once");
