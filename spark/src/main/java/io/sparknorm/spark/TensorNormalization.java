@@ -1,6 +1,7 @@
 package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +19,10 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Batch norm fits its statistics first, with one aggregation ({@code batch_norm_stats}), then
  * normalizes with them; the other methods are per-row work only.
+ *
+ * <p>On a stream ({@link Dataset#isStreaming()}) the per-row work runs as on a batch, with the same
+ * bits, given the shape and, for batch norm, the statistics; what reads the whole input (fitting,
+ * inferring the shape) is refused with a {@link io.sparknorm.sql.StreamingInputException}.
  *
  * <p>A rule of normalization broken is a {@link ColumnException}: the column, the row where one
  * row broke it, and the core's {@link io.sparknorm.core.NormalizationException} with the rule,
@@ -43,6 +48,9 @@ public final class TensorNormalization {
   public static NormalizationResult normalize(Dataset<Row> input, NormalizeSpec spec) {
     if (spec.statisticsScale() != 1.0) {
       throw new IllegalArgumentException("scale: only statistics are reported scaled; normalizing is not");
+    }
+    if (spec.method() == NormMethod.BATCH && spec.statistics() == null && spec.keyedStatistics() == null) {
+      BatchInput.require(input, "TensorNormalization.normalize", BatchInput.FIT);
     }
     return NormalizationPlan.normalize(input, ResolvedSpec.of(input.schema(), spec));
   }
@@ -80,6 +88,7 @@ public final class TensorNormalization {
    *     more than one value (PyTorch's rule), naming the column
    */
   public static BatchStatistics fitStatistics(Dataset<Row> input, NormalizeSpec spec) {
+    BatchInput.require(input, "TensorNormalization.fitStatistics", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
@@ -93,6 +102,7 @@ public final class TensorNormalization {
    * {@code --stats-only} reports them).
    */
   public static CountedStatistics fitStatisticsCountingRows(Dataset<Row> input, NormalizeSpec spec) {
+    BatchInput.require(input, "TensorNormalization.fitStatisticsCountingRows", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
@@ -112,6 +122,7 @@ public final class TensorNormalization {
     if (spec.by() == null) {
       throw new IllegalArgumentException("by: give the key columns");
     }
+    BatchInput.require(input, "TensorNormalization.fitKeyedStatistics", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
