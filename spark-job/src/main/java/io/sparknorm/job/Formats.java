@@ -118,18 +118,29 @@ final class Formats {
   static void write(Dataset<Row> counted, String format, String outputCol, org.apache.hadoop.fs.Path folder,
       java.util.function.BooleanSupplier plainValues) {
     String outFormat = formatOf(format, "output-format", false);
-    Dataset<Row> frame = counted;
+    prepare(counted, outFormat, outputCol).write().format(outFormat)
+        .options(writerOptions(outFormat, outputCol, plainValues)).save(folder.toString());
+  }
+
+  /**
+   * The normalized frame as {@code outFormat} holds it, for the batch job's write and the stream's sink alike: CSV's
+   * tensor as JSON array text, every other format as it is.
+   */
+  static Dataset<Row> prepare(Dataset<Row> frame, String outFormat, String outputCol) {
+    return outFormat.equals("csv") ? forCsv(frame, outputCol) : frame;
+  }
+
+  /** The file writer's options of {@code outFormat}, for the batch job's write and the stream's sink alike. */
+  static Map<String, String> writerOptions(String outFormat, String outputCol,
+      java.util.function.BooleanSupplier plainValues) {
+    Map<String, String> options = new LinkedHashMap<>();
     if (outFormat.equals("csv")) {
-      frame = forCsv(frame, outputCol);
-    }
-    var writer = frame.write().format(outFormat);
-    if (outFormat.equals("csv")) {
-      writer = writer.option("header", "true");
+      options.put("header", "true");
     }
     if (outFormat.equals("parquet") && plainValues.getAsBoolean()) {
-      writer = writer.options(TensorEncoding.plainValues(outputCol));
+      options.putAll(TensorEncoding.plainValues(outputCol));
     }
-    writer.save(folder.toString());
+    return options;
   }
 
   static String formatOf(String format, String option, boolean input) {

@@ -8,6 +8,7 @@ import io.sparknorm.spark.HandleInvalid;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.UnseenKey;
 import java.util.List;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -117,8 +118,9 @@ final class JobOptions {
 
   @Option(names = "--momentum", paramLabel = "M",
       description = "With --batch-size: the running statistics' momentum, as PyTorch's (default: "
-          + RunningStatistics.DEFAULT_MOMENTUM + ").")
-  Double momentum;
+          + RunningStatistics.DEFAULT_MOMENTUM + "). With --stream --method batch: M in [0, 1], or none for the"
+          + " exact statistics of every row seen (PyTorch's momentum=None, here exact, not averaged).")
+  String momentum;
 
   @Option(names = "--handle-invalid", paramLabel = "H", defaultValue = "error",
       description = "error, skip or keep a row with a null tensor, a wrong length or a NaN/infinite value (default: ${DEFAULT-VALUE}).")
@@ -145,6 +147,9 @@ final class JobOptions {
 
   @Option(names = "--quiet", description = "No progress lines on standard error.")
   boolean quiet;
+
+  @Mixin
+  StreamOptions stream = new StreamOptions();
 
   /**
    * The spec of the options that need no data, and every rule about which options go together.
@@ -182,7 +187,7 @@ final class JobOptions {
     if (batchOnly != null && normMethod != NormMethod.BATCH) {
       throw new IllegalArgumentException(batchOnly + " is only for batch norm, not " + normMethod.id());
     }
-    checkCombinations();
+    checkCombinations(normMethod);
     if (by != null) {
       spec.by(by.stream().map(String::strip).toList());
       spec.unseenKey(unseenKey == null ? UnseenKey.ERROR : UnseenKey.parse(unseenKey));
@@ -196,8 +201,13 @@ final class JobOptions {
     return spec;
   }
 
-  private void checkCombinations() {
+  private void checkCombinations(NormMethod normMethod) {
     checkWhereFromAndTo();
+    if (stream.stream) {
+      stream.check(this, normMethod);
+    } else {
+      stream.refuseWithoutStream();
+    }
     if (statsOnly) {
       if (statsOut == null) {
         throw new IllegalArgumentException("--stats-only writes the statistics to --stats-out: give it");
@@ -231,14 +241,27 @@ final class JobOptions {
       throw new IllegalArgumentException("--by and --batch-size do not go together: a mini-batch replay keeps one set"
           + " of running statistics");
     }
-    if (batchSize == null && (orderBy != null || momentum != null)) {
+    if (batchSize == null && (orderBy != null || momentum != null && !stream.stream)) {
       throw new IllegalArgumentException((orderBy != null ? "--order-by" : "--momentum") + " is only for --batch-size");
     }
     if (batchSize != null && batchSize < 1) {
       throw new IllegalArgumentException("--batch-size is " + batchSize + ", must be at least 1");
     }
-    if (momentum != null && !(momentum >= 0 && momentum <= 1)) {
-      throw new IllegalArgumentException("--momentum is " + momentum + ", must be in [0, 1]");
+    if (momentum != null && !momentumNone()) {
+      double m;
+      try {
+        m = Double.parseDouble(momentum.strip());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("--momentum is '" + momentum + "', must be a number in [0, 1]"
+            + (stream.stream ? " or none" : ""));
+      }
+      if (!(m >= 0 && m <= 1)) {
+        throw new IllegalArgumentException("--momentum is " + momentum + ", must be in [0, 1]");
+      }
+    }
+    if (momentumNone() && !stream.stream) {
+      throw new IllegalArgumentException("--momentum none is only for --stream: a replay with --batch-size updates"
+          + " its running statistics with a momentum in [0, 1], as PyTorch's running_mean and running_var do");
     }
   }
 
@@ -262,7 +285,7 @@ final class JobOptions {
           + " table, --overwrite replaces them");
     }
     String format = Formats.formatOf(outputFormat, "output-format", false);
-    if (append && !format.equals("delta") && outputTable == null) {
+    if (append && !format.equals("delta") && outputTable == null && !stream.stream) {
       throw new IllegalArgumentException("--append is only for Delta output (--output-format delta) and tables"
           + " (--output-table): a " + format + " output is written whole");
     }
@@ -281,15 +304,18 @@ final class JobOptions {
     return input != null ? input : inputTable;
   }
 
-  /** --checkpoint with --stream: the query's checkpoint folder (set by the stream options). */
-  String checkpoint;
-
-  /** --momentum with --stream: M, or null for none (cumulative exact statistics). */
+  /** --momentum with --stream: M (PyTorch's default when not given), or null for none. */
   Double runningMomentum() {
-    return momentum;
+    return momentumNone() ? null : momentumOrDefault();
   }
 
+  /** The momentum as a number (PyTorch's default when not given); not for {@code --momentum none}. */
   double momentumOrDefault() {
-    return momentum == null ? RunningStatistics.DEFAULT_MOMENTUM : momentum;
+    return momentum == null ? RunningStatistics.DEFAULT_MOMENTUM : Double.parseDouble(momentum.strip());
+  }
+
+  /** {@code --momentum none}: the cumulative exact statistics of every row seen (streams only). */
+  boolean momentumNone() {
+    return momentum != null && momentum.strip().equalsIgnoreCase("none");
   }
 }

@@ -117,6 +117,15 @@ public final class NormalizeJob implements Callable<Integer> {
       spark.sparkContext().setLogLevel("WARN");
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
+    if (o.stream.stream) {
+      try {
+        return new StreamJob(o, spec, spark, conf, out, err, start).call();
+      } finally {
+        if (ownSession) {
+          spark.stop();
+        }
+      }
+    }
     Progress progress = Progress.start(spark.sparkContext(), err, start, o.quiet);
     JobResults results = null;
     TableOutput table = null;
@@ -136,7 +145,7 @@ public final class NormalizeJob implements Callable<Integer> {
       StatisticsFiles.Contents statsIn = null;
       if (o.statsIn != null) {
         statsIn = StatisticsFiles.read(o.statsIn, conf, "stats-in file");
-        statsInShape = givenStatistics(spec, statsIn);
+        statsInShape = GivenStatistics.apply(o, spec, statsIn);
       }
       JobInput input = JobInput.locate(o, spark, conf);
       String inFormat = input.format();
@@ -231,7 +240,7 @@ public final class NormalizeJob implements Callable<Integer> {
         try {
           progress.stage(Progress.LOCATE);
           ColumnException located = TensorNormalization.locateFailure(e, data);
-          message = worded(located != null ? located : find(e), spec, statsInShape);
+          message = FailureWording.worded(o, located != null ? located : FailureWording.find(e), spec, statsInShape);
           if (message == null) {
             message = located != null ? located.getMessage() : TensorNormalization.describeFailure(e, data);
           }
@@ -258,78 +267,5 @@ public final class NormalizeJob implements Callable<Integer> {
         spark.stop();
       }
     }
-  }
-
-  /**
-   * The --stats-in file into the spec: statistics per key with --by, the running statistics to
-   * start from with --batch-size, else the statistics to normalize with. Returns their shape.
-   * A file's shape of more than the channels (C, D1, ..) is the sample shape it holds; (C,) fits any.
-   */
-  private Shape givenStatistics(NormalizeSpec spec, StatisticsFiles.Contents file) {
-    String name = options.statsIn;
-    Shape stated = file.shape();
-    if (stated != null && stated.dims().length > 1 && spec.shape() != null && !stated.equals(spec.shape())) {
-      throw new IllegalArgumentException("stats-in file " + name + ": shape is " + stated + ", but --shape is "
-          + spec.shape());
-    }
-    BatchStatistics given = file.statistics();
-    if (options.by != null) {
-      if (file.keyed() == null) {
-        throw new IllegalArgumentException("stats-in file " + name + " has no statistics per key ('by' and 'keys');"
-            + " write one with --by and --stats-out");
-      }
-      spec.keyedStatistics(file.keyed());
-      given = file.keyed().global() != null ? file.keyed().global()
-          : file.keyed().entries().isEmpty() ? null : file.keyed().entries().get(0).statistics();
-      if (given == null) {
-        throw new IllegalArgumentException("stats-in file " + name + " has no key and no statistics over all rows");
-      }
-    } else if (options.batchSize != null && file.runningMean() != null && file.runningVar() != null) {
-      given = JobStatistics.startingPoint(file);
-      spec.statistics(given);
-    } else {
-      if (given == null) {
-        throw new IllegalArgumentException("stats-in file " + name + ": the key 'mean' is missing");
-      }
-      spec.statistics(given);
-    }
-    Shape shape = given.shape();
-    if (spec.shape() != null && spec.shape().channels() != shape.channels()) {
-      throw new IllegalArgumentException("stats-in file " + name + " has statistics of " + shape.channels()
-          + " channels but --shape " + spec.shape() + " has " + spec.shape().channels());
-    }
-    return shape;
-  }
-
-  /**
-   * The job's own wording of a rule, where it says more than the library: of which column fitted
-   * batch statistics overflowed and what to do, and where a shape that a row does not match came
-   * from when --stats-in gave it. Null where the library's wording is the job's.
-   */
-  private String worded(NormalizationException failure, NormalizeSpec spec, Shape statsInShape) {
-    if (failure == null) {
-      return null;
-    }
-    if (failure.rule() == Rule.OVERFLOW) {
-      String column = spec.inputCols() != null ? String.join(",", spec.inputCols()) : spec.inputCol();
-      return "column '" + column + "': batch norm statistics overflow the range of double (" + failure.reason()
-          + "): the exact variance of these values is beyond the largest double (1.8e308); scale the data down";
-    }
-    if (failure.rule() == Rule.LENGTH && failure instanceof ColumnException && statsInShape != null
-        && options.shape == null) {
-      // Without --shape the rows are checked against the shape of the --stats-in statistics.
-      return failure.getMessage() + "; shape " + statsInShape + " is that of --stats-in file " + options.statsIn;
-    }
-    return null;
-  }
-
-  /** The first rule of normalization in the failure's chain of causes, or null. */
-  private static NormalizationException find(Throwable failure) {
-    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof NormalizationException rule) {
-        return rule;
-      }
-    }
-    return null;
   }
 }

@@ -133,6 +133,36 @@ class RunningStatisticsStreamTest extends JobTestSupport {
         .filter(f -> !f.startsWith(".")).toList());
   }
 
+  /** The job: --stream --method batch --momentum, its progress lines, summary line, output and statistics file. */
+  @Test
+  void theJobKeepsRunningStatisticsOverAStream() throws Exception {
+    List<Path> files = files(0, 3);
+    Path output = results.resolve("out");
+    Path stats = results.resolve("stats.json");
+    JobRun run = JobRun.of("--stream", "--input", input().toString(), "--output", output.toString(), "--checkpoint",
+        dir.resolve("checkpoint").toString(), "--method", "batch", "--shape", "3,2", "--momentum", "0.1",
+        "--max-files-per-trigger", "1", "--stats-out", stats.toString());
+    run.assertSucceeded("batch", 30, 30, 0, 0);
+    List<java.util.regex.Matcher> lines = run.err().lines().map(StreamJobTest.BATCH_LINE::matcher)
+        .filter(java.util.regex.Matcher::matches).toList();
+    assertEquals(3, lines.size(), run.err());
+    for (int k = 0; k < 3; k++) {
+      assertEquals(Integer.toString(k), lines.get(k).group(1));
+      assertEquals(Integer.toString(ROWS * (k + 1)), lines.get(k).group(5), "stats_count: rows seen so far");
+      Map<Long, double[]> expected = StreamFiles.byId(TensorNormalization.normalize(batchRead(files.get(k)),
+          StreamFiles.spec()).frame());
+      assertSameRows(expected, StreamFiles.byId(outputBatch(output, k)), "micro-batch " + k);
+    }
+    Dataset<Row> all = batchRead(files.get(0)).union(batchRead(files.get(1))).union(batchRead(files.get(2)));
+    RunningStatistics replay = MiniBatchReplay.normalize(all, StreamFiles.spec(), ROWS, null, 0.1).running();
+    JsonNode file = JSON.readTree(stats.toFile());
+    assertEquals(2, file.get("batch_id").asLong());
+    for (int c = 0; c < 3; c++) {
+      assertEquals(replay.runningMean()[c], file.get("running_mean").get(c).asDouble());
+      assertEquals(replay.runningVar()[c], file.get("running_var").get(c).asDouble());
+    }
+  }
+
   @Test
   void momentumNoneKeepsTheExactStatisticsOfEveryRowSeen() throws Exception {
     List<Path> files = files(0, 3);

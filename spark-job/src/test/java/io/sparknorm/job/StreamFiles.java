@@ -76,9 +76,10 @@ final class StreamFiles {
     options.method = "batch";
     options.output = output;
     options.outputFormat = format;
-    options.checkpoint = checkpoint.toString();
+    options.stream.checkpoint = checkpoint.toString();
     options.statsOut = statsOut == null ? null : statsOut.toString();
-    options.momentum = momentum;
+    options.momentum = momentum == null ? "none" : momentum.toString();
+    options.stream.stream = true;
     options.handleInvalid = "error";
     return options;
   }
@@ -105,7 +106,7 @@ final class StreamFiles {
       StatisticsFiles.Contents statsIn) throws Exception {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     RunningStatisticsBatches batches = RunningStatisticsBatches.start(options, spec, statsIn, spark, conf);
-    run(spark, input, Path.of(options.checkpoint), batches);
+    run(spark, input, Path.of(options.stream.checkpoint), batches);
     return batches;
   }
 

@@ -1,0 +1,285 @@
+package io.sparknorm.job;
+
+import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.Shape;
+import io.sparknorm.spark.ColumnException;
+import io.sparknorm.spark.JsonFiles;
+import io.sparknorm.spark.NormalizationResult;
+import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.TensorNormalization;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
+
+/**
+ * The job with {@code --stream}: the input read as a stream, each micro-batch normalized and appended to the output
+ * exactly once (Spark's checkpoint, the sink's commit), until the input has no more (available-now) or SIGTERM
+ * (processing-time). Per-row methods and batch norm with fixed statistics run the library's normalization on the
+ * streaming Dataset, as the batch job does on its Dataset; running statistics ({@code --momentum}) are a foreachBatch
+ * function ({@link RunningStatisticsBatches}).
+ *
+ * <p>A failure in the first micro-batch of a new checkpoint leaves nothing: the output and the checkpoint this run
+ * began are taken away. A failure later leaves the micro-batches committed before it; a restart with the same
+ * checkpoint runs the failed micro-batch again.
+ */
+final class StreamJob {
+  private final JobOptions o;
+  private final NormalizeSpec spec;
+  private final SparkSession spark;
+  private final Configuration conf;
+  private final PrintStream out;
+  private final PrintStream err;
+  private final long start;
+
+  StreamJob(JobOptions o, NormalizeSpec spec, SparkSession spark, Configuration conf, PrintStream out, PrintStream err,
+      long start) {
+    this.o = o;
+    this.spec = spec;
+    this.spark = spark;
+    this.conf = conf;
+    this.out = out;
+    this.err = err;
+    this.start = start;
+  }
+
+  int call() {
+    boolean running = o.momentum != null;
+    Path checkpoint = new Path(o.stream.checkpoint);
+    CheckpointLogs logs = new CheckpointLogs(checkpoint, conf);
+    StreamSource source = null;
+    StreamSink sink = null;
+    StreamProgress listener = null;
+    StreamingQuery query = null;
+    StopOnSigterm stop = null;
+    Shape statsInShape = null;
+    boolean fresh = false;
+    boolean checkpointExisted = true;
+    boolean began = false;
+    Runnable restoreConf = () -> { };
+    try {
+      if (o.affine != null) {
+        spec.affine(JsonFiles.readAffine(o.affine, conf));
+      }
+      StatisticsFiles.Contents statsIn = null;
+      if (o.statsIn != null) {
+        statsIn = StatisticsFiles.read(o.statsIn, conf, "stats-in file");
+        if (!running) {
+          statsInShape = GivenStatistics.apply(o, spec, statsIn);
+        }
+      }
+      sink = new StreamSink(o, spark, conf);
+      source = StreamSource.locate(o, spark, conf, o.quiet ? null : err);
+      Dataset<Row> data = source.stream(spark);
+      if (sink.format().equals("csv")) {
+        Formats.checkCsvColumns(data, spec);
+      }
+      Shape shape = shape(source);
+      restoreConf = Formats.boundColumnarBatches(spark, shape.size());
+      CheckpointRecord record = CheckpointRecord.of(o, spec, shape);
+      boolean recorded = record.matches(checkpoint, conf);
+      fresh = logs.latest("offsets") < 0;
+      if (!recorded && !fresh) {
+        throw new IllegalArgumentException("checkpoint " + checkpoint + " holds a stream that sparknorm did not record"
+            + " (it has no " + CheckpointRecord.FILE + "): give a new --checkpoint");
+      }
+      sink.check(fresh, logs.hasCommits(), o.stream.checkpoint);
+
+      String name = "sparknorm-" + UUID.randomUUID();
+      DataStreamWriter<Row> writer;
+      Supplier<String> statsCount;
+      String outputCol = null;
+      RunningStatisticsBatches handle = null;
+      if (running) {
+        handle = RunningStatisticsBatches.start(o, spec, statsIn, spark, conf);
+        writer = data.writeStream().foreachBatch(handle);
+        RunningStatisticsBatches h = handle;
+        statsCount = () -> Long.toString(h.rowsSeen());
+      } else {
+        NormalizationResult result = TensorNormalization.normalize(data, spec);
+        outputCol = result.outputCol();
+        Dataset<Row> observed = result.frame().observe(StreamProgress.OBSERVED,
+            functions.count(functions.lit(1)).as("rows_out"),
+            functions.count_if(functions.col("`" + outputCol + "`").isNull()).as("invalid_kept"));
+        writer = Formats.prepare(observed, sink.format(), outputCol).writeStream();
+        String count = spec.method() == NormMethod.BATCH && result.statistics() != null
+            ? Long.toString(result.statistics().count()) : "-";
+        statsCount = () -> count;
+      }
+      writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
+          .trigger(o.stream.sparkTrigger());
+      listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
+          handle == null ? null : handle::rowsIn);
+      spark.streams().addListener(listener);
+      FileSystem fs = checkpoint.getFileSystem(conf);
+      checkpointExisted = fs.exists(checkpoint);
+      began = true;
+      if (!recorded) {
+        record.write(checkpoint, conf);
+      }
+      stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
+      long seenBefore = handle == null ? 0 : handle.rowsSeen();
+      if (running) {
+        query = writer.start();
+      } else {
+        String inFormat = source.format();
+        query = sink.start(writer, outputCol, () -> TensorEncoding.plainValues(spec, false, inFormat, o.input, conf));
+      }
+      await(query, stop);
+      long last = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
+      StreamProgress.Totals totals = listener.totals(last, 10_000);
+      summary(totals, handle == null ? -1 : handle.rowsSeen() - seenBefore);
+      return 0;
+    } catch (Exception | LinkageError e) {
+      String message = describe(e, source, logs, statsInShape);
+      if (began && fresh && !committed(logs)) {
+        if (query != null) {
+          stopQuietly(query);
+        }
+        sink.removeIfBegan();
+        removeQuietly(checkpoint, checkpointExisted);
+      }
+      err.println("error: " + message);
+      if (o.verbose) {
+        e.printStackTrace(err);
+      }
+      return 1;
+    } finally {
+      if (stop != null) {
+        stop.close();
+      }
+      if (query != null) {
+        stopQuietly(query);
+      }
+      if (listener != null) {
+        spark.streams().removeListener(listener);
+      }
+      restoreConf.run();
+    }
+  }
+
+  /**
+   * The sample shape: given, the --stats-in statistics', else that of the first valid row the input holds now (a
+   * stream's shape is fixed at its start).
+   */
+  private Shape shape(StreamSource source) {
+    if (spec.shape() == null) {
+      Dataset<Row> present = source.present(spark);
+      try {
+        spec.shape(TensorNormalization.shapeOf(present, spec));
+      } catch (RuntimeException e) {
+        if (present.isEmpty()) {
+          throw new IllegalArgumentException("input " + o.inputName() + " holds no rows yet to take a sample's shape"
+              + " from: give --shape", e);
+        }
+        throw e;
+      }
+    }
+    return spec.shape();
+  }
+
+  /** Runs until the query ends (available-now), fails, or SIGTERM asks for a stop after the current micro-batch. */
+  private static void await(StreamingQuery query, StopOnSigterm stop) throws Exception {
+    while (!query.awaitTermination(200)) {
+      if (stop != null && stop.requested()) {
+        while (query.isActive() && query.status().isTriggerActive()) {
+          Thread.sleep(20);
+        }
+        query.stop();
+        return;
+      }
+    }
+  }
+
+  private boolean committed(CheckpointLogs logs) {
+    try {
+      return logs.hasCommits();
+    } catch (IOException e) {
+      return true;  // unknown: keep what is there
+    }
+  }
+
+  private void summary(StreamProgress.Totals t, long rowsSeen) {
+    long rowsOut = t.rowsOut();
+    long kept = t.kept();
+    if (rowsSeen >= 0) {
+      // Running statistics hold the valid rows: the others were skipped or kept as --handle-invalid says.
+      long invalid = Math.max(0, t.rowsIn() - rowsSeen);
+      rowsOut = o.handleInvalid.strip().equalsIgnoreCase("skip") ? t.rowsIn() - invalid : t.rowsIn();
+      kept = o.handleInvalid.strip().equalsIgnoreCase("keep") ? invalid : 0;
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(Locale.ROOT, "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f"
+        + " rows_per_s=%.0f mb_per_s=%.1f batches=%d%n", spec.method().id(), t.rowsIn(), rowsOut, t.rowsIn() - rowsOut,
+        kept, seconds, t.rowsIn() / seconds, t.bytes() / 1e6 / seconds, t.batches());
+  }
+
+  /**
+   * The error line: a rule broken by a row, found by reading the failed micro-batch's files again (its position in
+   * them, or its --id-col value), with the micro-batch named; else the failure's own words.
+   */
+  private String describe(Throwable e, StreamSource source, CheckpointLogs logs, Shape statsInShape) {
+    String batch = "";
+    Dataset<Row> rows = null;
+    try {
+      if (e instanceof StreamingQueryException) {
+        long failed = logs.latest("offsets");
+        long committed = logs.latest("commits");
+        if (failed > committed) {
+          batch = " (micro-batch " + failed + (o.idCol == null ? ", rows counted from 0 in its input" : "")
+              + (committed >= 0 ? "; the micro-batches before it stay committed" : "") + ")";
+          if (source != null && source.files()) {
+            List<String> files = logs.files(failed);
+            rows = files.isEmpty() ? null : source.files(spark, files);
+          }
+        }
+      }
+      ColumnException located = TensorNormalization.locateFailure(e, rows);
+      String message = FailureWording.worded(o, located != null ? located : FailureWording.find(e), spec,
+          statsInShape);
+      if (message == null) {
+        message = located != null ? located.getMessage() : TensorNormalization.describeFailure(e, rows);
+      }
+      return message + (located != null ? batch : "");
+    } catch (IOException | RuntimeException again) {
+      return String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(e.getClass().getName());
+    }
+  }
+
+  private static void stopQuietly(StreamingQuery query) {
+    try {
+      query.stop();
+    } catch (Exception ignored) {
+      // Stopping a failed or stopped query: nothing more to do.
+    }
+  }
+
+  /** Takes away what this run wrote to the checkpoint: the folder, or what is in it when it was there before. */
+  private void removeQuietly(Path path, boolean existed) {
+    try {
+      FileSystem fs = path.getFileSystem(conf);
+      if (!existed) {
+        fs.delete(path, true);
+      } else if (fs.exists(path)) {
+        for (var entry : fs.listStatus(path)) {
+          fs.delete(entry.getPath(), true);
+        }
+      }
+    } catch (IOException | RuntimeException ignored) {
+      // The run fails either way.
+    }
+  }
+}
