@@ -1,6 +1,7 @@
 package io.sparknorm.ml;
 
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.spark.BatchInput;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
 import org.apache.spark.ml.Transformer;
@@ -57,6 +58,9 @@ public abstract class PerSampleNorm<S extends PerSampleNorm<S>> extends Transfor
   @Override
   public Dataset<Row> transform(Dataset<?> dataset) {
     Dataset<Row> frame = dataset.toDF();
+    if (!isDefined(shape())) {
+      BatchInput.require(frame, getClass().getSimpleName() + ".transform", BatchInput.SHAPE);
+    }
     return TensorNormalization.normalize(frame, spec(frame.schema())).frame();
   }
 

@@ -2,6 +2,7 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.spark.BatchInput;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
@@ -85,6 +86,7 @@ public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
 
   @Override
   public TensorBatchNormModel fit(Dataset<?> dataset) {
+    BatchInput.require(dataset, "TensorBatchNorm.fit", BatchInput.FIT_MODEL);
     Dataset<Row> frame = dataset.toDF();
     NormalizeSpec spec = spec(frame.schema());
     TensorBatchNormModel model;

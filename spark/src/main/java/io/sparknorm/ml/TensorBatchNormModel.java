@@ -2,6 +2,7 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.spark.BatchInput;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.StatisticsFiles;
@@ -130,6 +131,7 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
    * {@link StatisticsReport#of}). {@code HtmlReport.render} draws it.
    */
   public Report report(Dataset<?> dataset) {
+    BatchInput.require(dataset, "TensorBatchNormModel.report", BatchInput.REPORT);
     return StatisticsReport.of(dataset.toDF(), spec(dataset.schema()));
   }
 

@@ -56,7 +56,8 @@ final class FailureLocator {
       return null;
     }
     String column = String.join(",", context.columns());
-    FirstRow first = input == null ? null : firstInvalidRow(input, context);
+    // A stream cannot be read again to find the row.
+    FirstRow first = input == null || input.isStreaming() ? null : firstInvalidRow(input, context);
     return first == null ? ColumnException.atSomeRow(column, find(invalid, TensorValueException.class))
         : ColumnException.atRow(column, first.position(), context.idCol(), first.id(),
             TensorCheckFunction.toException((Row) first.problem()));

@@ -132,10 +132,12 @@ final class KeyedBatchNorm {
   /**
    * The input with one more column, {@link #statisticsColumn()}: each row's key's statistics (the
    * struct of {@code batch_norm_stats}), or the global ones for a key without any when
-   * {@code globalForUnseen}, else null. The statistics travel as a broadcast table; the input's
-   * partitions and row order are kept.
+   * {@code globalForUnseen}, else null; with {@code failOnUnseen} such a row fails the query naming
+   * its key (a stream's rows cannot be searched ahead). The statistics travel as a broadcast table;
+   * the input's partitions and row order are kept.
    */
-  static Dataset<Row> withStatistics(Dataset<Row> input, KeyedStatistics statistics, boolean globalForUnseen) {
+  static Dataset<Row> withStatistics(Dataset<Row> input, KeyedStatistics statistics, boolean globalForUnseen,
+      boolean failOnUnseen) {
     Dataset<Row> table = table(input, statistics);
     Column matches = null;
     for (int i = 0; i < statistics.keyColumns().size(); i++) {
@@ -147,6 +149,10 @@ final class KeyedBatchNorm {
     Column applied = globalForUnseen && statistics.global() != null
         ? functions.coalesce(found, Columns.column(new Literal(StatisticsStruct.toRow(statistics.global()),
             StatisticsStruct.TYPE)))
+        : failOnUnseen ? functions.coalesce(found, functions.raise_error(functions.concat(functions.lit("key "),
+            described(input, statistics.keyColumns(), i -> TensorColumn.quoted(statistics.keyColumns().get(i))),
+            functions.lit(" has no statistics (unseen-key global normalizes such rows with the statistics over all"
+                + " rows)"))))
         : found;
     List<Column> columns = new ArrayList<>();
     for (String name : input.columns()) {
@@ -171,16 +177,10 @@ final class KeyedBatchNorm {
     List<Column> selected = new ArrayList<>(List.of(functions.spark_partition_id().as("p"),
         functions.monotonically_increasing_id().as("pos"),
         (idCol == null ? functions.lit(null).cast("string") : TensorColumn.quoted(idCol).cast("string")).as("id")));
-    Column described = null;
     for (int i = 0; i < keys.size(); i++) {
       selected.add(TensorColumn.quoted(keys.get(i)).as(KEY + i));
-      Column value = functions.col(KEY + i);
-      boolean text = input.schema().apply(keys.get(i)).dataType() instanceof org.apache.spark.sql.types.StringType;
-      Column part = functions.concat(functions.lit((i == 0 ? "" : ", ") + keys.get(i) + "="),
-          functions.when(value.isNull(), functions.lit("null")).otherwise(
-              text ? functions.concat(functions.lit("'"), value, functions.lit("'")) : value.cast("string")));
-      described = described == null ? part : functions.concat(described, part);
     }
+    Column described = described(input, keys, i -> functions.col(KEY + i));
     Dataset<Row> positioned = input.select(selected.toArray(new Column[0]));
     Dataset<Row> known = table(input, statistics).drop(STATISTICS).withColumn(SEEN, functions.lit(true));
     Column matches = null;
@@ -193,6 +193,20 @@ final class KeyedBatchNorm {
     Dataset<Row> joined = positioned.join(functions.broadcast(known), matches, "left");
     return FailureLocator.firstInReadOrder(joined.select(functions.col("p"), functions.col("pos"),
         unseen.as("problem"), functions.col("id")));
+  }
+
+  /** A key as the statistics describe it ({@code site='b', day=3}), of the key columns' values ({@code value.apply(i)}). */
+  private static Column described(Dataset<Row> input, List<String> keys, java.util.function.IntFunction<Column> value) {
+    Column described = null;
+    for (int i = 0; i < keys.size(); i++) {
+      Column v = value.apply(i);
+      boolean text = input.schema().apply(keys.get(i)).dataType() instanceof org.apache.spark.sql.types.StringType;
+      Column part = functions.concat(functions.lit((i == 0 ? "" : ", ") + keys.get(i) + "="),
+          functions.when(v.isNull(), functions.lit("null")).otherwise(
+              text ? functions.concat(functions.lit("'"), v, functions.lit("'")) : v.cast("string")));
+      described = described == null ? part : functions.concat(described, part);
+    }
+    return described;
   }
 
   /** The statistics as a small frame: the key columns (typed as the input's) and the statistics struct. */

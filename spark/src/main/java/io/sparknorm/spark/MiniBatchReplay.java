@@ -91,6 +91,7 @@ public final class MiniBatchReplay {
    */
   public static ReplayResult normalize(Dataset<Row> input, NormalizeSpec spec, int batchSize, String orderBy,
       double momentum) {
+    BatchInput.require(input, "MiniBatchReplay.normalize", BatchInput.REPLAY);
     String order = checkOptions(input.schema(), spec, batchSize, orderBy, momentum);
     // Every rule the schema shows (columns, types, output name, shape, affine), then the shape.
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);

@@ -73,7 +73,7 @@ final class NormalizationPlan {
     KeyedStatistics keyed = spec.keyedStatistics();
     if (keyed == null) {
       keyed = KeyedBatchNorm.fit(input, tensor, resolved.keys(), shape, error, context, 1.0);
-    } else if (spec.unseenKey() == UnseenKey.ERROR) {
+    } else if (spec.unseenKey() == UnseenKey.ERROR && !input.isStreaming()) {
       // Fitted statistics cover every key; given ones may not: find such a row before writing anything.
       FailureLocator.FirstRow unseen = KeyedBatchNorm.firstUnseenKey(input, keyed, resolved.idCol());
       if (unseen != null) {
@@ -84,7 +84,9 @@ final class NormalizationPlan {
       }
     }
     checkKeys(keyed, spec);
-    Dataset<Row> joined = KeyedBatchNorm.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL);
+    // A stream cannot be searched ahead for a row of an unseen key: such a row fails the query when it comes.
+    Dataset<Row> joined = KeyedBatchNorm.withStatistics(input, keyed, spec.unseenKey() == UnseenKey.GLOBAL,
+        input.isStreaming() && spec.unseenKey() == UnseenKey.ERROR);
     NormalizeFunction function = new NormalizeFunction("batch_norm",
         new DataType[] {tensor.reader().type(), StatisticsStruct.TYPE}, tensor.name(), tensor.reader(),
         NormalizeFunction.NormalizerSource.perRowStatistics(StatisticsStruct.TYPE, spec.eps(), spec.affine()),

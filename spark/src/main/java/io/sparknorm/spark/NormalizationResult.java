@@ -73,6 +73,7 @@ public final class NormalizationResult {
    * then read {@link #counts()}. Built once; the same frame is returned on every call.
    */
   public synchronized Dataset<Row> countedFrame() {
+    BatchInput.require(input, "NormalizationResult.countedFrame", BatchInput.COUNTS);
     if (counted == null) {
       observation = new Observation("sparknorm-" + UUID.randomUUID());
       Column rowsIn = functions.count(functions.lit(1)).as("rows_in");

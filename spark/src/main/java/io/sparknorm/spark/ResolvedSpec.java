@@ -67,6 +67,9 @@ record ResolvedSpec(NormalizeSpec spec, TensorColumn tensor, String outputCol, S
 
   /** The shape: known, else that of the first valid row (one small Spark job). */
   Shape shapeOf(Dataset<Row> input) {
+    if (shape == null) {
+      BatchInput.require(input, "shape", BatchInput.SHAPE);
+    }
     return shape != null ? shape : inColumn(tensor, () -> inferShape(input, tensor));
   }
 

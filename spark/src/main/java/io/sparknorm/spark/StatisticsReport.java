@@ -49,6 +49,7 @@ public final class StatisticsReport {
    * statistics' rows); the summary counts every row read and the invalid ones skipped or kept.
    */
   public static Report of(Dataset<Row> input, NormalizeSpec spec) {
+    BatchInput.require(input, "StatisticsReport.of", BatchInput.REPORT);
     long start = System.nanoTime();
     Shape shape = TensorNormalization.shapeOf(input, spec);
     spec.shape(shape);

@@ -1,6 +1,8 @@
 package io.sparknorm.spark;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ExactMoments;
+import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,10 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Batch norm fits its statistics first, with one aggregation ({@code batch_norm_stats}), then
  * normalizes with them; the other methods are per-row work only.
+ *
+ * <p>On a stream ({@link Dataset#isStreaming()}) the per-row work runs as on a batch, with the same
+ * bits, given the shape and, for batch norm, the statistics; what reads the whole input (fitting,
+ * inferring the shape) is refused with a {@link io.sparknorm.sql.StreamingInputException}.
  *
  * <p>A rule of normalization broken is a {@link ColumnException}: the column, the row where one
  * row broke it, and the core's {@link io.sparknorm.core.NormalizationException} with the rule,
@@ -43,6 +49,9 @@ public final class TensorNormalization {
   public static NormalizationResult normalize(Dataset<Row> input, NormalizeSpec spec) {
     if (spec.statisticsScale() != 1.0) {
       throw new IllegalArgumentException("scale: only statistics are reported scaled; normalizing is not");
+    }
+    if (spec.method() == NormMethod.BATCH && spec.statistics() == null && spec.keyedStatistics() == null) {
+      BatchInput.require(input, "TensorNormalization.normalize", BatchInput.FIT);
     }
     return NormalizationPlan.normalize(input, ResolvedSpec.of(input.schema(), spec));
   }
@@ -80,6 +89,7 @@ public final class TensorNormalization {
    *     more than one value (PyTorch's rule), naming the column
    */
   public static BatchStatistics fitStatistics(Dataset<Row> input, NormalizeSpec spec) {
+    BatchInput.require(input, "TensorNormalization.fitStatistics", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
@@ -89,10 +99,33 @@ public final class TensorNormalization {
   }
 
   /**
+   * The exact moments ({@link ExactMoments}: count, exact sums) of the valid rows, as {@link #fitStatistics} fits
+   * them in one Spark job, before anything is rounded (empty moments when no row is valid), and the rows that job
+   * read, valid or not. Moments merge with moments of other rows into the statistics of all of them, the same bits
+   * as one fit over every row; one set's {@link ExactMoments#statistics()} is {@link #fitStatistics}' result. The
+   * spec's shape must be set.
+   *
+   * @throws IllegalArgumentException for a spec that breaks a rule, or has no shape
+   * @throws RuntimeException from Spark, for an invalid row met with {@link HandleInvalid#ERROR}
+   */
+  public static CountedMoments fitMoments(Dataset<Row> input, NormalizeSpec spec) {
+    if (spec.shape() == null) {
+      throw new IllegalArgumentException("shape: give the shape to fit moments");
+    }
+    ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
+    return resolved.inColumn(() -> {
+      Shape shape = resolved.shape();
+      return StatisticsFit.momentsCountingRows(input, resolved.tensor(), shape, resolved.failOnInvalid(),
+          resolved.context(shape));
+    });
+  }
+
+  /**
    * {@link #fitStatistics}, also counting the rows its one pass read, valid or not (the job's
    * {@code --stats-only} reports them).
    */
   public static CountedStatistics fitStatisticsCountingRows(Dataset<Row> input, NormalizeSpec spec) {
+    BatchInput.require(input, "TensorNormalization.fitStatisticsCountingRows", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);
@@ -112,6 +145,7 @@ public final class TensorNormalization {
     if (spec.by() == null) {
       throw new IllegalArgumentException("by: give the key columns");
     }
+    BatchInput.require(input, "TensorNormalization.fitKeyedStatistics", BatchInput.FIT);
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shapeOf(input);

@@ -23,7 +23,8 @@
  *       {@link io.sparknorm.spark.RowCount}: a frame's rows counted by the action that reads it.
  * </ul>
  *
- * <p>Internal, public only for {@code io.sparknorm.ml} (a model's persistence): {@code StatisticsRows}.
+ * <p>Internal, public only for {@code io.sparknorm.ml} (a model's persistence, and the one check that
+ * a stream is not asked for work that reads the whole input): {@code StatisticsRows}, {@code BatchInput}.
  * Everything else here is package-private.
  */
 package io.sparknorm.spark;

@@ -3,6 +3,7 @@ package io.sparknorm.sql;
 import org.apache.spark.sql.SparkSessionExtensions;
 import org.apache.spark.sql.catalyst.FunctionIdentifier;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
 import scala.Function1;
 import scala.Tuple3;
 import scala.collection.immutable.Seq;
@@ -18,6 +19,8 @@ import scala.runtime.BoxedUnit;
  * </pre>
  *
  * Functions are injected per session: no global registry is touched, nothing runs at class load.
+ * With them goes one check of the analyzer: {@code batch_norm_stats} over a whole stream, without an
+ * event-time window, is refused with a {@link StreamingInputException} ({@code StreamingAggregates}).
  */
 public final class SparknormExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
 
@@ -28,6 +31,8 @@ public final class SparknormExtensions implements Function1<SparkSessionExtensio
           args -> definition.builder().apply(CollectionConverters.asJava(args));
       extensions.injectFunction(new Tuple3<>(FunctionIdentifier.apply(definition.name()), definition.info(), builder));
     }
+    Function1<LogicalPlan, BoxedUnit> check = StreamingAggregates::check;
+    extensions.injectCheckRule(session -> check);
     return BoxedUnit.UNIT;
   }
 }

@@ -41,6 +41,13 @@ public final class SqlFunctions {
       + " of ints. Constant.\n";
   private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default "
       + Normalizers.DEFAULT_EPS_TEXT + ". Constant.\n";
+  /** What each function does on a stream, as DESCRIBE FUNCTION EXTENDED's note. */
+  private static final String PER_ROW_ON_STREAMS = "On streams: works in any streaming query, row by row, with the"
+      + " same bits as on the same rows in a batch query.";
+  private static final String STATISTICS_ON_STREAMS = "On streams: only grouped by an event-time window over a"
+      + " watermarked column (withWatermark, GROUP BY window(ts, ...)), each window's statistics exactly those of"
+      + " its rows; over a whole stream, without such a window, it is refused when the query is analyzed: fit on a"
+      + " batch read of the same data instead.";
   private static final String RESULT = "    The result is array<double> for double or decimal input, array<float> for float and"
       + " integer input (computed on the integers' exact values, rounded once), a vector for a vector.\n";
 
@@ -91,8 +98,9 @@ public final class SqlFunctions {
     String result = implementation != NormalizeFunction.class ? ""
         : RESULT + "    An invalid tensor (wrong length, NULL element, NaN or infinity) " + (name.startsWith("try_")
             ? "gives NULL.\n" : "fails the query; try_" + name + " returns NULL for it instead.\n");
+    String onStreams = implementation == NormalizeFunction.class ? PER_ROW_ON_STREAMS : STATISTICS_ON_STREAMS;
     return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n"
-        + result, "\n    Examples:\n" + examples + "  ", "", group, SINCE, "", "");
+        + result, "\n    Examples:\n" + examples + "  ", "\n    " + onStreams + "\n  ", group, SINCE, "", "");
   }
 
   private static Definition perSample(String method, boolean isTry, int min, int max, String usage, String arguments,

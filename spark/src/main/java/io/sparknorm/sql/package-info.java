@@ -11,7 +11,9 @@
  *   <li>{@link io.sparknorm.sql.functions}: the same functions as DataFrame {@code Column}s, called
  *       by name (so they work on a Spark Connect client too);
  *   <li>{@link io.sparknorm.sql.InvalidTensorException}: what a query fails with on an invalid
- *       tensor.
+ *       tensor;
+ *   <li>{@link io.sparknorm.sql.StreamingInputException}: what work that needs all of its input
+ *       (batch_norm_stats over a whole stream, fitting, a report) is refused with on a stream.
  * </ul>
  *
  * <p>Internal, public only because Java leaves no other way: {@code io.sparknorm.spark} builds the
