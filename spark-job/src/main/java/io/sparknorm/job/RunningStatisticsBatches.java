@@ -43,7 +43,8 @@ import org.apache.spark.sql.SparkSession;
  *       starting from the {@code count}, {@code mean} and {@code var_unbiased} (else {@code var}) of {@code --stats-in}
  *       taken as exact;
  *   <li>the output is written once for batch id k ({@link BatchOutput}: {@code <output>/batch_id=<k>/} for files,
- *       Delta's idempotent append for Delta);
+ *       so that Spark reads {@code <output>} back with every row once and a {@code batch_id} column; Delta's
+ *       idempotent append for Delta);
  *   <li>the state after k goes into the checkpoint under k ({@link RunningStateStore}), then {@code --stats-out} is
  *       rewritten whole with the running statistics, {@code batch_id} and {@code rows_seen}.
  * </ol>
