@@ -17,6 +17,7 @@ import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkThrowable;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -247,6 +248,18 @@ final class StreamJob {
         }
       }
       ColumnException located = TensorNormalization.locateFailure(e, rows);
+      String raised = raised(e);
+      if (located == null && raised != null && spec.by() != null && rows != null) {
+        // A key without statistics, met in the stream: the batch path's search over the micro-batch names its row.
+        try {
+          TensorNormalization.normalize(rows, spec);
+        } catch (ColumnException found) {
+          located = found;
+        }
+      }
+      if (located == null && raised != null) {
+        return raised + batch;
+      }
       String message = FailureWording.worded(o, located != null ? located : FailureWording.find(e), spec,
           statsInShape);
       if (message == null) {
@@ -256,6 +269,16 @@ final class StreamJob {
     } catch (IOException | RuntimeException again) {
       return String.valueOf(e.getMessage()).strip().lines().findFirst().orElse(e.getClass().getName());
     }
+  }
+
+  /** The message of an error a query raised itself ({@code raise_error}), without Spark's wrapping; or null. */
+  private static String raised(Throwable failure) {
+    for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SparkThrowable spark && "USER_RAISED_EXCEPTION".equals(spark.getCondition())) {
+        return spark.getMessageParameters().get("errorMessage");
+      }
+    }
+    return null;
   }
 
   private static void stopQuietly(StreamingQuery query) {
