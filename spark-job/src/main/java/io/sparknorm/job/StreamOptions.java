@@ -126,11 +126,6 @@ final class StreamOptions {
       throw new IllegalArgumentException("--by and --momentum do not go together: a stream keeps one set of running"
           + " statistics");
     }
-    if (o.by != null && (o.unseenKey == null || !o.unseenKey.strip().equalsIgnoreCase("global"))) {
-      // The library finds a row of an unseen key by reading the whole input before writing any, which a stream has not.
-      throw new IllegalArgumentException("--by with --stream needs --unseen-key global: a stream cannot be searched"
-          + " for a key that the --stats-in file has no statistics of before its rows are written");
-    }
     if (o.outputTable != null && !o.deltaOutput()) {
       throw new IllegalArgumentException("--output-table with --stream takes --output-format delta only: Delta's"
           + " commit of each micro-batch is what makes a table exactly once; give --output PATH for "

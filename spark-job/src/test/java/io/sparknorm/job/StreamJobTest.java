@@ -157,6 +157,15 @@ class StreamJobTest extends JobTestSupport {
         "--checkpoint", elsewhere.resolve("cp").toString(), "--method", "layer", "--shape", "8")
         .assertFailed("error: input " + empty + " holds no json files to infer the stream's schema from: give --schema"
             + " DDL (such as 'id BIGINT, features ARRAY<DOUBLE>')", elsewhere);
+    stream("--input", empty.toString(), "--input-format", "json", "--output", elsewhere.resolve("o").toString(),
+        "--checkpoint", elsewhere.resolve("cp").toString(), "--method", "layer", "--schema", "id INT, features"
+            + " ARRAY<DOUBLE>").assertFailed("error: input " + empty + " holds no rows yet to take a sample's shape"
+        + " from: give --shape", elsewhere);
+    JobRun nothingYet = stream("--input", empty.toString(), "--input-format", "json", "--output",
+        out("o4"), "--checkpoint", out("cp4"), "--method", "layer", "--schema", "id INT, features ARRAY<DOUBLE>",
+        "--shape", "8");
+    nothingYet.assertSucceeded("layer", 0, 0, 0, 0);
+    assertTrue(nothingYet.out().strip().endsWith(" batches=0"), nothingYet.out());
   }
 
   @Test
@@ -204,6 +213,15 @@ class StreamJobTest extends JobTestSupport {
           + ": give a new --checkpoint (and --output) for another normalization"), run.errorLines());
       assertEquals(before, JobRun.listing(results), "nothing written");
     }
+
+    // A checkpoint that holds a stream but no record of its normalization.
+    Files.delete(results.resolve("cp").resolve(CheckpointRecord.FILE));
+    before = JobRun.listing(results);
+    JobRun unrecorded = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "layer");
+    assertEquals(1, unrecorded.exit(), unrecorded.err());
+    assertEquals(List.of("error: checkpoint " + cp + " holds a stream that sparknorm did not record (it has no"
+        + " sparknorm/run.json): give a new --checkpoint"), unrecorded.errorLines());
+    assertEquals(before, JobRun.listing(results), "nothing written");
   }
 
   @Test
@@ -219,6 +237,18 @@ class StreamJobTest extends JobTestSupport {
         + " stream would mix its rows with another run's; give a new --output, or the --checkpoint of the stream that"
         + " wrote it"), mixed.errorLines());
     assertEquals(before, JobRun.listing(results));
+
+    // The output gone while the checkpoint says micro-batches were committed to it.
+    JobRun.listing(results.resolve("o")).stream().sorted(java.util.Comparator.reverseOrder())
+        .forEach(f -> results.resolve("o").resolve(f).toFile().delete());
+    Files.delete(results.resolve("o"));
+    JobRun gone = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", out("cp"), "--method",
+        "layer");
+    assertEquals(1, gone.exit(), gone.err());
+    assertEquals(List.of("error: output " + out("o") + " does not exist, but checkpoint " + out("cp") + " has"
+        + " micro-batches committed to it: their rows would be missing; give a new --checkpoint to start again"),
+        gone.errorLines());
+    assertFalse(Files.exists(results.resolve("o")));
 
     Path bad = dir.resolve("bad");
     addFile(bad, "f0.parquet", "parquet", 0, 10, 4);
@@ -250,6 +280,44 @@ class StreamJobTest extends JobTestSupport {
   }
 
   @Test
+  void runningStatisticsRunThroughTheJobWithTheirCountInEachProgressLine() throws IOException {
+    Path in = threeFiles("parquet");
+    Path stats = dir.resolve("running.json");
+    String cp = out("cp");
+    JobRun run = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--momentum", "0.1", "--max-files-per-trigger", "1", "--stats-out", stats.toString());
+    run.assertSucceeded("batch", 30, 30, 0, 0);
+    assertTrue(run.out().strip().endsWith(" batches=3"), run.out());
+    List<Matcher> lines = batchLines(run);
+    assertEquals(List.of("10", "20", "30"), lines.stream().map(m -> m.group(5)).toList(), "rows in the statistics");
+    assertEquals(30, spark.read().parquet(out("o")).count());
+    assertTrue(Files.readString(stats).contains("\"running_mean\""), "--stats-out after each micro-batch");
+
+    JobRun other = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--momentum", "none");
+    assertEquals(List.of("error: checkpoint " + cp + " is of a stream with momentum 0.1, and this run has momentum"
+        + " none: give a new --checkpoint (and --output) for another normalization"), other.errorLines());
+    Files.writeString(dir.resolve("fixed.json"), "{\"method\": \"batch\", \"shape\": [8], \"eps\": 1e-05,"
+        + " \"count\": 2, \"mean\": [0,0,0,0,0,0,0,0], \"var\": [1,1,1,1,1,1,1,1]}");
+    JobRun fixed = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--stats-in", dir.resolve("fixed.json").toString());
+    assertEquals(List.of("error: checkpoint " + cp + " is of a stream with statistics running, and this run has"
+        + " statistics fixed: give a new --checkpoint (and --output) for another normalization"), fixed.errorLines());
+    assertEquals(1, fixed.exit());
+
+    Path bad = dir.resolve("bad");
+    addFile(bad, "f0.parquet", "parquet", 0, 10, 4);
+    addFile(bad, "f1.parquet", "parquet", 10, 10, -1);
+    JobRun skip = stream("--input", bad.toString(), "--output", out("s"), "--checkpoint", out("cps"), "--method",
+        "batch", "--momentum", "none", "--handle-invalid", "skip", "--max-files-per-trigger", "1");
+    skip.assertSucceeded("batch", 20, 19, 1, 0);
+    assertEquals(List.of("9", "19"), batchLines(skip).stream().map(m -> m.group(5)).toList());
+    assertEquals(List.of("10", "10"), batchLines(skip).stream().map(m -> m.group(2)).toList(), "rows read");
+    stream("--input", bad.toString(), "--output", out("k"), "--checkpoint", out("cpk"), "--method", "batch",
+        "--momentum", "0.1", "--handle-invalid", "keep").assertSucceeded("batch", 20, 20, 0, 1);
+  }
+
+  @Test
   void skipAndKeepAreCountedPerMicroBatch() throws IOException {
     Path in = dir.resolve("in");
     addFile(in, "f0.parquet", "parquet", 0, 10, 3);
@@ -269,9 +337,26 @@ class StreamJobTest extends JobTestSupport {
         "--stats-out", stats).assertSucceeded("batch", 30, 30, 0, 0);
     JobRun.of("--input", in.toString(), "--output", out("batch"), "--method", "batch", "--by", "site", "--stats-in",
         stats).assertSucceeded("batch", 30, 30, 0, 0);
-    stream("--input", in.toString(), "--output", out("stream"), "--checkpoint", out("cp"), "--method", "batch",
-        "--by", "site", "--stats-in", stats, "--unseen-key", "global").assertSucceeded("batch", 30, 30, 0, 0);
+    String[] args = {"--input", in.toString(), "--output", out("stream"), "--checkpoint", out("cp"), "--method",
+        "batch", "--by", "site", "--stats-in", stats, "--id-col", "id"};
+    stream(args).assertSucceeded("batch", 30, 30, 0, 0);
     assertEquals(rows(out("batch")), rows(out("stream")));
+
+    // A key the file has no statistics of fails its micro-batch, naming the key (unseen-key error, the default).
+    Path other = dir.resolve("other-site");
+    addFile(other, "f3.parquet", "parquet", 30, 5, -1);
+    spark.read().parquet(other.toString()).withColumn("site", org.apache.spark.sql.functions.lit("c")).coalesce(1)
+        .write().parquet(dir.resolve("site-c").toString());
+    try (Stream<Path> files = Files.list(dir.resolve("site-c"))) {
+      Path part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.move(part, in.resolve("f3.parquet"));
+    }
+    JobRun unseen = stream(args);
+    assertEquals(1, unseen.exit(), unseen.err());
+    assertEquals(List.of("error: column 'site', row with id 30: key site='c' has no statistics (unseen-key global"
+        + " normalizes such rows with the statistics over all rows) (micro-batch 1; the micro-batches before it stay"
+        + " committed)"), unseen.errorLines());
+    assertEquals(30, rows(out("stream")).size(), "the committed micro-batch stays");
   }
 
   @Test
@@ -336,9 +421,6 @@ class StreamJobTest extends JobTestSupport {
         new String[] {"--momentum is 'often', must be a number in [0, 1] or none", "--method", "batch",
             "--momentum", "often"},
         new String[] {"--momentum is 2, must be in [0, 1]", "--method", "batch", "--momentum", "2"},
-        new String[] {"--by with --stream needs --unseen-key global: a stream cannot be searched for a key that the"
-            + " --stats-in file has no statistics of before its rows are written", "--method", "batch", "--by", "site",
-            "--stats-in", "s.json"},
         new String[] {"--max-files-per-trigger is 0, must be at least 1", "--method", "layer",
             "--max-files-per-trigger", "0"},
         new String[] {"--trigger 'every:10s' is neither available-now nor processing-time:<duration> (such as"
