@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.ObjectOutputStream;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 
 /**
  * Mergeable per-channel batch statistics held exactly: the count, and per channel the exact sum S
@@ -88,6 +89,53 @@ public final class ExactMoments implements Serializable {
       sums[c] = new ExactSum();
       squares[c] = new ExactSum();
     }
+  }
+
+  /**
+   * The moments of {@code count} values per channel whose mean is exactly {@code mean[c] +
+   * meanResidual[c]} and whose variance is exactly {@code variance[c]}, taken as exact numbers: the
+   * state that statistics read from a file stand for, to be merged with the moments of more values.
+   * The sums are S = n m and Q = M2 + n m^2 with M2 = variance * (n - 1) for an unbiased variance,
+   * variance * n for a biased one: products of doubles and integers, exact.
+   *
+   * @throws IllegalArgumentException when count is below 2, an array's length is not the channel
+   *     count, or a value is not finite (or a variance negative)
+   */
+  public static ExactMoments ofStatistics(Shape shape, long count, double[] mean, double[] meanResidual,
+      double[] variance, boolean unbiased) {
+    int channels = shape.channels();
+    if (count < 2) {
+      throw new IllegalArgumentException("moments of statistics need a count of at least 2, got " + count);
+    }
+    if (mean.length != channels || meanResidual.length != channels || variance.length != channels) {
+      throw new IllegalArgumentException("mean, mean residual and variance need " + channels + " values each");
+    }
+    ExactMoments moments = new ExactMoments(shape);
+    moments.count = count;
+    BigInteger n = BigInteger.valueOf(count);
+    BigInteger m2Factor = BigInteger.valueOf(unbiased ? count - 1 : count);
+    int[] e = new int[1];
+    for (int c = 0; c < channels; c++) {
+      if (!Double.isFinite(mean[c]) || !Double.isFinite(meanResidual[c]) || !(variance[c] >= 0)
+          || Double.isInfinite(variance[c])) {
+        throw new IllegalArgumentException("channel " + c + ": mean " + mean[c] + ", mean residual "
+            + meanResidual[c] + " and variance " + variance[c] + " must be finite (the variance >= 0)");
+      }
+      // m = mean + residual = a * 2^ea, exactly.
+      BigInteger a1 = ExactMath.exact(mean[c], e);
+      int e1 = e[0];
+      BigInteger a2 = ExactMath.exact(meanResidual[c], e);
+      int e2 = e[0];
+      int ea = Math.min(e1, e2);
+      BigInteger a = a1.shiftLeft(e1 - ea).add(a2.shiftLeft(e2 - ea));
+      BigInteger v = ExactMath.exact(variance[c], e);
+      int ev = e[0];
+      moments.sums[c].addExact(n.multiply(a), ea);
+      // Q = M2 + n a^2 2^(2 ea).
+      moments.squares[c].addExact(m2Factor.multiply(v), ev);
+      moments.squares[c].addExact(n.multiply(a).multiply(a), 2 * ea);
+    }
+    return moments;
   }
 
   /** The shape of the samples these moments summarize. */

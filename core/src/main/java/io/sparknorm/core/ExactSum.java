@@ -161,6 +161,22 @@ public final class ExactSum implements Serializable {
     }
   }
 
+  /**
+   * Adds v * 2^exponent exactly, for an exponent at or above the grid's last bit (-2150, below the
+   * square of every double), in pieces of 31 bits.
+   */
+  void addExact(BigInteger v, int exponent) {
+    if (exponent + GRID_BIAS < 0) {
+      throw new IllegalArgumentException("exact sum: 2^" + exponent + " is below the grid");
+    }
+    BigInteger magnitude = v.abs();
+    long sign = v.signum();
+    for (int at = 0; at < magnitude.bitLength(); at += 31) {
+      long piece = magnitude.shiftRight(at).longValue() & 0x7FFF_FFFFL;
+      addScaled(sign * piece, exponent + GRID_BIAS + at);
+    }
+  }
+
   /** Adds x; the caller counts the add towards normalization. */
   private void addValue(double x) {
     long bits = Double.doubleToRawLongBits(x);

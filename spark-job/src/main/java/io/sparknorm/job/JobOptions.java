@@ -261,9 +261,6 @@ final class JobOptions {
         throw new IllegalArgumentException("--momentum is " + momentum + ", must be in [0, 1]");
       }
     }
-    if (stream.stream && momentum != null) {
-      RunningBatches.checkBuilt();
-    }
     if (momentumNone() && !stream.stream) {
       throw new IllegalArgumentException("--momentum none is only for --stream: a replay with --batch-size updates"
           + " its running statistics with a momentum in [0, 1], as PyTorch's running_mean and running_var do");
@@ -307,6 +304,11 @@ final class JobOptions {
   /** Where the rows come from, for messages and the commit's record: the path or the table's name. */
   String inputName() {
     return input != null ? input : inputTable;
+  }
+
+  /** --momentum with --stream: M (PyTorch's default when not given), or null for none. */
+  Double runningMomentum() {
+    return momentumNone() ? null : momentumOrDefault();
   }
 
   /** The momentum as a number (PyTorch's default when not given); not for {@code --momentum none}. */

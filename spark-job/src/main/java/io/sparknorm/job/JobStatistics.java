@@ -95,6 +95,41 @@ final class JobStatistics {
   }
 
   /**
+   * A stream's running statistics after micro-batch {@code batchId}, with the keys of a replay's
+   * ({@link #replayed}: {@code mean} and {@code var} are the running statistics, also under PyTorch's names) and
+   * {@code batch_id} and {@code rows_seen}; {@code momentum} is null for none, whose {@code count}, {@code mean} and
+   * {@code mean_residual} are the exact ones of every value seen (the start's included).
+   */
+  static JobStatistics streamed(RunningState state, long batchId) {
+    Shape shape = state.shape();
+    double[] mean = state.runningMean();
+    double[] var = state.runningVar();
+    BatchStatistics statistics;
+    if (state.momentum() == null && state.moments().count() > 1) {
+      BatchStatistics exact = state.moments().statistics();
+      statistics = new BatchStatistics(shape, exact.count(), mean, exact.meanResidual(), var, var, "running-exact");
+    } else {
+      double[] unknown = new double[mean.length];
+      Arrays.fill(unknown, Double.NaN);
+      long values = state.momentum() == null ? 0 : state.rows() * (shape.size() / shape.channels());
+      statistics = new BatchStatistics(shape, values, mean, new double[mean.length], var, unknown,
+          state.momentum() == null ? "running-exact" : "running-momentum");
+    }
+    return new JobStatistics(statistics, null, 1.0, root -> {
+      putArray(root, "running_mean", mean);
+      putArray(root, "running_var", var);
+      root.put("num_batches_tracked", state.batches());
+      if (state.momentum() == null) {
+        root.putNull("momentum");
+      } else {
+        root.put("momentum", state.momentum());
+      }
+      root.put("batch_id", batchId);
+      root.put("rows_seen", state.rows());
+    });
+  }
+
+  /**
    * Where a replay's running statistics start, from a --stats-in file that has PyTorch's
    * {@code running_mean} and {@code running_var} (their lengths and values checked as the file was read).
    */

@@ -31,7 +31,7 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * exactly once (Spark's checkpoint, the sink's commit), until the input has no more (available-now) or SIGTERM
  * (processing-time). Per-row methods and batch norm with fixed statistics run the library's normalization on the
  * streaming Dataset, as the batch job does on its Dataset; running statistics ({@code --momentum}) are a foreachBatch
- * function ({@link RunningBatches}).
+ * function ({@link RunningStatisticsBatches}).
  *
  * <p>A failure in the first micro-batch of a new checkpoint leaves nothing: the output and the checkpoint this run
  * began are taken away. A failure later leaves the micro-batches committed before it; a restart with the same
@@ -103,12 +103,12 @@ final class StreamJob {
       DataStreamWriter<Row> writer;
       Supplier<String> statsCount;
       String outputCol = null;
-      RunningBatches.Handle handle = null;
+      RunningStatisticsBatches handle = null;
       if (running) {
-        handle = RunningBatches.start(o, spec, statsIn, spark, conf);
-        writer = data.writeStream().foreachBatch(handle.function());
-        RunningBatches.Handle h = handle;
-        statsCount = () -> Long.toString(h.rowsSeen().getAsLong());
+        handle = RunningStatisticsBatches.start(o, spec, statsIn, spark, conf);
+        writer = data.writeStream().foreachBatch(handle);
+        RunningStatisticsBatches h = handle;
+        statsCount = () -> Long.toString(h.rowsSeen());
       } else {
         NormalizationResult result = TensorNormalization.normalize(data, spec);
         outputCol = result.outputCol();
@@ -122,7 +122,8 @@ final class StreamJob {
       }
       writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
           .trigger(o.stream.sparkTrigger());
-      listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount);
+      listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
+          handle == null ? null : handle::rowsIn);
       spark.streams().addListener(listener);
       FileSystem fs = checkpoint.getFileSystem(conf);
       checkpointExisted = fs.exists(checkpoint);
@@ -131,7 +132,7 @@ final class StreamJob {
         record.write(checkpoint, conf);
       }
       stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
-      long seenBefore = handle == null ? 0 : handle.rowsSeen().getAsLong();
+      long seenBefore = handle == null ? 0 : handle.rowsSeen();
       if (running) {
         query = writer.start();
       } else {
@@ -141,7 +142,7 @@ final class StreamJob {
       await(query, stop);
       long last = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
       StreamProgress.Totals totals = listener.totals(last, 10_000);
-      summary(totals, handle == null ? -1 : handle.rowsSeen().getAsLong() - seenBefore);
+      summary(totals, handle == null ? -1 : handle.rowsSeen() - seenBefore);
       return 0;
     } catch (Exception | LinkageError e) {
       String message = describe(e, source, logs, statsInShape);

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.LongUnaryOperator;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
@@ -31,6 +32,8 @@ final class StreamProgress extends StreamingQueryListener {
   private final PrintStream err;
   private final CheckpointLogs logs;
   private final Supplier<String> statsCount;
+  /** A micro-batch's input rows by batch id (-1: unknown), where Spark's count would add up several passes; or null. */
+  private final LongUnaryOperator rowsOf;
 
   // Guarded by this: the totals of the micro-batches of this run.
   private long lastBatch = -1;
@@ -43,12 +46,16 @@ final class StreamProgress extends StreamingQueryListener {
   /**
    * @param err where the lines go; null for none
    * @param logs the checkpoint's logs of a file source; null for Delta
+   * @param rowsOf a micro-batch's input rows by batch id (-1: unknown) for a foreachBatch function that reads its
+   *     micro-batch more than once (Spark's count adds up every pass); null to take Spark's
    */
-  StreamProgress(String queryName, PrintStream err, CheckpointLogs logs, Supplier<String> statsCount) {
+  StreamProgress(String queryName, PrintStream err, CheckpointLogs logs, Supplier<String> statsCount,
+      LongUnaryOperator rowsOf) {
     this.queryName = queryName;
     this.err = err;
     this.logs = logs;
     this.statsCount = statsCount;
+    this.rowsOf = rowsOf;
   }
 
   record Totals(long batches, long rowsIn, long rowsOut, long kept, long bytes) {}
@@ -66,7 +73,8 @@ final class StreamProgress extends StreamingQueryListener {
       return;
     }
     long id = progress.batchId();
-    long rows = progress.numInputRows();
+    long counted = rowsOf == null ? -1 : rowsOf.applyAsLong(id);
+    long rows = counted >= 0 ? counted : progress.numInputRows();
     Row observed = progress.observedMetrics() == null ? null : progress.observedMetrics().get(OBSERVED);
     long out = observed == null ? rows : ((Number) observed.getAs("rows_out")).longValue();
     long invalidKept = observed == null ? 0 : ((Number) observed.getAs("invalid_kept")).longValue();
@@ -94,7 +102,8 @@ final class StreamProgress extends StreamingQueryListener {
       notifyAll();
     }
     if (err != null) {
-      double rate = progress.processedRowsPerSecond();
+      Long ms = progress.durationMs() == null ? null : progress.durationMs().get("triggerExecution");
+      double rate = counted < 0 ? progress.processedRowsPerSecond() : ms == null || ms == 0 ? 0 : rows * 1000.0 / ms;
       err.println(String.format(Locale.ROOT, LINE, id, rows, Double.isFinite(rate) ? rate : 0, files,
           statsCount.get()));
     }

@@ -390,9 +390,7 @@ class StreamJobTest extends JobTestSupport {
         new String[] {"--trigger 'processing-time:10' is neither available-now nor processing-time:<duration> (such"
             + " as processing-time:10s, 500ms, 1m or 1h)", "--method", "layer", "--trigger", "processing-time:10"},
         new String[] {"--schema is for files: a Delta table has its own schema", "--method", "layer",
-            "--input-format", "delta", "--schema", "id INT"},
-        new String[] {"--stream --method batch --momentum (running statistics) is not built yet; give --stats-in"
-            + " FILE to normalize the stream with fixed statistics", "--method", "batch", "--momentum", "none"});
+            "--input-format", "delta", "--schema", "id INT"});
     for (String[] c : cases) {
       List<String> args = new ArrayList<>(List.of(base));
       args.addAll(List.of(c).subList(1, c.length));
