@@ -280,6 +280,31 @@ class StreamJobTest extends JobTestSupport {
   }
 
   @Test
+  void aCheckpointOfRunningStatisticsIsRefusedToAnotherMomentumAndToFixedStatistics() throws IOException {
+    Path in = threeFiles("parquet");
+    String cp = out("cp");
+    JobRun run = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--momentum", "0.1", "--max-files-per-trigger", "1");
+    run.assertSucceeded("batch", 30, 30, 0, 0);
+    assertTrue(run.out().strip().endsWith(" batches=3"), run.out());
+    List<String> before = JobRun.listing(results);
+
+    JobRun other = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--momentum", "none");
+    assertEquals(1, other.exit(), other.err());
+    assertEquals(List.of("error: checkpoint " + cp + " is of a stream with momentum 0.1, and this run has momentum"
+        + " none: give a new --checkpoint (and --output) for another normalization"), other.errorLines());
+    Files.writeString(dir.resolve("fixed.json"), "{\"method\": \"batch\", \"shape\": [8], \"eps\": 1e-05,"
+        + " \"count\": 2, \"mean\": [0,0,0,0,0,0,0,0], \"var\": [1,1,1,1,1,1,1,1]}");
+    JobRun fixed = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
+        "--stats-in", dir.resolve("fixed.json").toString());
+    assertEquals(1, fixed.exit(), fixed.err());
+    assertEquals(List.of("error: checkpoint " + cp + " is of a stream with statistics running, and this run has"
+        + " statistics fixed: give a new --checkpoint (and --output) for another normalization"), fixed.errorLines());
+    assertEquals(before, JobRun.listing(results), "nothing written");
+  }
+
+  @Test
   void skipAndKeepAreCountedPerMicroBatch() throws IOException {
     Path in = dir.resolve("in");
     addFile(in, "f0.parquet", "parquet", 0, 10, 3);
