@@ -290,6 +290,30 @@ class BadInputSubmitIT {
     assertRule(line, kind);
   }
 
+  /**
+   * A stream whose first micro-batch holds a NaN: the same one error line as the batch job (column, id, rule), none of
+   * Spark's own log lines about the failed query or its stack trace, and neither output nor checkpoint left.
+   */
+  @Test
+  void streamFailingInItsFirstMicroBatchLeavesNothing() throws IOException {
+    Path dir = work.newDir("error-stream");
+    Path folder = Files.createDirectory(dir.resolve("arriving"));
+    writeJsonInput(folder, Map.of(BAD_ROW, Kind.NAN));
+    Path out = outDir(dir);
+    List<String> args = args("--input", folder.toString(), "--input-format", "json", "--stream", "--checkpoint",
+        out.resolve("checkpoint").toString(), "--output", out.resolve("result").toString(), "--method", "layer",
+        "--shape", "2,3", "--id-col", "id");
+
+    ChildProcess.Result result = submit.run("stream: NaN in micro-batch 0", args);
+
+    String line = assertFailed(result, out);
+    assertMentions(line, "features", "s-" + BAD_ROW);
+    assertRule(line, Kind.NAN);
+    List<String> noise = result.stderr().lines()
+        .filter(l -> l.contains(" ERROR ") || l.contains("MicroBatchExecution") || l.startsWith("\tat ")).toList();
+    assertEquals(List.of(), noise, () -> "Spark's log of the failure besides the error line: " + result.describe());
+  }
+
   // --- skip and keep ---------------------------------------------------------------------------------------------
 
   /** skip: the four invalid rows dropped and counted, and batch statistics over the 36 valid rows only. */

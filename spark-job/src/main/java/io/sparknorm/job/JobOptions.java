@@ -306,9 +306,9 @@ final class JobOptions {
     return input != null ? input : inputTable;
   }
 
-  /** --momentum with --stream: M (PyTorch's default when not given), or null for none. */
+  /** --momentum with --stream: M, or null for none (cumulative exact statistics). */
   Double runningMomentum() {
-    return momentumNone() ? null : momentumOrDefault();
+    return momentumNone() ? null : Double.valueOf(momentum.strip());
   }
 
   /** The momentum as a number (PyTorch's default when not given); not for {@code --momentum none}. */

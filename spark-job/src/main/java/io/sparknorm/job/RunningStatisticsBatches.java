@@ -5,7 +5,6 @@ import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.core.StatisticsException;
-import io.sparknorm.spark.CountedMoments;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.StatisticsFiles;
@@ -13,8 +12,6 @@ import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -43,7 +40,8 @@ import org.apache.spark.sql.SparkSession;
  *       starting from the {@code count}, {@code mean} and {@code var_unbiased} (else {@code var}) of {@code --stats-in}
  *       taken as exact;
  *   <li>the output is written once for batch id k ({@link BatchOutput}: {@code <output>/batch_id=<k>/} for files,
- *       Delta's idempotent append for Delta);
+ *       so that Spark reads {@code <output>} back with every row once and a {@code batch_id} column; Delta's
+ *       idempotent append for Delta);
  *   <li>the state after k goes into the checkpoint under k ({@link RunningStateStore}), then {@code --stats-out} is
  *       rewritten whole with the running statistics, {@code batch_id} and {@code rows_seen}.
  * </ol>
@@ -68,13 +66,6 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
   /** The running state to start from, once the sample shape is known. */
   private final transient Function<Shape, RunningState> start;
   private final AtomicLong rowsSeen = new AtomicLong();
-  /** Input rows of the recent micro-batches, by batch id, as the statistics' pass counted them. */
-  private final Map<Long, Long> rowsIn = java.util.Collections.synchronizedMap(new LinkedHashMap<>() {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Long, Long> eldest) {
-      return size() > 64;
-    }
-  });
   private final AtomicLong batchesCommitted = new AtomicLong();
 
   private RunningStatisticsBatches(JobOptions options, NormalizeSpec spec, Configuration conf, RunningStateStore store,
@@ -197,22 +188,21 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
   public void call(Dataset<Row> batch, Long batchId) throws IOException {
     RunningState before = store.before(batchId);
     if (before != null && !Objects.equals(before.momentum(), momentum)) {
-      throw new IllegalStateException("the checkpoint " + options.stream.checkpoint + " holds running statistics made with"
-          + " --momentum " + describe(before.momentum()) + ", not " + describe(momentum) + "; give the same --momentum"
-          + " or start a new --checkpoint");
+      throw new IllegalStateException("the checkpoint " + options.stream.checkpoint
+          + " holds running statistics made with --momentum " + describe(before.momentum()) + ", not "
+          + describe(momentum) + "; give the same --momentum or start a new --checkpoint");
     }
     if (before != null && before.started() && spec.shape() != null && !before.shape().equals(spec.shape())) {
-      throw new IllegalStateException("the checkpoint " + options.stream.checkpoint + " holds running statistics of shape "
-          + before.shape() + ", not " + spec.shape() + "; start a new --checkpoint");
+      throw new IllegalStateException("the checkpoint " + options.stream.checkpoint
+          + " holds running statistics of shape " + before.shape() + ", not " + spec.shape()
+          + "; start a new --checkpoint");
     }
     // The micro-batch is read twice, by the statistics and by the write: cheaper than caching it in between.
     Shape shape = before != null && before.started() ? before.shape() : shapeOf(batch);
     RunningState after = before != null && before.started() ? before
         : shape != null ? start.apply(shape) : RunningState.notStarted(momentum);
     if (shape != null) {
-      CountedMoments counted = TensorNormalization.fitMoments(batch, spec(shape, null));
-      ExactMoments moments = counted.moments();
-      rowsIn.put(batchId, counted.rows());
+      ExactMoments moments = TensorNormalization.fitMoments(batch, spec(shape, null));
       long validRows = moments.count() / (shape.size() / shape.channels());
       BatchStatistics statistics = placeholder(shape);
       if (validRows > 0) {
@@ -235,15 +225,6 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
   /** The rows in the running statistics so far (valid rows of the stream; a --stats-in start's are not counted). */
   long rowsSeen() {
     return rowsSeen.get();
-  }
-
-  /**
-   * The input rows of micro-batch {@code batchId} (read by this run), or -1 when unknown. Spark's own count of a
-   * micro-batch's input adds up every pass over it, and this function reads it twice.
-   */
-  long rowsIn(long batchId) {
-    Long rows = rowsIn.get(batchId);
-    return rows == null ? -1 : rows;
   }
 
   /** The micro-batches done so far: the last one's id + 1 (empty ones included). */

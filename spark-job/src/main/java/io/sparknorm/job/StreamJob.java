@@ -13,7 +13,7 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -31,7 +31,7 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * exactly once (Spark's checkpoint, the sink's commit), until the input has no more (available-now) or SIGTERM
  * (processing-time). Per-row methods and batch norm with fixed statistics run the library's normalization on the
  * streaming Dataset, as the batch job does on its Dataset; running statistics ({@code --momentum}) are a foreachBatch
- * function ({@link RunningStatisticsBatches}).
+ * function ({@link RunningBatches}).
  *
  * <p>A failure in the first micro-batch of a new checkpoint leaves nothing: the output and the checkpoint this run
  * began are taken away. A failure later leaves the micro-batches committed before it; a restart with the same
@@ -101,14 +101,14 @@ final class StreamJob {
 
       String name = "sparknorm-" + UUID.randomUUID();
       DataStreamWriter<Row> writer;
-      Supplier<String> statsCount;
+      LongFunction<String> statsCount;
       String outputCol = null;
-      RunningStatisticsBatches handle = null;
+      RunningBatches.Handle handle = null;
       if (running) {
-        handle = RunningStatisticsBatches.start(o, spec, statsIn, spark, conf);
-        writer = data.writeStream().foreachBatch(handle);
-        RunningStatisticsBatches h = handle;
-        statsCount = () -> Long.toString(h.rowsSeen());
+        handle = RunningBatches.start(o, spec, statsIn, spark, conf);
+        writer = data.writeStream().foreachBatch(handle.function());
+        RunningBatches.Handle h = handle;
+        statsCount = id -> Long.toString(h.rowsAfter().applyAsLong(id));
       } else {
         NormalizationResult result = TensorNormalization.normalize(data, spec);
         outputCol = result.outputCol();
@@ -118,12 +118,12 @@ final class StreamJob {
         writer = Formats.prepare(observed, sink.format(), outputCol).writeStream();
         String count = spec.method() == NormMethod.BATCH && result.statistics() != null
             ? Long.toString(result.statistics().count()) : "-";
-        statsCount = () -> count;
+        statsCount = id -> count;
       }
       writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
           .trigger(o.stream.sparkTrigger());
       listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
-          handle == null ? null : handle::rowsIn);
+          handle == null ? null : handle.counts());
       spark.streams().addListener(listener);
       FileSystem fs = checkpoint.getFileSystem(conf);
       checkpointExisted = fs.exists(checkpoint);
@@ -132,7 +132,6 @@ final class StreamJob {
         record.write(checkpoint, conf);
       }
       stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
-      long seenBefore = handle == null ? 0 : handle.rowsSeen();
       if (running) {
         query = writer.start();
       } else {
@@ -142,7 +141,7 @@ final class StreamJob {
       await(query, stop);
       long last = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
       StreamProgress.Totals totals = listener.totals(last, 10_000);
-      summary(totals, handle == null ? -1 : handle.rowsSeen() - seenBefore);
+      summary(totals);
       return 0;
     } catch (Exception | LinkageError e) {
       String message = describe(e, source, logs, statsInShape);
@@ -213,15 +212,9 @@ final class StreamJob {
     }
   }
 
-  private void summary(StreamProgress.Totals t, long rowsSeen) {
+  private void summary(StreamProgress.Totals t) {
     long rowsOut = t.rowsOut();
     long kept = t.kept();
-    if (rowsSeen >= 0) {
-      // Running statistics hold the valid rows: the others were skipped or kept as --handle-invalid says.
-      long invalid = Math.max(0, t.rowsIn() - rowsSeen);
-      rowsOut = o.handleInvalid.strip().equalsIgnoreCase("skip") ? t.rowsIn() - invalid : t.rowsIn();
-      kept = o.handleInvalid.strip().equalsIgnoreCase("keep") ? invalid : 0;
-    }
     double seconds = (System.nanoTime() - start) / 1e9;
     out.printf(Locale.ROOT, "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f"
         + " rows_per_s=%.0f mb_per_s=%.1f batches=%d%n", spec.method().id(), t.rowsIn(), rowsOut, t.rowsIn() - rowsOut,

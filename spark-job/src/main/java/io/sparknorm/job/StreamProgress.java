@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.LongUnaryOperator;
-import java.util.function.Supplier;
+import java.util.function.LongFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
@@ -19,7 +18,8 @@ import org.apache.spark.sql.streaming.StreamingQueryProgress;
  *
  * <p>{@code rows} the micro-batch's input rows, {@code rows_per_s} Spark's processed rows per second of it,
  * {@code files} its input files (from the file source's log in the checkpoint; {@code -} for Delta), and
- * {@code stats_count} the statistics' count so far ({@code -} for a per-sample method). And the run's totals for the
+ * {@code stats_count} the statistics' count: the --stats-in file's, or the rows in the running statistics after the
+ * micro-batch ({@code -} for a per-sample method). And the run's totals for the
  * summary line: the output rows and the invalid rows kept come from {@link #OBSERVED}, an observation
  * ({@code Dataset.observe}) of the normalized stream that Spark reports with each micro-batch's progress.
  */
@@ -31,9 +31,8 @@ final class StreamProgress extends StreamingQueryListener {
   private final String queryName;
   private final PrintStream err;
   private final CheckpointLogs logs;
-  private final Supplier<String> statsCount;
-  /** A micro-batch's input rows by batch id (-1: unknown), where Spark's count would add up several passes; or null. */
-  private final LongUnaryOperator rowsOf;
+  private final LongFunction<String> statsCount;
+  private final LongFunction<RunningBatches.Counts> counts;
 
   // Guarded by this: the totals of the micro-batches of this run.
   private long lastBatch = -1;
@@ -46,16 +45,15 @@ final class StreamProgress extends StreamingQueryListener {
   /**
    * @param err where the lines go; null for none
    * @param logs the checkpoint's logs of a file source; null for Delta
-   * @param rowsOf a micro-batch's input rows by batch id (-1: unknown) for a foreachBatch function that reads its
-   *     micro-batch more than once (Spark's count adds up every pass); null to take Spark's
+   * @param counts each micro-batch's counts where the query counts them itself (running statistics); else null
    */
-  StreamProgress(String queryName, PrintStream err, CheckpointLogs logs, Supplier<String> statsCount,
-      LongUnaryOperator rowsOf) {
+  StreamProgress(String queryName, PrintStream err, CheckpointLogs logs, LongFunction<String> statsCount,
+      LongFunction<RunningBatches.Counts> counts) {
     this.queryName = queryName;
     this.err = err;
     this.logs = logs;
     this.statsCount = statsCount;
-    this.rowsOf = rowsOf;
+    this.counts = counts;
   }
 
   record Totals(long batches, long rowsIn, long rowsOut, long kept, long bytes) {}
@@ -73,11 +71,19 @@ final class StreamProgress extends StreamingQueryListener {
       return;
     }
     long id = progress.batchId();
-    long counted = rowsOf == null ? -1 : rowsOf.applyAsLong(id);
-    long rows = counted >= 0 ? counted : progress.numInputRows();
+    long rows = progress.numInputRows();
+    long out = rows;
+    long invalidKept = 0;
+    RunningBatches.Counts counted = counts == null ? null : counts.apply(id);
     Row observed = progress.observedMetrics() == null ? null : progress.observedMetrics().get(OBSERVED);
-    long out = observed == null ? rows : ((Number) observed.getAs("rows_out")).longValue();
-    long invalidKept = observed == null ? 0 : ((Number) observed.getAs("invalid_kept")).longValue();
+    if (counted != null) {
+      rows = counted.rowsIn();
+      out = counted.rowsOut();
+      invalidKept = counted.kept();
+    } else if (observed != null) {
+      out = ((Number) observed.getAs("rows_out")).longValue();
+      invalidKept = ((Number) observed.getAs("invalid_kept")).longValue();
+    }
     String files = "-";
     long batchBytes = 0;
     if (logs != null) {
@@ -102,10 +108,9 @@ final class StreamProgress extends StreamingQueryListener {
       notifyAll();
     }
     if (err != null) {
-      Long ms = progress.durationMs() == null ? null : progress.durationMs().get("triggerExecution");
-      double rate = counted < 0 ? progress.processedRowsPerSecond() : ms == null || ms == 0 ? 0 : rows * 1000.0 / ms;
+      double rate = progress.processedRowsPerSecond();
       err.println(String.format(Locale.ROOT, LINE, id, rows, Double.isFinite(rate) ? rate : 0, files,
-          statsCount.get()));
+          statsCount.apply(id)));
     }
   }
 

@@ -76,10 +76,10 @@ final class StreamFiles {
     options.method = "batch";
     options.output = output;
     options.outputFormat = format;
+    options.stream.stream = true;
     options.stream.checkpoint = checkpoint.toString();
     options.statsOut = statsOut == null ? null : statsOut.toString();
     options.momentum = momentum == null ? "none" : momentum.toString();
-    options.stream.stream = true;
     options.handleInvalid = "error";
     return options;
   }

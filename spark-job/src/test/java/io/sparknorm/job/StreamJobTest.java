@@ -280,28 +280,43 @@ class StreamJobTest extends JobTestSupport {
   }
 
   @Test
-  void aCheckpointOfRunningStatisticsIsRefusedToAnotherMomentumAndToFixedStatistics() throws IOException {
+  void runningStatisticsRunThroughTheJobWithTheirCountInEachProgressLine() throws IOException {
     Path in = threeFiles("parquet");
+    Path stats = dir.resolve("running.json");
     String cp = out("cp");
     JobRun run = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
-        "--momentum", "0.1", "--max-files-per-trigger", "1");
+        "--momentum", "0.1", "--max-files-per-trigger", "1", "--stats-out", stats.toString());
     run.assertSucceeded("batch", 30, 30, 0, 0);
     assertTrue(run.out().strip().endsWith(" batches=3"), run.out());
+    List<Matcher> lines = batchLines(run);
+    assertEquals(List.of("10", "20", "30"), lines.stream().map(m -> m.group(5)).toList(), "rows in the statistics");
+    assertEquals(30, spark.read().parquet(out("o")).count());
+    assertTrue(Files.readString(stats).contains("\"running_mean\""), "--stats-out after each micro-batch");
     List<String> before = JobRun.listing(results);
 
     JobRun other = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
         "--momentum", "none");
-    assertEquals(1, other.exit(), other.err());
     assertEquals(List.of("error: checkpoint " + cp + " is of a stream with momentum 0.1, and this run has momentum"
         + " none: give a new --checkpoint (and --output) for another normalization"), other.errorLines());
     Files.writeString(dir.resolve("fixed.json"), "{\"method\": \"batch\", \"shape\": [8], \"eps\": 1e-05,"
         + " \"count\": 2, \"mean\": [0,0,0,0,0,0,0,0], \"var\": [1,1,1,1,1,1,1,1]}");
     JobRun fixed = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
         "--stats-in", dir.resolve("fixed.json").toString());
-    assertEquals(1, fixed.exit(), fixed.err());
     assertEquals(List.of("error: checkpoint " + cp + " is of a stream with statistics running, and this run has"
         + " statistics fixed: give a new --checkpoint (and --output) for another normalization"), fixed.errorLines());
-    assertEquals(before, JobRun.listing(results), "nothing written");
+    assertEquals(1, fixed.exit());
+    assertEquals(before, JobRun.listing(results), "nothing written by the refused runs");
+
+    Path bad = dir.resolve("bad");
+    addFile(bad, "f0.parquet", "parquet", 0, 10, 4);
+    addFile(bad, "f1.parquet", "parquet", 10, 10, -1);
+    JobRun skip = stream("--input", bad.toString(), "--output", out("s"), "--checkpoint", out("cps"), "--method",
+        "batch", "--momentum", "none", "--handle-invalid", "skip", "--max-files-per-trigger", "1");
+    skip.assertSucceeded("batch", 20, 19, 1, 0);
+    assertEquals(List.of("9", "19"), batchLines(skip).stream().map(m -> m.group(5)).toList());
+    assertEquals(List.of("10", "10"), batchLines(skip).stream().map(m -> m.group(2)).toList(), "rows read");
+    stream("--input", bad.toString(), "--output", out("k"), "--checkpoint", out("cpk"), "--method", "batch",
+        "--momentum", "0.1", "--handle-invalid", "keep").assertSucceeded("batch", 20, 20, 0, 1);
   }
 
   @Test

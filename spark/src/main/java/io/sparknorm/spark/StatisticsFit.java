@@ -48,24 +48,6 @@ final class StatisticsFit {
     return new CountedStatistics(statisticsOf(states, shape, scale), rows.rows());
   }
 
-  /** The exact moments of the valid rows (empty for none) and the rows their one pass read, as {@link #fitCountingRows}. */
-  static CountedMoments momentsCountingRows(Dataset<Row> frame, TensorColumn tensor, Shape shape,
-      boolean failOnInvalid, FailureLocator.Context context) {
-    BatchNormStatsFunction function = function(tensor, shape, failOnInvalid, context);
-    ColumnarStatistics.Pass columnar = ColumnarStatistics.read(frame.select(tensor.column()), function);
-    byte[] states;
-    long rows;
-    if (columnar != null) {
-      states = columnar.states();
-      rows = columnar.rows();
-    } else {
-      RowCount counted = new RowCount(frame);
-      states = aggregated(counted.frame(), function, tensor);
-      rows = counted.rows();
-    }
-    return new CountedMoments(states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states), rows);
-  }
-
   /**
    * The merged exact states ({@link ExactMoments#toBytes()}) of the tensor's valid rows, or null
    * for none: from the scan's columnar batches when the tensor comes straight from one

@@ -100,23 +100,23 @@ public final class TensorNormalization {
 
   /**
    * The exact moments ({@link ExactMoments}: count, exact sums) of the valid rows, as {@link #fitStatistics} fits
-   * them in one Spark job, before anything is rounded (empty moments when no row is valid), and the rows that job
-   * read, valid or not. Moments merge with moments of other rows into the statistics of all of them, the same bits
-   * as one fit over every row; one set's {@link ExactMoments#statistics()} is {@link #fitStatistics}' result. The
-   * spec's shape must be set.
+   * them in one Spark job, before anything is rounded: empty moments when no row is valid. They merge with moments
+   * of other rows into the statistics of all of them, the same bits as one fit over every row; one set's
+   * {@link ExactMoments#statistics()} is {@link #fitStatistics}' result. The spec's shape must be set.
    *
    * @throws IllegalArgumentException for a spec that breaks a rule, or has no shape
    * @throws RuntimeException from Spark, for an invalid row met with {@link HandleInvalid#ERROR}
    */
-  public static CountedMoments fitMoments(Dataset<Row> input, NormalizeSpec spec) {
+  public static ExactMoments fitMoments(Dataset<Row> input, NormalizeSpec spec) {
     if (spec.shape() == null) {
       throw new IllegalArgumentException("shape: give the shape to fit moments");
     }
     ResolvedSpec resolved = ResolvedSpec.of(input.schema(), spec);
     return resolved.inColumn(() -> {
       Shape shape = resolved.shape();
-      return StatisticsFit.momentsCountingRows(input, resolved.tensor(), shape, resolved.failOnInvalid(),
+      byte[] states = StatisticsFit.states(input, resolved.tensor(), shape, resolved.failOnInvalid(),
           resolved.context(shape));
+      return states == null ? new ExactMoments(shape) : ExactMoments.fromBytes(states);
     });
   }
 
