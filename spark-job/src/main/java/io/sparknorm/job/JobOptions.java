@@ -81,12 +81,13 @@ final class JobOptions {
       description = "JSON {\"weight\": [...], \"bias\": [...]}: C values (batch, instance, group) or the sample size (layer).")
   String affine;
 
-  @Option(names = "--stats-out", paramLabel = "FILE", description = "Batch: write the fitted statistics here.")
+  @Option(names = "--stats-out", paramLabel = "FILE", description = "Batch: write the fitted statistics here; with"
+      + " --stream --momentum, the running statistics, rewritten after each micro-batch.")
   String statsOut;
 
   @Option(names = "--stats-in", paramLabel = "FILE",
-      description = "Batch: normalize with these statistics (mean, var) instead of fitting; with --batch-size, start"
-          + " the running statistics from them.")
+      description = "Batch: normalize with these statistics (mean, var) instead of fitting; with --batch-size or"
+          + " --stream --momentum, start the running statistics from them.")
   String statsIn;
 
   @Option(names = "--stats-only", description = "Batch: compute the statistics and write them to --stats-out; write"
@@ -134,7 +135,8 @@ final class JobOptions {
   boolean overwrite;
 
   @Option(names = "--append", description = "Delta output and tables only: add the rows to the table (Delta: in one"
-      + " commit); a new table is created.")
+      + " commit); a new table is created. A stream always appends; with --stream and a new --checkpoint, it lets the"
+      + " stream add its rows to an existing Delta table.")
   boolean append;
 
   @Option(names = "--verbose", description = "Keep Spark's INFO logging and print a failure's stack trace.")

@@ -292,6 +292,7 @@ class StreamJobTest extends JobTestSupport {
     assertEquals(List.of("10", "20", "30"), lines.stream().map(m -> m.group(5)).toList(), "rows in the statistics");
     assertEquals(30, spark.read().parquet(out("o")).count());
     assertTrue(Files.readString(stats).contains("\"running_mean\""), "--stats-out after each micro-batch");
+    List<String> before = JobRun.listing(results);
 
     JobRun other = stream("--input", in.toString(), "--output", out("o"), "--checkpoint", cp, "--method", "batch",
         "--momentum", "none");
@@ -304,6 +305,7 @@ class StreamJobTest extends JobTestSupport {
     assertEquals(List.of("error: checkpoint " + cp + " is of a stream with statistics running, and this run has"
         + " statistics fixed: give a new --checkpoint (and --output) for another normalization"), fixed.errorLines());
     assertEquals(1, fixed.exit());
+    assertEquals(before, JobRun.listing(results), "nothing written by the refused runs");
 
     Path bad = dir.resolve("bad");
     addFile(bad, "f0.parquet", "parquet", 0, 10, 4);
