@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.sparknorm.core.SparknormVersion;
-import io.sparknorm.spark.SparkTestSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.Row;
@@ -37,12 +35,7 @@ class DeltaJobTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start(Map.of(
-        "spark.sql.extensions", DeltaLake.EXTENSION + ",io.sparknorm.sql.SparknormExtensions",
-        "spark.sql.catalog.spark_catalog", DeltaLake.CATALOG,
-        "spark.sql.warehouse.dir", warehouse.toString(),
-        // One partition for the few rows of a small table's log (Delta's default: 50).
-        "spark.databricks.delta.snapshotPartitions", "1"));
+    spark = TableData.startDeltaSession(warehouse);
     assertTrue(spark.conf().get("spark.sql.extensions").startsWith(DeltaLake.EXTENSION), "a session of its own");
   }
 

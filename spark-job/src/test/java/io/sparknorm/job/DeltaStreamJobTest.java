@@ -3,11 +3,9 @@ package io.sparknorm.job;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparknorm.spark.SparkTestSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -30,11 +28,7 @@ class DeltaStreamJobTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start(Map.of(
-        "spark.sql.extensions", DeltaLake.EXTENSION + ",io.sparknorm.sql.SparknormExtensions",
-        "spark.sql.catalog.spark_catalog", DeltaLake.CATALOG,
-        "spark.sql.warehouse.dir", warehouse.toString(),
-        "spark.databricks.delta.snapshotPartitions", "1"));
+    spark = TableData.startDeltaSession(warehouse);
   }
 
   @AfterAll

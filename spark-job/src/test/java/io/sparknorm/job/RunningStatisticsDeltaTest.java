@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.sparknorm.spark.SparkTestSession;
 import io.sparknorm.spark.TensorNormalization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,11 +32,7 @@ class RunningStatisticsDeltaTest {
 
   @BeforeAll
   static void start() {
-    spark = SparkTestSession.start(Map.of(
-        "spark.sql.extensions", DeltaLake.EXTENSION + ",io.sparknorm.sql.SparknormExtensions",
-        "spark.sql.catalog.spark_catalog", DeltaLake.CATALOG,
-        "spark.sql.warehouse.dir", warehouse.toString(),
-        "spark.databricks.delta.snapshotPartitions", "1"));
+    spark = TableData.startDeltaSession(warehouse);
   }
 
   @AfterAll

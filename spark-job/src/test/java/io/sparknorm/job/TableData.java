@@ -1,8 +1,10 @@
 package io.sparknorm.job;
 
+import io.sparknorm.spark.SparkTestSession;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -10,7 +12,10 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 
-/** The table tests' data: rows (id, features of 8 doubles) in one Parquet file, and the rows a table holds. */
+/**
+ * The table tests' data: rows (id, features of 8 doubles) in one Parquet file, and the rows a table holds; and the
+ * Delta session they run in.
+ */
 final class TableData {
   private TableData() {}
 
@@ -48,5 +53,18 @@ final class TableData {
     for (Row table : spark.sql("SHOW TABLES").collectAsList()) {
       spark.sql("DROP " + (table.getBoolean(2) ? "VIEW " : "TABLE ") + table.getString(1));
     }
+  }
+
+  /**
+   * A session of its own with Delta's extension and catalog (settings of a session's start) beside sparknorm's, its
+   * warehouse in {@code warehouse}.
+   */
+  static SparkSession startDeltaSession(Path warehouse) {
+    return SparkTestSession.start(Map.of(
+        "spark.sql.extensions", DeltaLake.EXTENSION + ",io.sparknorm.sql.SparknormExtensions",
+        "spark.sql.catalog.spark_catalog", DeltaLake.CATALOG,
+        "spark.sql.warehouse.dir", warehouse.toString(),
+        // One partition for the few rows of a small table's log (Delta's default: 50).
+        "spark.databricks.delta.snapshotPartitions", "1"));
   }
 }
