@@ -62,6 +62,15 @@ public final class Peaks {
   private Peaks() {}
 
   /**
+   * The clear modes of channel c, in increasing location: each clear peak of {@link #count}'s
+   * search with its basin (bounded by the dips to its neighbours, the min and max at the ends) as a
+   * range of values and the fraction of the finite values in it. Empty without finite values.
+   */
+  public static java.util.List<Mode> modes(ChannelSketches sketches, int c) {
+    throw new UnsupportedOperationException("TODO");
+  }
+
+  /**
    * The clear peaks of channel c: of a discrete channel's (at most {@value #DISCRETE_VALUES}
    * distinct values in its sketch) counts per value in order; else of the histogram over [q1%, q99%]
    * (so outliers do not squeeze the bulk into a few bins) in n / {@value #PEAK_VALUES_PER_BIN}

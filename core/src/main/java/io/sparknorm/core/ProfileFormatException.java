@@ -1,0 +1,14 @@
+package io.sparknorm.core;
+
+/** A profile file that cannot be read: not JSON, another format, a newer version, or a bad field (named). */
+public final class ProfileFormatException extends IllegalArgumentException {
+  private static final long serialVersionUID = 1L;
+
+  public ProfileFormatException(String message) {
+    super(message);
+  }
+
+  public ProfileFormatException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}
