@@ -153,6 +153,9 @@ final class JobOptions {
   @Mixin
   StreamOptions stream = new StreamOptions();
 
+  @Mixin
+  ShiftOptions shift = new ShiftOptions();
+
   /**
    * The spec of the options that need no data, and every rule about which options go together.
    *
