@@ -79,7 +79,11 @@ public final class Peaks {
    * measures a mode's mass in other data.
    */
   public static List<Mode> modes(ChannelSketches sketches, int c) {
-    ChannelSummary s = sketches.summary(c);
+    return modes(sketches, c, sketches.summary(c));
+  }
+
+  /** {@link #modes(ChannelSketches, int)} with the channel's summary at hand. */
+  static List<Mode> modes(ChannelSketches sketches, int c, ChannelSummary s) {
     if (s.finite() == 0) {
       return List.of();
     }

@@ -59,15 +59,10 @@ final class ShiftDistances {
   static double[] ksAndWasserstein(ChannelProfile reference, ChannelProfile now) {
     Steps r = new Steps(reference);
     Steps m = new Steps(now);
-    double[] points = new double[r.x.length + m.x.length + 4];
-    System.arraycopy(r.x, 0, points, 0, r.x.length);
-    System.arraycopy(m.x, 0, points, r.x.length, m.x.length);
-    int n = r.x.length + m.x.length;
-    points[n++] = r.min;
-    points[n++] = r.max;
-    points[n++] = m.min;
-    points[n++] = m.max;
-    Arrays.sort(points);
+    double[] extremes = {r.min, r.max, m.min, m.max};
+    Arrays.sort(extremes);
+    double[] points = merged(merged(r.x, m.x), extremes);
+    int n = points.length;
     double ks = 0;
     double wasserstein = 0;
     double previous = Double.NaN;
@@ -88,6 +83,17 @@ final class ShiftDistances {
       previous = v;
     }
     return new double[] {ks, wasserstein};
+  }
+
+  /** The values of two sorted arrays, sorted. */
+  private static double[] merged(double[] a, double[] b) {
+    double[] out = new double[a.length + b.length];
+    int i = 0;
+    int j = 0;
+    for (int k = 0; k < out.length; k++) {
+      out[k] = j == b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    }
+    return out;
   }
 
   /**

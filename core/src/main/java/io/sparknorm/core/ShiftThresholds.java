@@ -1,7 +1,8 @@
 package io.sparknorm.core;
 
 /**
- * The thresholds of the shift flags, each with why it is what it is. A figure flags a channel only
+ * The thresholds of the shift flags, each with why it is what it is ({@link CovariateShift} says how
+ * each figure is tested). A figure flags a channel only
  * when it is both <em>material</em> (past the bound below, which says how large a change matters
  * whatever the count) and <em>significant</em> (beyond what chance and the sketches' error make of
  * two samples of one distribution, at about five standard errors): with few values, chance alone
@@ -31,7 +32,7 @@ public final class ShiftThresholds {
    */
   public static final double PSI_MAJOR = 0.25;
 
-  /** The usual "moderate" PSI bound, named in explanations only. */
+  /** The usual "moderate" PSI bound, named in explanations only: a change worth a look, not a flag. */
   public static final double PSI_MODERATE = 0.1;
 
   /**
