@@ -99,8 +99,8 @@ final class ShiftDistances {
   /**
    * The population stability index sum (a - e) ln(a / e) over the bins between the reference's
    * deciles (equal deciles merged, so a discrete channel's bins are distinct): e the reference's
-   * share of each bin from its own ranks at the edges, a the share now; both at least
-   * {@link ShiftThresholds#MASS_FLOOR}. Returns {psi, bins}.
+   * share of each bin from its own ranks at the edges, a the share now; each at least
+   * {@link ShiftThresholds#MASS_FLOOR} and half a value of its sample (0.5 / n). Returns {psi, bins}.
    */
   static double[] psi(ChannelProfile reference, ChannelProfile now) {
     double[] deciles = new double[9];
@@ -108,6 +108,8 @@ final class ShiftDistances {
       deciles[i] = (i + 1) / 10.0;
     }
     double[] q = reference.sketch().getQuantiles(deciles, QuantileSearchCriteria.INCLUSIVE);
+    double eFloor = Math.max(ShiftThresholds.MASS_FLOOR, 0.5 / reference.finite());
+    double aFloor = Math.max(ShiftThresholds.MASS_FLOOR, 0.5 / now.finite());
     double psi = 0;
     double expectedBelow = 0;
     double actualBelow = 0;
@@ -118,7 +120,7 @@ final class ShiftDistances {
       }
       double expectedAt = i == q.length ? 1 : reference.rank(q[i]);
       double actualAt = i == q.length ? 1 : now.rank(q[i]);
-      psi += term(expectedAt - expectedBelow, actualAt - actualBelow);
+      psi += term(expectedAt - expectedBelow, actualAt - actualBelow, eFloor, aFloor);
       expectedBelow = expectedAt;
       actualBelow = actualAt;
       bins++;
@@ -126,9 +128,9 @@ final class ShiftDistances {
     return new double[] {psi, bins};
   }
 
-  private static double term(double expected, double actual) {
-    double e = Math.max(expected, ShiftThresholds.MASS_FLOOR);
-    double a = Math.max(actual, ShiftThresholds.MASS_FLOOR);
+  private static double term(double expected, double actual, double eFloor, double aFloor) {
+    double e = Math.max(expected, eFloor);
+    double a = Math.max(actual, aFloor);
     return (a - e) * Math.log(a / e);
   }
 }

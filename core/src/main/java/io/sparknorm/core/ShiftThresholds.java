@@ -74,7 +74,8 @@ public final class ShiftThresholds {
 
   /**
    * PSI's bins hold at least this fraction in the formula (an empty bin would make it infinite):
-   * 1e-4, the usual floor; a bin emptied completely then adds about its expected share times 7.
+   * 1e-4, the usual floor, or half a value of the sample when that is more (0.5 / n: a bin that
+   * happened to catch none of a few dozen values is not a bin emptied by a shift).
    */
   public static final double MASS_FLOOR = 1e-4;
 
