@@ -47,7 +47,12 @@ import java.util.Set;
  *       plus the sketch's rank error, and more values than would fall beyond the reference's
  *       extremes by chance (probability below ALPHA).</li>
  * </ul>
- * A channel without finite values on either side gets NaN figures and no flags.
+ * The figures: KS and Wasserstein-1 are read off both step functions at every value either sketch
+ * retains and at the exact extremes; PSI is over the reference's deciles (equal ones merged) with
+ * the reference's own shares as the expected ones. A constant reference has standard deviation 0:
+ * the figures divide by {@link ShiftThresholds#STD_FLOOR_RELATIVE} of its magnitude instead, so
+ * they stay finite (and enormous for any change); two equal constants have variance ratio 1. A
+ * channel without finite values on either side gets NaN figures and no flags.
  */
 public final class CovariateShift {
   private CovariateShift() {}
