@@ -189,6 +189,7 @@ class ShiftGeneratedTest {
     ChannelShift scaled = result.channels().get(SCALED);
     assertTrue(Math.abs(scaled.varRatio() - 4) < 0.1, scaled.toString());
     assertTrue(Math.abs(scaled.meanShiftSd()) < 0.05, scaled.toString());
+    System.out.println("  the cluster's channel: " + cluster.flags() + "; the scaled channel: " + scaled.flags());
   }
 
   @Test
