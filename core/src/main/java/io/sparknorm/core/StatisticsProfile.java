@@ -1,5 +1,6 @@
 package io.sparknorm.core;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,6 +15,11 @@ public final class StatisticsProfile {
   private final boolean exactMoments;
   private final List<ChannelProfile> channels;
 
+  /**
+   * A profile of the given channels (channel c at index c).
+   *
+   * @throws IllegalArgumentException when there are not as many channels as the shape has
+   */
   public StatisticsProfile(Shape shape, int k, boolean exactMoments, List<ChannelProfile> channels) {
     if (channels.size() != shape.channels()) {
       throw new IllegalArgumentException("profile: " + channels.size() + " channels for shape " + shape);
@@ -29,9 +35,26 @@ public final class StatisticsProfile {
    * same rows), gives each channel's mean and variance instead of the sketches' moments.
    */
   public static StatisticsProfile of(ChannelSketches sketches, BatchStatistics exact) {
-    throw new UnsupportedOperationException("TODO");
+    Shape shape = sketches.shape();
+    if (exact != null && !exact.shape().equals(shape)) {
+      throw new IllegalArgumentException(
+          "profile: the statistics' shape " + exact.shape() + " is not the sketches' " + shape);
+    }
+    double[] exactMean = exact == null ? null : exact.mean();
+    double[] exactVar = exact == null ? null : exact.variance();
+    List<ChannelProfile> channels = new ArrayList<>(shape.channels());
+    for (int c = 0; c < shape.channels(); c++) {
+      ChannelSummary s = sketches.summary(c);
+      boolean any = s.finite() > 0;
+      double mean = !any ? Double.NaN : exact != null ? exactMean[c] : s.mean();
+      double var = !any ? Double.NaN : exact != null ? exactVar[c] : s.variance();
+      channels.add(new ChannelProfile(c, s.count(), s.finite(), s.nans(), s.infinities(), s.zeros(), mean, var,
+          s.min(), s.max(), Peaks.modes(sketches, c, s), sketches.sketch(c), s.kurtosis()));
+    }
+    return new StatisticsProfile(shape, sketches.k(), exact != null, channels);
   }
 
+  /** The sample shape the profile is of. */
   public Shape shape() {
     return shape;
   }
@@ -46,10 +69,12 @@ public final class StatisticsProfile {
     return exactMoments;
   }
 
+  /** Every channel, channel c at index c. */
   public List<ChannelProfile> channels() {
     return channels;
   }
 
+  /** Channel c. */
   public ChannelProfile channel(int c) {
     return channels.get(c);
   }
