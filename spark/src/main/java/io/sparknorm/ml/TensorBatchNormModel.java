@@ -11,17 +11,14 @@ import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.StatisticsProfiles;
 import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.report.Report;
-import io.sparknorm.spark.StatisticsRows;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -284,11 +281,11 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
 
   @Override
   public MLWriter write() {
-    return new Writer(this);
+    return new ModelFiles.Writer(this);
   }
 
   public static MLReader<TensorBatchNormModel> read() {
-    return new Reader();
+    return new ModelFiles.Reader();
   }
 
   public static TensorBatchNormModel load(String path) {
@@ -296,45 +293,20 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   }
 
   /** Spark ML's params metadata, as every default-persisted stage writes it. */
-  private MLWriter paramsWriter() {
+  MLWriter paramsWriter() {
     return DefaultParamsWritable.super.write();
   }
 
-  private static final class Writer extends MLWriter {
-    private final TensorBatchNormModel model;
-
-    Writer(TensorBatchNormModel model) {
-      this.model = model;
-    }
-
-    @Override
-    public void saveImpl(String path) {
-      try {
-        model.paramsWriter().session(sparkSession()).save(path);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      // The statistics over all rows, as always; none (an empty table) only for given statistics per key without.
-      List<Row> global = model.statistics == null ? List.of() : List.of(StatisticsRows.toRow(model.statistics));
-      sparkSession().createDataFrame(global, StatisticsRows.schema()).coalesce(1).write()
-          .parquet(new Path(path, "data").toString());
-      if (model.keyed != null) {
-        KeyedModels.save(sparkSession(), model.keyed, path);
-      }
-      ModelProfiles.save(model.profile, path, sparkSession().sparkContext().hadoopConfiguration());
-    }
+  /** The statistics over all rows as held: null for given statistics per key without them. */
+  BatchStatistics globalOrNull() {
+    return statistics;
   }
 
-  private static final class Reader extends MLReader<TensorBatchNormModel> {
-    @Override
-    public TensorBatchNormModel load(String path) {
-      TensorBatchNormModel model = new DefaultParamsReadable<TensorBatchNormModel>() {}.read().session(sparkSession())
-          .load(path);
-      List<Row> global = sparkSession().read().parquet(new Path(path, "data").toString()).collectAsList();
-      model.statistics = global.isEmpty() ? null : StatisticsRows.fromRow(global.get(0));
-      model.keyed = KeyedModels.load(sparkSession(), path, model.statistics, model.getGroupCols());
-      model.profile = ModelProfiles.load(path, sparkSession().sparkContext().hadoopConfiguration());
-      return model;
-    }
+  /** What {@link ModelFiles} read back into a model made by Spark ML's params reader. */
+  TensorBatchNormModel restore(BatchStatistics global, KeyedStatistics perKey, ProfileSet fitted) {
+    this.statistics = global;
+    this.keyed = perKey;
+    this.profile = fitted;
+    return this;
   }
 }
