@@ -33,9 +33,12 @@ final class InputSketches {
     this.shape = shape;
     this.spec = spec;
     Column sketches = SketchColumns.ofInput(data.schema(), spec, shape).as("sketches");
-    this.frame = elements
-        ? data.observe(observation, sketches, StatisticsReport.elementStatisticsColumn(data, spec, shape).as("elements"))
-        : data.observe(observation, sketches);
+    if (elements) {
+      Column pictures = StatisticsReport.elementStatisticsColumn(data, spec, shape).as("elements");
+      this.frame = data.observe(observation, sketches, pictures);
+    } else {
+      this.frame = data.observe(observation, sketches);
+    }
   }
 
   /**

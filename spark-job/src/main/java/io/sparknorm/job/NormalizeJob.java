@@ -56,8 +56,8 @@ import picocli.CommandLine.Mixin;
         "      --shift-from /tmp/digits-profile.json --shift-out /tmp/shift.json --fail-on-shift",
         "",
         "Exit status: 0 success, 1 failure (one 'error:' line on stderr, nothing left at the output), 2 usage,",
-        "  3 --fail-on-shift: the input shifted from --shift-from's profile (one 'error:' line naming the worst channel;",
-        "  nothing written but --shift-out)."})
+        "  3 --fail-on-shift: the input shifted from --shift-from's profile (one 'error:' line naming the worst",
+        "  channel; nothing written but --shift-out)."})
 public final class NormalizeJob implements Callable<Integer> {
 
   @Mixin

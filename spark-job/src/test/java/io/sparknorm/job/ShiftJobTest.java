@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -111,6 +113,13 @@ class ShiftJobTest {
     assertEquals(64, comparison.get("summary").get("channels").asInt());
     assertEquals(0, comparison.get("summary").get("flagged").asInt());
     assertEquals(List.of("out", "shift.json"), visible(results));
+
+    // With --stats-in the input's profile is taken while writing; the moments are then the sketches'.
+    Path given = dir.resolve("given.json");
+    assertSummary(JobRun.of("--input", DIGITS.toString(), "--output", dir.resolve("given").toString(), "--method",
+        "batch", "--stats-in", stats.toString(), "--shift-from", profile.toString(), "--profile-out", given.toString(),
+        "--quiet"), "batch", 1797, 1797, 0);
+    assertEquals("sketch", JSON.readTree(given.toFile()).get("moments").asText());
   }
 
   @Test
@@ -128,8 +137,10 @@ class ShiftJobTest {
 
     Path planted = planted();
     Path shift = results.resolve("shift.json");
+    Path report = results.resolve("report.html");
     JobRun run = JobRun.of("--input", planted.toString(), "--output", results.resolve("out").toString(), "--method",
-        "layer", "--shape", "64", "--shift-from", profile.toString(), "--shift-out", shift.toString(), "--quiet");
+        "layer", "--shape", "64", "--shift-from", profile.toString(), "--shift-out", shift.toString(), "--report",
+        report.toString(), "--quiet");
     JsonNode comparison = JSON.readTree(shift.toFile());
     int flagged = comparison.get("summary").get("flagged").asInt();
     assertSummary(run, "layer", 1797, 1797, flagged);
@@ -149,6 +160,19 @@ class ShiftJobTest {
     // The same values moved by MOVE: the mean by MOVE, the variance not at all (both from the sketches' moments).
     assertEquals(MOVE / referenceStd, channel.get("mean_shift_sd").asDouble(), 1e-9);
     assertEquals(1.0, channel.get("var_ratio").asDouble(), 1e-9);
+    // The report draws the same comparison: the planted pixel's row carries its shift flags, an unmoved pixel's none.
+    String page = Files.readString(report);
+    assertTrue(rowFlags(page, PLANTED).contains("shifted"), rowFlags(page, PLANTED).toString());
+    assertEquals(List.of(), rowFlags(page, 0).stream().filter(f -> List.of("shifted", "mode-lost", "mode-new",
+        "out-of-range").contains(f)).toList());
+  }
+
+  /** The flags of channel c's row in the report page (HtmlReport's {@code data-flags}). */
+  private static List<String> rowFlags(String page, int c) {
+    Matcher row = Pattern.compile("<tr class=\"channel[^\"]*\"[^>]*? data-channel=\"" + c
+        + "\"[^>]*? data-flags=\"([^\"]*)\"").matcher(page);
+    assertTrue(row.find(), "no row of channel " + c);
+    return List.of(row.group(1).split(" "));
   }
 
   @Test
