@@ -9,7 +9,8 @@ final class ShiftOptions {
       description = "Write the input's profile (per channel: counts, mean, variance, min, max, modes and the KLL"
           + " sketch; per key too with --by) for a later --shift-from; only when the job succeeds. Taken in the pass"
           + " the job runs anyway: batch norm's statistics pass (its mean and variance exact, those of --stats-out),"
-          + " else the write. With --by, one more pass over the input for the keys' profiles.")
+          + " else the write (mean and variance from the sketches). With --by, one more pass over the input for the"
+          + " keys' profiles.")
   String profileOut;
 
   @Option(names = "--shift-from", paramLabel = "PROFILE",
@@ -25,8 +26,9 @@ final class ShiftOptions {
 
   @Option(names = "--fail-on-shift",
       description = "With --shift-from: exit 3 when a channel (of all rows or of a key) is SHIFTED or MODE_LOST,"
-          + " with one error line naming the worst; nothing is written but --shift-out. Batch norm decides before"
-          + " writing; the other methods, with a table output, take one more pass over the input to decide first.")
+          + " with one error line naming the worst; nothing is written but --shift-out. Batch norm's fit decides"
+          + " before writing; else files are written staged and withdrawn, and a table output (whose write is its"
+          + " commit) takes one more pass over the input to decide first.")
   boolean failOnShift;
 
   /** Whether the run needs the input's profile: to write it, or to compare it. */
