@@ -133,8 +133,14 @@ public final class StatisticsProfiles {
     try {
       return ProfileSet.fromJson(text);
     } catch (ProfileFormatException e) {
-      throw new ProfileFormatException("profile file " + path + ": " + e.getMessage(), e);
+      throw new ProfileFormatException("profile file " + path + ": " + reason(e), e);
     }
+  }
+
+  /** The core's message without its own "profile: " (the caller names what it read). */
+  private static String reason(ProfileFormatException e) {
+    String message = String.valueOf(e.getMessage());
+    return message.startsWith("profile: ") ? message.substring("profile: ".length()) : message;
   }
 
   /**

@@ -45,8 +45,9 @@ public final class ProfileShiftFunction implements ScalarFunction<UTF8String>, S
     try {
       return ProfileSet.fromJson(json.toString());
     } catch (ProfileFormatException e) {
+      String reason = String.valueOf(e.getMessage());
       throw new ProfileFormatException(NAME + ": argument " + position + " (" + name + ") is not a profile: "
-          + e.getMessage(), e);
+          + (reason.startsWith("profile: ") ? reason.substring("profile: ".length()) : reason), e);
     }
   }
 

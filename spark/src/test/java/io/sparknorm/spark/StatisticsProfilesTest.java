@@ -1,6 +1,5 @@
 package io.sparknorm.spark;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -29,9 +28,11 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -252,26 +253,29 @@ class StatisticsProfilesTest {
     Path bad = Files.writeString(dir.resolve("bad.json"), "{\"format\": \"sparknorm-profile\", \"version\": 1");
     String notJson = assertThrows(ProfileFormatException.class, () -> StatisticsProfiles.read(bad.toString(), conf))
         .getMessage();
-    assertTrue(notJson.startsWith("profile file " + bad + ": "), notJson);
+    assertTrue(notJson.startsWith("profile file " + bad + ": not JSON: "), notJson);
     Path other = Files.writeString(dir.resolve("stats.json"), "{\"mean\": [1.0], \"var\": [2.0]}");
     String format = assertThrows(ProfileFormatException.class, () -> StatisticsProfiles.read(other.toString(), conf))
         .getMessage();
-    assertTrue(format.startsWith("profile file " + other + ": "), format);
+    assertEquals("profile file " + other + ": \"format\" is missing, expected \"sparknorm-profile\"", format);
+    Path newer = Files.writeString(dir.resolve("newer.json"), "{\"format\": \"sparknorm-profile\", \"version\": 99}");
+    assertEquals("profile file " + newer + ": version 99 is newer than this reader's 1; use a newer sparknorm",
+        assertThrows(ProfileFormatException.class, () -> StatisticsProfiles.read(newer.toString(), conf)).getMessage());
   }
 
   @Test
   void aStreamIsRefusedBeforeAnyJob() {
-    Path folder = dir.resolve("stream");
-    StreamRuns.appendFile(spark, StreamRuns.rows(0, 4, 0), "parquet", folder);
-    Dataset<Row> stream = StreamRuns.stream(spark, "parquet", folder);
-    NormalizeSpec spec = new NormalizeSpec(NormMethod.BATCH).inputCol("x").shape(Shape.of(2, 3));
+    Column value = functions.col("value").cast("double");
+    Dataset<Row> stream = spark.readStream().format("rate").load().select(functions.array(value, value, value).as("x"));
     StreamingInputException e = assertThrows(StreamingInputException.class,
-        () -> StatisticsProfiles.profile(stream, spec));
+        () -> StatisticsProfiles.profile(stream, batch()));
     assertEquals("StatisticsProfiles.profile", e.operation());
     assertEquals("StatisticsProfiles.profile: the dataset is a stream; " + StatisticsProfiles.STREAM, e.getMessage());
-    ProfileSet reference = StatisticsProfiles.profile(StreamRuns.batch(spark, "parquet", folder), spec);
+    ProfileSet reference = StatisticsProfiles.profile(ProfileFrames.frame(spark), batch());
     assertEquals("StatisticsProfiles.compare", assertThrows(StreamingInputException.class,
-        () -> StatisticsProfiles.compare(reference, stream, spec)).operation());
-    assertArrayEquals(new int[] {2, 3}, reference.all().shape().dims());
+        () -> StatisticsProfiles.compare(reference, stream, batch())).operation());
+    assertEquals("StatisticsProfiles.fit", assertThrows(StreamingInputException.class,
+        () -> StatisticsProfiles.fit(stream, batch())).operation());
+    assertEquals(0, spark.streams().active().length);
   }
 }
