@@ -14,6 +14,7 @@ import org.apache.datasketches.kll.KllDoublesSketch;
 public record ChannelProfile(int index, long count, long finite, long nans, long infinities, long zeros, double mean,
     double var, double min, double max, List<Mode> modes, KllDoublesSketch sketch, double kurtosis) {
 
+  /** The modes are copied; the sketch is kept as it is (not copied: do not update it). */
   public ChannelProfile {
     modes = List.copyOf(modes);
   }

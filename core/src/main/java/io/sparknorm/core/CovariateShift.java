@@ -31,9 +31,10 @@ import java.util.Set;
  *   <li>SHIFTED, any of: |mean shift| &ge; {@value ShiftThresholds#MEAN_SHIFT_SD} reference
  *       standard deviations with z = (mean now - mean ref) / sqrt(var ref / n ref + var now / n now)
  *       &ge; {@value ShiftThresholds#Z}; the variance ratio outside [1 / {@value ShiftThresholds#VAR_RATIO},
- *       {@value ShiftThresholds#VAR_RATIO}] with |ln ratio| &ge; Z standard errors, sqrt((kurt - 1)
- *       (1 / n ref + 1 / n now)) (kurt the larger of the two kurtoses, each at most (max - min)^2 / var,
- *       which bounds any distribution's); PSI &ge; {@value ShiftThresholds#PSI_MAJOR} and above its
+ *       {@value ShiftThresholds#VAR_RATIO}] and beyond chance: the ratio taken as an F distribution's
+ *       with 2 n / (kurt - 1) degrees of freedom per side (Box's approximation for a variance of
+ *       values of kurtosis kurt; kurt the larger of the two kurtoses, each at most (max - min)^2 / var,
+ *       which bounds any distribution's), its Paulson normal deviate &ge; Z; PSI &ge; {@value ShiftThresholds#PSI_MAJOR} and above its
  *       chance level (chi-square with bins - 1 degrees of freedom at {@link ShiftThresholds#ALPHA}, times
  *       1 / n ref + 1 / n now); KS &ge; max({@value ShiftThresholds#KS}, the two-sample critical value at
  *       ALPHA) + ks_error. A constant side (variance 0) is compared by counts instead: the values of
@@ -47,7 +48,12 @@ import java.util.Set;
  *       plus the sketch's rank error, and more values than would fall beyond the reference's
  *       extremes by chance (probability below ALPHA).</li>
  * </ul>
- * A channel without finite values on either side gets NaN figures and no flags.
+ * The figures: KS and Wasserstein-1 are read off both step functions at every value either sketch
+ * retains and at the exact extremes; PSI is over the reference's deciles (equal ones merged) with
+ * the reference's own shares as the expected ones. A constant reference has standard deviation 0:
+ * the figures divide by {@link ShiftThresholds#STD_FLOOR_RELATIVE} of its magnitude instead, so
+ * they stay finite (and enormous for any change); two equal constants have variance ratio 1. A
+ * channel without finite values on either side gets NaN figures and no flags.
  */
 public final class CovariateShift {
   private CovariateShift() {}
@@ -203,9 +209,21 @@ public final class CovariateShift {
       double apart = (1 - other.mass(value, value) - other.massError()) * other.finite();
       return apart > 0 && byChance(apart, other.finite(), constant.finite()) < ALPHA;
     }
-    double kurtosis = Math.max(kurtosisBound(reference), kurtosisBound(now));
-    double se = Math.sqrt((kurtosis - 1) * (1.0 / reference.finite() + 1.0 / now.finite()));
-    return Math.abs(Math.log(now.var() / reference.var())) >= Z * se;
+    // A variance of n values of kurtosis b2 varies as a chi-square's with 2 n / (b2 - 1) degrees of freedom (Box), so
+    // the ratio as an F distribution's; Paulson's normal approximation of F keeps the heavy tail of few such degrees.
+    double excess = Math.max(kurtosisBound(reference), kurtosisBound(now)) - 1;
+    double dfRef = 2 * reference.finite() / excess;
+    double dfNow = 2 * now.finite() / excess;
+    double ratio = now.var() / reference.var();
+    return ratio >= 1 ? paulson(ratio, dfNow, dfRef) >= Z : paulson(1 / ratio, dfRef, dfNow) >= Z;
+  }
+
+  /** Paulson's normal deviate of an F ratio with d1 and d2 degrees of freedom. */
+  private static double paulson(double f, double d1, double d2) {
+    double a1 = 2 / (9 * d1);
+    double a2 = 2 / (9 * d2);
+    double cube = Math.cbrt(f);
+    return ((1 - a2) * cube - (1 - a1)) / Math.sqrt(a2 * cube * cube + a1);
   }
 
   /** The channel's kurtosis, at most (max - min)^2 / var (so at most that when unknown). */

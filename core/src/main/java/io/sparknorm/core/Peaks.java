@@ -39,6 +39,12 @@ public final class Peaks {
    */
   public static final int DISCRETE_VALUES = 64;
   /**
+   * A discrete channel of whole numbers spanning at most this many (pixels 0..255, counts) is
+   * judged on the masses of every integer in its range, those no value took counting 0: values
+   * 0..3 and 10..16 are two groups with a gap between, not neighbours.
+   */
+  public static final int INTEGER_SPAN = 256;
+  /**
    * A peak needs at least this fraction of the values in its basin: 5% is 3 times KLL's rank error
    * at k = 200 (1.65%), so the sketch's noise cannot make one, and a smaller group of values is a
    * tail or outlier group rather than a mode that one mean and variance misdescribe.
@@ -73,7 +79,11 @@ public final class Peaks {
    * measures a mode's mass in other data.
    */
   public static List<Mode> modes(ChannelSketches sketches, int c) {
-    ChannelSummary s = sketches.summary(c);
+    return modes(sketches, c, sketches.summary(c));
+  }
+
+  /** {@link #modes(ChannelSketches, int)} with the channel's summary at hand. */
+  static List<Mode> modes(ChannelSketches sketches, int c, ChannelSummary s) {
     if (s.finite() == 0) {
       return List.of();
     }
@@ -88,6 +98,16 @@ public final class Peaks {
    */
   static int count(ChannelSketches sketches, int c, ChannelSummary s) {
     return search(sketches, c, s).basins.size();
+  }
+
+  /** Whether the values are whole numbers spanning at most {@value #INTEGER_SPAN} (and so a discrete channel's gaps can be counted). */
+  private static boolean integers(double[] values) {
+    for (double x : values) {
+      if (x != Math.rint(x)) {
+        return false;
+      }
+    }
+    return values[values.length - 1] - values[0] <= INTEGER_SPAN;
   }
 
   /** The clear peaks' basins over the sequence the search ran on: its values (discrete) or its bin edges. */
@@ -143,8 +163,21 @@ public final class Peaks {
       }
     }
     if (counts.size() <= DISCRETE_VALUES) {
-      return new Search(clearBasins(counts.stream().mapToDouble(Double::doubleValue).toArray(), weight),
-          distinct.stream().mapToDouble(Double::doubleValue).toArray(), null);
+      double[] v = distinct.stream().mapToDouble(Double::doubleValue).toArray();
+      double[] h = counts.stream().mapToDouble(Double::doubleValue).toArray();
+      if (integers(v)) { // the integers between that no value took are dips of 0
+        double[] all = new double[(int) (v[v.length - 1] - v[0]) + 1];
+        double[] counted = new double[all.length];
+        for (int i = 0; i < all.length; i++) {
+          all[i] = v[0] + i;
+        }
+        for (int i = 0; i < v.length; i++) {
+          counted[(int) (v[i] - v[0])] = h[i];
+        }
+        v = all;
+        h = counted;
+      }
+      return new Search(clearBasins(h, weight), v, null);
     }
     if (!(s.q01() < s.q99())) {
       return new Search(List.of(new Basin(0, -1, 1)), null, null);

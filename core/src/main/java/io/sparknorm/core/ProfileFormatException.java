@@ -4,10 +4,12 @@ package io.sparknorm.core;
 public final class ProfileFormatException extends IllegalArgumentException {
   private static final long serialVersionUID = 1L;
 
+  /** With the message naming the problem ("profile: ..."). */
   public ProfileFormatException(String message) {
     super(message);
   }
 
+  /** With the message naming the problem and the parser's or decoder's exception. */
   public ProfileFormatException(String message, Throwable cause) {
     super(message, cause);
   }

@@ -33,6 +33,7 @@ public record ProfileSet(List<String> by, StatisticsProfile all, List<Keyed> key
   /** The format's version; a reader refuses a newer one. */
   public static final int VERSION = 1;
 
+  /** The lists are copied. */
   public ProfileSet {
     by = List.copyOf(by);
     keys = List.copyOf(keys);

@@ -59,15 +59,10 @@ final class ShiftDistances {
   static double[] ksAndWasserstein(ChannelProfile reference, ChannelProfile now) {
     Steps r = new Steps(reference);
     Steps m = new Steps(now);
-    double[] points = new double[r.x.length + m.x.length + 4];
-    System.arraycopy(r.x, 0, points, 0, r.x.length);
-    System.arraycopy(m.x, 0, points, r.x.length, m.x.length);
-    int n = r.x.length + m.x.length;
-    points[n++] = r.min;
-    points[n++] = r.max;
-    points[n++] = m.min;
-    points[n++] = m.max;
-    Arrays.sort(points);
+    double[] extremes = {r.min, r.max, m.min, m.max};
+    Arrays.sort(extremes);
+    double[] points = merged(merged(r.x, m.x), extremes);
+    int n = points.length;
     double ks = 0;
     double wasserstein = 0;
     double previous = Double.NaN;
@@ -90,11 +85,22 @@ final class ShiftDistances {
     return new double[] {ks, wasserstein};
   }
 
+  /** The values of two sorted arrays, sorted. */
+  private static double[] merged(double[] a, double[] b) {
+    double[] out = new double[a.length + b.length];
+    int i = 0;
+    int j = 0;
+    for (int k = 0; k < out.length; k++) {
+      out[k] = j == b.length || (i < a.length && a[i] <= b[j]) ? a[i++] : b[j++];
+    }
+    return out;
+  }
+
   /**
    * The population stability index sum (a - e) ln(a / e) over the bins between the reference's
    * deciles (equal deciles merged, so a discrete channel's bins are distinct): e the reference's
-   * share of each bin from its own ranks at the edges, a the share now; both at least
-   * {@link ShiftThresholds#MASS_FLOOR}. Returns {psi, bins}.
+   * share of each bin from its own ranks at the edges, a the share now; each at least
+   * {@link ShiftThresholds#MASS_FLOOR} and half a value of its sample (0.5 / n). Returns {psi, bins}.
    */
   static double[] psi(ChannelProfile reference, ChannelProfile now) {
     double[] deciles = new double[9];
@@ -102,6 +108,8 @@ final class ShiftDistances {
       deciles[i] = (i + 1) / 10.0;
     }
     double[] q = reference.sketch().getQuantiles(deciles, QuantileSearchCriteria.INCLUSIVE);
+    double eFloor = Math.max(ShiftThresholds.MASS_FLOOR, 0.5 / reference.finite());
+    double aFloor = Math.max(ShiftThresholds.MASS_FLOOR, 0.5 / now.finite());
     double psi = 0;
     double expectedBelow = 0;
     double actualBelow = 0;
@@ -112,7 +120,7 @@ final class ShiftDistances {
       }
       double expectedAt = i == q.length ? 1 : reference.rank(q[i]);
       double actualAt = i == q.length ? 1 : now.rank(q[i]);
-      psi += term(expectedAt - expectedBelow, actualAt - actualBelow);
+      psi += term(expectedAt - expectedBelow, actualAt - actualBelow, eFloor, aFloor);
       expectedBelow = expectedAt;
       actualBelow = actualAt;
       bins++;
@@ -120,9 +128,9 @@ final class ShiftDistances {
     return new double[] {psi, bins};
   }
 
-  private static double term(double expected, double actual) {
-    double e = Math.max(expected, ShiftThresholds.MASS_FLOOR);
-    double a = Math.max(actual, ShiftThresholds.MASS_FLOOR);
+  private static double term(double expected, double actual, double eFloor, double aFloor) {
+    double e = Math.max(expected, eFloor);
+    double a = Math.max(actual, aFloor);
     return (a - e) * Math.log(a / e);
   }
 }

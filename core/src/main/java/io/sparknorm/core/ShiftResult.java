@@ -6,6 +6,7 @@ import java.util.Map;
 
 /** Every channel of one population compared with its reference, and the summary of them. */
 public record ShiftResult(List<ChannelShift> channels) {
+  /** The list is copied. */
   public ShiftResult {
     channels = List.copyOf(channels);
   }

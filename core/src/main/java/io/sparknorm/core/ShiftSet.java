@@ -26,11 +26,13 @@ public record ShiftSet(List<String> by, ShiftResult all, List<Keyed> keys) {
   /** One key: its result, or null with unseen = true when the reference has no such key. */
   public record Keyed(List<Object> key, boolean unseen, ShiftResult result) {}
 
+  /** The lists are copied. */
   public ShiftSet {
     by = List.copyOf(by);
     keys = List.copyOf(keys);
   }
 
+  /** Without keys. */
   public static ShiftSet of(ShiftResult all) {
     return new ShiftSet(List.of(), all, List.of());
   }

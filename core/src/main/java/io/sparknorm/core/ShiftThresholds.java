@@ -1,7 +1,8 @@
 package io.sparknorm.core;
 
 /**
- * The thresholds of the shift flags, each with why it is what it is. A figure flags a channel only
+ * The thresholds of the shift flags, each with why it is what it is ({@link CovariateShift} says how
+ * each figure is tested). A figure flags a channel only
  * when it is both <em>material</em> (past the bound below, which says how large a change matters
  * whatever the count) and <em>significant</em> (beyond what chance and the sketches' error make of
  * two samples of one distribution, at about five standard errors): with few values, chance alone
@@ -31,7 +32,7 @@ public final class ShiftThresholds {
    */
   public static final double PSI_MAJOR = 0.25;
 
-  /** The usual "moderate" PSI bound, named in explanations only. */
+  /** The usual "moderate" PSI bound, named in explanations only: a change worth a look, not a flag. */
   public static final double PSI_MODERATE = 0.1;
 
   /**
@@ -73,7 +74,8 @@ public final class ShiftThresholds {
 
   /**
    * PSI's bins hold at least this fraction in the formula (an empty bin would make it infinite):
-   * 1e-4, the usual floor; a bin emptied completely then adds about its expected share times 7.
+   * 1e-4, the usual floor, or half a value of the sample when that is more (0.5 / n: a bin that
+   * happened to catch none of a few dozen values is not a bin emptied by a shift).
    */
   public static final double MASS_FLOOR = 1e-4;
 

@@ -15,6 +15,11 @@ public final class StatisticsProfile {
   private final boolean exactMoments;
   private final List<ChannelProfile> channels;
 
+  /**
+   * A profile of the given channels (channel c at index c).
+   *
+   * @throws IllegalArgumentException when there are not as many channels as the shape has
+   */
   public StatisticsProfile(Shape shape, int k, boolean exactMoments, List<ChannelProfile> channels) {
     if (channels.size() != shape.channels()) {
       throw new IllegalArgumentException("profile: " + channels.size() + " channels for shape " + shape);
@@ -44,11 +49,12 @@ public final class StatisticsProfile {
       double mean = !any ? Double.NaN : exact != null ? exactMean[c] : s.mean();
       double var = !any ? Double.NaN : exact != null ? exactVar[c] : s.variance();
       channels.add(new ChannelProfile(c, s.count(), s.finite(), s.nans(), s.infinities(), s.zeros(), mean, var,
-          s.min(), s.max(), Peaks.modes(sketches, c), sketches.sketch(c), s.kurtosis()));
+          s.min(), s.max(), Peaks.modes(sketches, c, s), sketches.sketch(c), s.kurtosis()));
     }
     return new StatisticsProfile(shape, sketches.k(), exact != null, channels);
   }
 
+  /** The sample shape the profile is of. */
   public Shape shape() {
     return shape;
   }
@@ -63,10 +69,12 @@ public final class StatisticsProfile {
     return exactMoments;
   }
 
+  /** Every channel, channel c at index c. */
   public List<ChannelProfile> channels() {
     return channels;
   }
 
+  /** Channel c. */
   public ChannelProfile channel(int c) {
     return channels.get(c);
   }

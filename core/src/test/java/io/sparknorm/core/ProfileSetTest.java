@@ -170,6 +170,15 @@ class ProfileSetTest {
   }
 
   @Test
+  void aMissingKurtosisIsUnknown() {
+    ProfileSet set = ProfileSet.of(StatisticsProfile.of(sketches(8, 500), null));
+    ProfileSet back = ProfileSet.fromJson(set.toJson().replaceAll("\"kurtosis\":[^,]*,", ""));
+    assertTrue(Double.isNaN(back.all().channel(0).kurtosis()));
+    assertTrue(Double.isFinite(set.all().channel(0).kurtosis()));
+    assertEquals(set.all().channel(0).mean(), back.all().channel(0).mean());
+  }
+
+  @Test
   void equalKeysOfOtherIntegerWidthsAreOneKey() {
     List<Object> ints = new ArrayList<>(Arrays.asList(1, (byte) 2, 3L));
     assertEquals(List.of(1L, 2L, 3L), ProfileSet.normalized(ints));
