@@ -81,6 +81,12 @@ class ReportJobTest {
     assertEquals(alwaysZero(pixels), constant);
     assertTrue(multimodal.containsAll(blankOrInked), "multimodal " + multimodal + ", blank or inked " + blankOrInked);
     assertTrue(blankOrInked.size() >= 5, blankOrInked.toString());
+    // The 64 channels are the pixels of an 8 x 8 picture: mean, std and flag maps, a pixel per channel.
+    for (String picture : List.of("mean", "std", "flags")) {
+      String figure = opened.dom().replaceFirst("(?s).*<figure class=\"picture\" data-picture=\"" + picture
+          + "\">(.*?)</figure>.*", "$1");
+      assertEquals(64, ReportPage.count(figure, "<rect class=\"px\""), picture);
+    }
 
     // The flagged-only view hides the others, in the browser.
     ReportPage flagged = new ReportPage(Chromium.get().open(report, "flagged", null).dom());
@@ -147,6 +153,25 @@ class ReportJobTest {
     ChannelHistogram output = pixelsChannel.output();
     assertTrue(output.lo() < -0.5 && output.hi() > 1, output.toString());
     assertEquals(1797 * 64, output.total(), 0.0);
+    // (1, 8, 8): each pixel's mean and std over the digits, from the same Spark job: the (64,) fit's, bit for bit.
+    assertEquals(List.of(1, 8, 8), layer.dims());
+    assertTrue(java.util.Arrays.equals(fitted.mean(), layer.elements().mean()), "element means");
+    assertTrue(java.util.Arrays.equals(fitted.std(), layer.elements().std()), "element stds");
+    Path layerPage = dir.resolve("layer.html");
+    io.sparknorm.report.HtmlReport.write(layer, layerPage);
+    Files.createDirectories(SCREENSHOTS);
+    Chromium.Result opened = Chromium.get().open(layerPage, null, SCREENSHOTS.resolve("library-layer-1x8x8.png"));
+    assertEquals(List.of(), opened.console(), opened.consoleText());
+    String mean = opened.dom().replaceFirst("(?s).*<figure class=\"picture\" data-picture=\"mean-c0\">(.*?)"
+        + "</figure>.*", "$1");
+    assertEquals(64, ReportPage.count(mean, "<rect class=\"px\""));
+    assertTrue(mean.contains("<title>#0 c0 mean at [3, 4]: " + shortened(fitted.mean()[3 * 8 + 4]) + "</title>"), mean);
+  }
+
+  /** Four significant digits, as the page shows them. */
+  private static String shortened(double v) {
+    String s = String.format(java.util.Locale.ROOT, "%.4g", v);
+    return s.contains(".") ? s.replaceFirst("0+$", "").replaceFirst("\\.$", "") : s;
   }
 
   /** Runs the job in-process; asserts exit 0 and returns what it printed on the out stream. */
