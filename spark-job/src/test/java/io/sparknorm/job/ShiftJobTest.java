@@ -269,6 +269,15 @@ class ShiftJobTest {
     assertEquals(List.of(9L), unseen);
     assertEquals(9, seen);
 
+    // The planted pixel moved in every key: the gate names it, and the key when a key's is the worst.
+    JobRun gated = JobRun.of("--input", planted().toString(), "--method", "batch", "--by", "label", "--stats-only",
+        "--shift-from", profile.toString(), "--fail-on-shift", "--quiet");
+    assertEquals(3, gated.exit(), gated.err());
+    assertEquals(1, gated.errorLines().size(), gated.err());
+    assertTrue(gated.errorLines().get(0).matches("error: covariate shift: channel " + PLANTED + "( of key label=[0-8])?"
+        + " is [A-Z_,]+ \\(mean_shift_sd=.*\\); channels that fail --fail-on-shift \\(SHIFTED or MODE_LOST\\):"
+        + " [1-9][0-9]* over all rows and keys, this the worst; nothing was written"), gated.err());
+
     // A profile without keys does not compare per key.
     Path flat = dir.resolve("flat.json");
     assertSummary(JobRun.of("--input", DIGITS.toString(), "--method", "batch", "--stats-only", "--profile-out",
