@@ -148,7 +148,7 @@ final class JobShift {
       return "covariate shift beyond --fail-on-shift's thresholds (against --shift-from " + options.shiftFrom + "); "
           + kept;
     }
-    String flags = worst.flags().stream().map(Enum::name).sorted().collect(Collectors.joining(","));
+    String flags = worst.flags().stream().sorted().map(Enum::name).collect(Collectors.joining(","));
     return String.format(Locale.ROOT, "covariate shift: channel %d%s is %s (mean_shift_sd=%.4g var_ratio=%.4g"
         + " psi=%.4g ks=%.4g against --shift-from %s); channels that fail --fail-on-shift (SHIFTED or MODE_LOST):"
         + " %d%s, this the worst; %s", worst.index(), worstKey == null ? "" : " of key " + describe(worstKey), flags,
