@@ -81,6 +81,12 @@ class ReportJobTest {
     assertEquals(alwaysZero(pixels), constant);
     assertTrue(multimodal.containsAll(blankOrInked), "multimodal " + multimodal + ", blank or inked " + blankOrInked);
     assertTrue(blankOrInked.size() >= 5, blankOrInked.toString());
+    // The 64 channels are the pixels of an 8 x 8 picture: mean, std and flag maps, a pixel per channel.
+    for (String picture : List.of("mean", "std", "flags")) {
+      String figure = opened.dom().replaceFirst("(?s).*<figure class=\"picture\" data-picture=\"" + picture
+          + "\">(.*?)</figure>.*", "$1");
+      assertEquals(64, ReportPage.count(figure, "<rect class=\"px\""), picture);
+    }
 
     // The flagged-only view hides the others, in the browser.
     ReportPage flagged = new ReportPage(Chromium.get().open(report, "flagged", null).dom());
@@ -147,6 +153,70 @@ class ReportJobTest {
     ChannelHistogram output = pixelsChannel.output();
     assertTrue(output.lo() < -0.5 && output.hi() > 1, output.toString());
     assertEquals(1797 * 64, output.total(), 0.0);
+    // (1, 8, 8): each pixel's mean and std over the digits, from the same Spark job: the (64,) fit's, bit for bit.
+    assertEquals(List.of(1, 8, 8), layer.dims());
+    assertTrue(java.util.Arrays.equals(fitted.mean(), layer.elements().mean()), "element means");
+    assertTrue(java.util.Arrays.equals(fitted.std(), layer.elements().std()), "element stds");
+    Path layerPage = dir.resolve("layer.html");
+    io.sparknorm.report.HtmlReport.write(layer, layerPage);
+    Files.createDirectories(SCREENSHOTS);
+    Chromium.Result opened = Chromium.get().open(layerPage, null, SCREENSHOTS.resolve("library-layer-1x8x8.png"));
+    assertEquals(List.of(), opened.console(), opened.consoleText());
+    String mean = opened.dom().replaceFirst("(?s).*<figure class=\"picture\" data-picture=\"mean-c0\">(.*?)"
+        + "</figure>.*", "$1");
+    assertEquals(64, ReportPage.count(mean, "<rect class=\"px\""));
+    assertTrue(mean.contains("<title>#0 c0 mean at [3, 4]: " + shortened(fitted.mean()[3 * 8 + 4]) + "</title>"), mean);
+  }
+
+  /**
+   * The library's report against a reference profile (the digits' own, sketched here without Spark), over the digits
+   * with the first row of pixels (channels 0-7) brightened by 8: those channels and no other carry a shift flag, and
+   * the page shows the summary, the overlays and the shift map.
+   */
+  @Test
+  void theLibraryComparesWithAReferenceProfile() throws IOException {
+    io.sparknorm.core.ChannelSketches sketches = new io.sparknorm.core.ChannelSketches(io.sparknorm.core.Shape.of(64));
+    for (int[] p : pixels()) {
+      sketches.update(java.util.Arrays.stream(p).asDoubleStream().toArray());
+    }
+    io.sparknorm.core.ProfileSet reference = io.sparknorm.core.ProfileSet.of(
+        io.sparknorm.core.StatisticsProfile.of(sketches, null));
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> moved = spark.read().json(DIGITS.toString())
+        .withColumn("features", org.apache.spark.sql.functions.expr(
+            "transform(features, (x, i) -> IF(i < 8, x + 8, x))"));
+    Report report = io.sparknorm.spark.StatisticsReport.of(moved, new io.sparknorm.spark.NormalizeSpec(
+        io.sparknorm.core.NormMethod.BATCH).shape(io.sparknorm.core.Shape.of(64)), reference);
+    assertTrue(report.hasShift());
+    Set<Integer> shifted = new TreeSet<>();
+    for (ChannelReport c : report.channels()) {
+      if (c.shifted()) {
+        shifted.add(c.index());
+      }
+      if (c.index() >= 8) {
+        // The same values sketched twice (in another order): KS within the sketches' error of the exact 0.
+        assertTrue(c.shift().ks() <= c.shift().ksError(), "channel " + c.index() + ": " + c.shift());
+      }
+    }
+    assertEquals(new TreeSet<>(List.of(0, 1, 2, 3, 4, 5, 6, 7)), shifted);
+    Path page = dir.resolve("shift.html");
+    io.sparknorm.report.HtmlReport.write(report, page);
+    Files.createDirectories(SCREENSHOTS);
+    Chromium.Result opened = Chromium.get().open(page, "shifted", SCREENSHOTS.resolve("digits-shift.png"));
+    assertEquals(List.of(), opened.console(), opened.consoleText());
+    ReportPage dom = new ReportPage(opened.dom());
+    assertEquals(List.of(0, 1, 2, 3, 4, 5, 6, 7), dom.visibleChannels());
+    assertEquals("8", dom.summary.get("shift-flagged")[0]);
+    // The reference over every histogram but those of the pixels blank then and now (one bar, nothing to overlay).
+    long blank = alwaysZero(pixels()).stream().filter(c -> c >= 8).count();
+    assertTrue(blank >= 1);
+    assertEquals(64 - blank, ReportPage.count(opened.dom(), "<path class=\"ref\""));
+    assertEquals(8, ReportPage.count(opened.dom(), "<rect class=\"mark\""));
+  }
+
+  /** Four significant digits, as the page shows them. */
+  private static String shortened(double v) {
+    String s = String.format(java.util.Locale.ROOT, "%.4g", v);
+    return s.contains(".") ? s.replaceFirst("0+$", "").replaceFirst("\\.$", "") : s;
   }
 
   /** Runs the job in-process; asserts exit 0 and returns what it printed on the out stream. */

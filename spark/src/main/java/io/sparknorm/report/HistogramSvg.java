@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /**
  * A histogram as a small inline SVG: one filled step outline for the bars (heights linear in the counts, the tallest
- * bin full height, any non-empty bin at least 2 px so that rare values show), a baseline and the range's two ends.
+ * bin full height, any non-empty bin at least 2 px so that rare values show), a baseline and the range's two ends;
+ * with a reference histogram on the same edges, its step line drawn over the bars on the same scale.
  */
 final class HistogramSvg {
   static final int WIDTH = 150;
@@ -15,6 +16,14 @@ final class HistogramSvg {
 
   /** Appends {@code <svg class="hist KIND" data-bins data-lo data-hi data-total>}; kind is "input" or "output". */
   static void append(StringBuilder out, ChannelHistogram h, String kind) {
+    append(out, h, kind, null);
+  }
+
+  /**
+   * As {@link #append(StringBuilder, ChannelHistogram, String)}, with {@code reference} (null: none), a histogram on
+   * the same edges, drawn as {@code <path class="ref">} over the bars.
+   */
+  static void append(StringBuilder out, ChannelHistogram h, String kind, ChannelHistogram reference) {
     double lo = h.lo();
     double hi = h.hi();
     double[] counts = h.counts();
@@ -23,6 +32,11 @@ final class HistogramSvg {
     double max = 0;
     for (double c : counts) {
       max = Math.max(max, c);
+    }
+    double tallest = max;
+    double[] ref = reference == null || reference.bins() != counts.length ? null : reference.counts();
+    for (int i = 0; ref != null && i < ref.length; i++) {
+      max = Math.max(max, ref[i]);
     }
     boolean degenerate = !(hi > lo) || Double.isInfinite(hi - lo);
     out.append("<svg class=\"hist ").append(kind).append("\" viewBox=\"0 0 ").append(WIDTH).append(' ')
@@ -39,7 +53,10 @@ final class HistogramSvg {
     } else {
       out.append(what).append(": ").append(count(total)).append(" values from ").append(Double.toString(lo))
           .append(" to ").append(Double.toString(hi)).append(", ").append(counts.length).append(" bins, tallest ")
-          .append(count(max));
+          .append(count(tallest));
+    }
+    if (ref != null) {
+      out.append("; the line: the reference, rescaled to the same count");
     }
     out.append("</title><path class=\"bars\" d=\"");
     if (total > 0 && degenerate) {
@@ -57,7 +74,16 @@ final class HistogramSvg {
       }
       out.append('V').append(BARS).append('Z');
     }
-    out.append("\"/><path class=\"axis\" d=\"M0 ").append(BARS).append(".5H").append(WIDTH).append("\"/>");
+    out.append("\"/>");
+    if (ref != null && total > 0 && !degenerate) {
+      out.append("<path class=\"ref\" d=\"M0 ").append(BARS);
+      for (int i = 0; i < ref.length; i++) {
+        String y = num(ref[i] <= 0 ? BARS : BARS - Math.max(1, ref[i] / max * (BARS - 1)));
+        out.append('V').append(y).append('H').append(num((edges[i + 1] - lo) / (hi - lo) * WIDTH));
+      }
+      out.append('V').append(BARS).append("\"/>");
+    }
+    out.append("<path class=\"axis\" d=\"M0 ").append(BARS).append(".5H").append(WIDTH).append("\"/>");
     if (degenerate) {
       text(out, WIDTH / 2, "middle", total > 0 ? "all " + label(lo) : "no values");
     } else {

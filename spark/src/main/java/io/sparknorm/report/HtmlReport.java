@@ -14,21 +14,29 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Renders a {@link Report} as one self-contained HTML page: inline CSS, a small inline script (sorting and
- * filtering), histograms as inline SVG made here, and a Content-Security-Policy that forbids every network load.
+ * Renders a {@link Report} as one self-contained HTML page: inline CSS, a small inline script (sorting, filtering,
+ * going to a channel), histograms and pictures as inline SVG made here, and a Content-Security-Policy that forbids
+ * every network load. Numbers show four significant digits; the full value is the element's title (hover).
  *
  * <p>What a test can rely on: {@code <dl id="summary">} with {@code <div data-key="..." data-value="...">} items;
- * {@code <section id="legend">} with one {@code <li data-flag="ID" data-count="N">} per flag and its
- * {@code <input class="flag-filter" value="ID">}; {@code #filter} (text), {@code #flagged-only} (checkbox) and
- * {@code #shown-count}; {@code <table id="channels" data-shown="N">}, whose header has one {@code [data-sort=NAME]}
- * control per sortable column ({@code aria-sort} on the active one); one {@code <tr class="channel" data-channel
- * data-label data-flags data-count data-mean data-std data-var data-min data-max data-q01 data-q50 data-q99>} per
- * channel (numbers as {@link Double#toString(double)}, as the statistics file has them), hidden by the filter with the
- * {@code hidden} attribute, holding {@code <div class="flag" data-flag="ID">} per flag, {@code <svg class="hist
- * input">} and {@code <svg class="hist output">} ({@code data-bins data-lo data-hi data-total}), and the numbers in
- * {@code <div data-col="mean">} etc. The state can be set by the URL fragment: {@code #flagged},
- * {@code #flag=multimodal,constant}, {@code #q=text}, {@code #sort=std} or {@code #sort=-std} (descending), joined
- * by '&amp;'; the page writes it back there as the controls change.
+ * with a comparison, {@code <section id="shift-summary">} with items {@code shift-channels}, {@code shift-flagged},
+ * {@code shift-ID} per shift flag and {@code shift-worst} (its channel's index); {@code <section id="legend">} with one
+ * {@code <li data-flag="ID" data-count="N">} per flag, its meaning (said there only) and its
+ * {@code <input class="flag-filter" value="ID">}; for image-shaped data {@code <section id="pictures">} with
+ * {@code <figure data-picture="mean|std|flags|shift">} (or {@code mean-cK}, {@code std-cK} per channel K for (C, H, W))
+ * of {@code <rect class="px" data-goto="CHANNEL">} pixels, each with its {@code <title>}; {@code #filter} (text),
+ * {@code #flagged-only} and, with a comparison, {@code #shifted-only} (checkboxes) and {@code #shown-count};
+ * {@code <table id="channels" data-shown="N">}, whose header has one {@code [data-sort=NAME]} control per sortable
+ * column ({@code aria-sort} on the active one); one {@code <tr class="channel" data-channel data-label data-flags
+ * data-count data-mean data-std data-var data-min data-max data-q01 data-q50 data-q99>} per channel (numbers as
+ * {@link Double#toString(double)}, as the statistics file has them; with a comparison also {@code data-mean-shift
+ * data-var-ratio data-psi data-ks data-wasserstein data-out-of-range data-severity}), hidden by the filter with the
+ * {@code hidden} attribute, holding {@code <div class="flag" data-flag="ID" title="what it says of this channel">}
+ * per flag, {@code <svg class="hist input">} (with a comparison, the reference as its {@code <path class="ref">}) and
+ * {@code <svg class="hist output">} ({@code data-bins data-lo data-hi data-total}), and the numbers in
+ * {@code <div data-col="mean" title="FULL">SHORT</div>} etc. The state can be set by the URL fragment:
+ * {@code #flagged}, {@code #shifted}, {@code #flag=multimodal,constant}, {@code #q=text}, {@code #sort=std} or
+ * {@code #sort=-std} (descending), joined by '&amp;'; the page writes it back there as the controls change.
  */
 public final class HtmlReport {
   /** The page's Content-Security-Policy: no network at all, only its own inline style and script, data: images. */
@@ -60,8 +68,12 @@ public final class HtmlReport {
         .append(grouped(report.flaggedChannels()))
         .append(" flagged</p>\n");
     summary(out, report);
+    if (report.hasShift()) {
+      ShiftColumns.summary(out, report);
+    }
     out.append("</header>\n");
     legend(out, report);
+    Pictures.append(out, report);
     controls(out, report);
     table(out, report);
     out.append("<script>\n").append(JS).append("</script>\n</body>\n</html>\n");
@@ -90,11 +102,12 @@ public final class HtmlReport {
     items.put("seconds", new String[] {"time", String.format(Locale.ROOT, "%.2f s", r.seconds()),
         Double.toString(r.seconds())});
     items.put("algorithm", new String[] {"statistics", text(r.algorithm()), text(r.algorithm())});
-    items.put("eps", new String[] {"eps", Double.toString(r.eps()), Double.toString(r.eps())});
+    items.put("eps", new String[] {"eps", Numbers.short4(r.eps()), Double.toString(r.eps())});
     items.put("input", new String[] {"input", text(r.input()), text(r.input())});
     items.put("output", new String[] {"output", text(r.output()), text(r.output())});
     items.put("stats-file", new String[] {"statistics file", text(r.statsFile()), text(r.statsFile())});
-    items.put("generated-at", new String[] {"generated", text(r.generatedAt()), text(r.generatedAt())});
+    items.put("generated-at", new String[] {"generated", text(r.generatedAt()).replaceFirst(
+        "^(\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d)\\.\\d+Z$", "$1Z"), text(r.generatedAt())});
     out.append("<dl id=\"summary\">\n");
     for (Map.Entry<String, String[]> e : items.entrySet()) {
       String[] v = e.getValue();
@@ -111,13 +124,18 @@ public final class HtmlReport {
     for (String id : Flag.knownIds()) {
       meanings.put(id, Flag.meaning(id));
     }
+    if (r.hasShift()) {
+      for (String id : Flag.shiftIds()) {
+        meanings.put(id, Flag.meaning(id));
+      }
+    }
     for (ChannelReport c : r.channels()) {
       for (Flag f : c.flags()) {
         meanings.putIfAbsent(f.id(), f.explanation());
       }
     }
-    out.append("<section id=\"legend\">\n<h2>Flags <span class=\"hint\">check one to show only its channels"
-        + "</span></h2>\n<ul>\n");
+    out.append("<section id=\"legend\">\n<h2>Flags <span class=\"hint\">check one to show only its channels; "
+        + "in the table, hover a badge for what it says of that channel</span></h2>\n<ul>\n");
     for (Map.Entry<String, String> e : meanings.entrySet()) {
       String id = e.getKey();
       long n = r.channels().stream().filter(c -> c.has(id)).count();
@@ -137,6 +155,7 @@ public final class HtmlReport {
     out.append("<div id=\"controls\"><input id=\"filter\" type=\"search\" autocomplete=\"off\" spellcheck=\"false\""
         + " placeholder=\"filter by channel, index or flag\" aria-label=\"filter channels\">")
         .append("<label><input id=\"flagged-only\" type=\"checkbox\"> flagged only</label>")
+        .append(r.hasShift() ? "<label><input id=\"shifted-only\" type=\"checkbox\"> shifted only</label>" : "")
         .append("<button id=\"reset\" type=\"button\">reset</button><span id=\"shown-count\">").append(n)
         .append(" of ").append(n).append(" channels shown</span><span class=\"hint\">click a column header to sort"
             + "</span></div>\n");
@@ -145,7 +164,8 @@ public final class HtmlReport {
   private static void table(StringBuilder out, Report r) {
     out.append("<table id=\"channels\" data-shown=\"").append(r.channels().size()).append("\">\n<thead><tr>")
         .append("<th data-sort=\"channel\" class=\"num\">#</th><th data-sort=\"label\">channel</th>")
-        .append("<th data-sort=\"flags\">flags</th><th class=\"hist-head input\">input</th>")
+        .append("<th data-sort=\"flags\">flags</th><th class=\"hist-head input\">input")
+        .append(r.hasShift() ? " <span class=\"ref-key\">(line: reference)</span>" : "").append("</th>")
         .append("<th class=\"hist-head output\">normalized output</th>");
     for (String[] group : GROUPS) {
       out.append("<th class=\"num stats\">");
@@ -154,14 +174,17 @@ public final class HtmlReport {
       }
       out.append("</th>");
     }
+    if (r.hasShift()) {
+      ShiftColumns.headers(out);
+    }
     out.append("</tr></thead>\n<tbody>\n");
     for (ChannelReport c : r.channels()) {
-      row(out, c);
+      row(out, c, r.hasShift());
     }
     out.append("</tbody>\n</table>\n");
   }
 
-  private static void row(StringBuilder out, ChannelReport c) {
+  private static void row(StringBuilder out, ChannelReport c, boolean shiftColumns) {
     List<String> ids = new ArrayList<>();
     c.flags().forEach(f -> ids.add(f.id()));
     Map<String, Double> values = values(c);
@@ -172,26 +195,31 @@ public final class HtmlReport {
     for (Map.Entry<String, Double> v : values.entrySet()) {
       out.append(" data-").append(v.getKey()).append("=\"").append(Double.toString(v.getValue())).append('"');
     }
+    ShiftColumns.attributes(out, c);
     out.append(">\n<td class=\"num\" data-col=\"channel\">").append(c.index())
         .append("</td><td class=\"label\" data-col=\"label\" title=\"").append(grouped(c.count()))
         .append(" values\">").append(escape(c.label())).append("</td><td class=\"flags\" data-col=\"flags\">");
     for (Flag f : c.flags()) {
-      out.append("<div class=\"flag\" data-flag=\"").append(f.id()).append("\">");
+      out.append("<div class=\"flag\" data-flag=\"").append(f.id()).append("\" title=\"")
+          .append(escape(f.explanation().isEmpty() ? Flag.title(f.id()) : f.explanation())).append("\">");
       badge(out, f.id());
-      out.append(" <span class=\"why\">").append(escape(f.explanation())).append("</span></div>");
+      out.append("</div>");
     }
     out.append("</td>\n<td class=\"hist-cell\">");
-    HistogramSvg.append(out, c.input(), "input");
+    HistogramSvg.append(out, c.input(), "input", c.shift() == null ? null : c.shift().reference());
     out.append("</td><td class=\"hist-cell\">");
     HistogramSvg.append(out, c.output(), "output");
     out.append("</td>\n");
     for (String[] group : GROUPS) {
       out.append("<td class=\"num stats\">");
       for (String name : group) {
-        out.append("<div data-col=\"").append(name).append("\" title=\"").append(header(name)).append("\">")
-            .append(Double.toString(values.get(name))).append("</div>");
+        out.append("<div data-col=\"").append(name).append("\" title=\"").append(Numbers.full(values.get(name)))
+            .append("\">").append(Numbers.short4(values.get(name))).append("</div>");
       }
       out.append("</td>");
+    }
+    if (shiftColumns) {
+      ShiftColumns.cells(out, c);
     }
     out.append("</tr>\n");
   }

@@ -5,6 +5,8 @@
   var rows = Array.prototype.slice.call(tbody.rows);
   var filter = document.getElementById('filter');
   var flaggedOnly = document.getElementById('flagged-only');
+  var shiftedOnly = document.getElementById('shifted-only');
+  var SHIFT_FLAGS = ['shifted', 'mode-lost', 'mode-new', 'out-of-range'];
   var boxes = Array.prototype.slice.call(document.querySelectorAll('input.flag-filter'));
   var heads = Array.prototype.slice.call(table.tHead.querySelectorAll('[data-sort]'));
   var shown = document.getElementById('shown-count');
@@ -15,13 +17,14 @@
   var state;
 
   function parse(hash) {
-    var s = { q: '', flagged: false, flags: [], sort: '', desc: false };
+    var s = { q: '', flagged: false, shifted: false, flags: [], sort: '', desc: false };
     hash.replace(/^#/, '').split('&').forEach(function (part) {
       var i = part.indexOf('=');
       var key = i < 0 ? part : part.slice(0, i);
       var value = i < 0 ? '' : part.slice(i + 1);
       try { value = decodeURIComponent(value); } catch (e) { /* a malformed escape: keep the text as it is */ }
       if (key === 'flagged') { s.flagged = true; }
+      if (key === 'shifted') { s.shifted = true; }
       if (key === 'flag') { s.flags = value.split(',').filter(Boolean); }
       if (key === 'q') { s.q = value; }
       if (key === 'sort') { s.desc = value.charAt(0) === '-'; s.sort = value.replace(/^-/, ''); }
@@ -32,6 +35,7 @@
   function hashOf(s) {
     var parts = [];
     if (s.flagged) { parts.push('flagged'); }
+    if (s.shifted) { parts.push('shifted'); }
     if (s.flags.length) { parts.push('flag=' + s.flags.join(',')); }
     if (s.q) { parts.push('q=' + encodeURIComponent(s.q)); }
     if (s.sort) { parts.push('sort=' + (s.desc ? '-' : '') + s.sort); }
@@ -73,6 +77,7 @@
     rows.forEach(function (r, i) {
       var f = flags[i];
       var ok = (!q || search[i].indexOf(q) >= 0) && (!state.flagged || f.length > 0) &&
+        (!state.shifted || f.some(function (x) { return SHIFT_FLAGS.indexOf(x) >= 0; })) &&
         (!state.flags.length || state.flags.some(function (x) { return f.indexOf(x) >= 0; }));
       r.hidden = !ok;
       if (ok) { n++; }
@@ -84,6 +89,7 @@
   function show() {
     filter.value = state.q;
     flaggedOnly.checked = state.flagged;
+    if (shiftedOnly) { shiftedOnly.checked = state.shifted; }
     boxes.forEach(function (b) { b.checked = state.flags.indexOf(b.value) >= 0; });
     sort();
     apply();
@@ -98,6 +104,22 @@
 
   filter.addEventListener('input', function () { state.q = filter.value; apply(); changed(); });
   flaggedOnly.addEventListener('change', function () { state.flagged = flaggedOnly.checked; apply(); changed(); });
+  if (shiftedOnly) {
+    shiftedOnly.addEventListener('change', function () { state.shifted = shiftedOnly.checked; apply(); changed(); });
+  }
+  // A pixel or a link to a channel: show its row (clearing a filter that hides it), scroll to it, mark it.
+  function go(channel) {
+    var row = document.getElementById('ch-' + channel);
+    if (!row) { return; }
+    if (row.hidden) { state = parse(''); show(); changed(); }
+    rows.forEach(function (r) { r.classList.remove('target'); });
+    row.classList.add('target');
+    row.scrollIntoView({ block: 'center' });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll('[data-goto]'), function (el) {
+    el.addEventListener('click', function () { go(el.getAttribute('data-goto')); });
+    el.addEventListener('keydown', function (e) { if (e.key === 'Enter') { go(el.getAttribute('data-goto')); } });
+  });
   boxes.forEach(function (b) {
     b.addEventListener('change', function () {
       state.flags = boxes.filter(function (x) { return x.checked; }).map(function (x) { return x.value; });

@@ -47,7 +47,8 @@ class HtmlReportTest {
       for (int s = 0; s < values.length; s++) {
         String name = HtmlReport.STATS[s];
         assertEquals(Double.toString(values[s]), row.attr("data-" + name), name + " of channel " + i);
-        assertEquals(Double.toString(values[s]), row.cells().get(name), name + " cell of channel " + i);
+        assertEquals(Numbers.short4(values[s]), row.cells().get(name), name + " cell of channel " + i);
+        assertEquals(Double.toString(values[s]), row.titles().get(name), name + " title of channel " + i);
         assertEquals(values[s], Double.parseDouble(row.attr("data-" + name)), 0.0);
       }
       assertEquals(String.join(" ", c.flags().stream().map(Flag::id).toList()), row.attr("data-flags"));
@@ -61,6 +62,8 @@ class HtmlReportTest {
         1797, 1797, 0, 0, 1.0, "exact-sums", 1e-5, null, List.of()))).summary.get("rows-in")[1]);
     assertEquals("403", page.summary.get("rows-in")[0]);
     assertEquals("1.0E-5", page.summary.get("eps")[0]);
+    assertEquals("1e-5", page.summary.get("eps")[1]);
+    assertEquals("2026-11-26T23:30:00Z", page.summary.get("generated-at")[1]);
     assertEquals("exact-sums", page.summary.get("algorithm")[1]);
     assertEquals("9.88 s", page.summary.get("seconds")[1]);
     for (String id : Flag.knownIds()) {
@@ -70,6 +73,59 @@ class HtmlReportTest {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     HtmlReport.write(r64, bytes);
     assertEquals(html64, bytes.toString(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void numbersShowFourSignificantDigitsWithTheFullValueOnHover() {
+    assertEquals("0.1235", Numbers.short4(0.123456789));
+    assertEquals("5.205", Numbers.short4(5.204785754034502));
+    assertEquals("22.6", Numbers.short4(22.595792344193267));
+    assertEquals("16", Numbers.short4(16.0));
+    assertEquals("0", Numbers.short4(-0.0));
+    assertEquals("-0.0001235", Numbers.short4(-0.000123456));
+    assertEquals("1.235e6", Numbers.short4(1234567.5));
+    assertEquals("1e-5", Numbers.short4(1e-5));
+    assertEquals("-3.142e-7", Numbers.short4(-3.14159e-7));
+    assertEquals("12345", Numbers.short4(12345.0));
+    assertEquals("NaN", Numbers.short4(Double.NaN));
+    assertEquals("-\u221e", Numbers.short4(Double.NEGATIVE_INFINITY));
+    ChannelReport c = new ChannelReport(0, "px", 10, 0.123456789, 987654.321, Math.sqrt(987654.321), -2.5, 1e-7,
+        0.000123456789, 1.0 / 3, 2.0 / 3, ChannelHistogram.uniform(0, 1, new double[2]),
+        ChannelHistogram.uniform(0, 1, new double[2]), null);
+    String html = HtmlReport.render(new Report("batch", "(1)", null, null, null, null, 10, 10, 0, 0, 1, null, 1e-5,
+        null, List.of(c)));
+    assertTrue(html.contains("<div data-col=\"mean\" title=\"0.123456789\">0.1235</div>"), html);
+    assertTrue(html.contains("<div data-col=\"var\" title=\"987654.321\">9.877e5</div>"));
+    assertTrue(html.contains("<div data-col=\"std\" title=\"" + Math.sqrt(987654.321) + "\">993.8</div>"));
+    assertTrue(html.contains("<div data-col=\"max\" title=\"1.0E-7\">1e-7</div>"));
+    assertTrue(html.contains("<div data-col=\"q01\" title=\"1.23456789E-4\">0.0001235</div>"));
+    assertTrue(html.contains("<div data-col=\"q50\" title=\"0.3333333333333333\">0.3333</div>"));
+    assertFalse(html.contains(">0.3333333333333333<"), "no 16-digit number is shown as text");
+    // No cell of the 64-channel page shows more than 4 significant digits.
+    for (ReportPage.Row row : new ReportPage(html64).rows) {
+      for (String name : HtmlReport.STATS) {
+        String digits = row.cells().get(name).replaceFirst("e-?\\d+$", "").replaceAll("[^0-9]", "")
+            .replaceFirst("^0+", "");
+        assertTrue(digits.length() <= 4 || row.cells().get(name).matches("-?\\d+"), row.cells().get(name));
+      }
+    }
+  }
+
+  @Test
+  void legendExplainsEachFlagOnceAndRowsOnlyOnHover() {
+    for (String id : Flag.knownIds()) {
+      assertEquals(1, ReportPage.count(html64, HtmlReport.escape(Flag.meaning(id))), id);
+    }
+    for (String id : Flag.shiftIds()) {
+      assertEquals(0, ReportPage.count(html64, HtmlReport.escape(Flag.meaning(id))), "no comparison: no " + id);
+    }
+    ReportPage page = new ReportPage(html64);
+    // Channel 3 has many zeros: its row shows the badge, its own sentence is the badge's hover title.
+    String flags = page.rows.get(3).cells().get("flags");
+    assertEquals("<div class=\"flag\" data-flag=\"zeros\" title=\"80% of the values are 0\"><span class=\"badge "
+        + "b-zeros\">many zeros</span></div>", flags);
+    long zeros = r64.channels().stream().filter(c -> c.has(Flag.ZEROS)).count();
+    assertEquals(zeros, ReportPage.count(html64, ">many zeros</span></div>"));
   }
 
   @Test
@@ -125,7 +181,8 @@ class HtmlReportTest {
       assertEquals(List.of("hist input", "hist output"), row.svgs().stream().map(ReportPage.Svg::cls).toList());
       ChannelReport c = r64.channels().get(row.channel());
       assertEquals(Double.toString(c.mean()), row.attr("data-mean"));
-      assertEquals(Double.toString(c.q99()), row.cells().get("q99"));
+      assertEquals(Double.toString(c.q99()), row.titles().get("q99"));
+      assertEquals(Numbers.short4(c.q99()), row.cells().get("q99"));
     }
     assertEquals(SyntheticReports.ODD_LABEL, ReportPage.unescape(dom.rows.get(5).cells().get("label")));
     assertTrue(result.dom().contains("<span id=\"shown-count\">64 of 64 channels shown</span>"));

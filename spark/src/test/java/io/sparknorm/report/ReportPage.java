@@ -16,7 +16,7 @@ public final class ReportPage {
   private static final Pattern ROW =
       Pattern.compile("<tr (class=\"channel[^\"]*\"" + ATTRS.substring(1) + ">(.*?)</tr>", Pattern.DOTALL);
   private static final Pattern ATTR = Pattern.compile("([\\w-]+)(?:=\"([^\"]*)\")?");
-  private static final Pattern CELL = Pattern.compile("<(td|div) [^>]*data-col=\"([\\w-]+)\"[^>]*>(.*?)</\\1>",
+  private static final Pattern CELL = Pattern.compile("<(td|div) ([^>]*data-col=\"([\\w-]+)\"[^>]*)>(.*?)</\\1>",
       Pattern.DOTALL);
   private static final Pattern SVG = Pattern.compile("<svg " + ATTRS + ">(.*?)</svg>", Pattern.DOTALL);
   private static final Pattern SUMMARY = Pattern.compile("<div class=\"item[^\"]*\" data-key=\"([\\w-]+)\" "
@@ -28,7 +28,8 @@ public final class ReportPage {
     }
   }
 
-  public record Row(Map<String, String> attrs, Map<String, String> cells, List<Svg> svgs) {
+  /** A channel row: its attributes, its cells' content and their hover titles by {@code data-col}, its histograms. */
+  public record Row(Map<String, String> attrs, Map<String, String> cells, Map<String, String> titles, List<Svg> svgs) {
     public int channel() {
       return Integer.parseInt(attrs.get("data-channel"));
     }
@@ -51,16 +52,18 @@ public final class ReportPage {
     Matcher m = ROW.matcher(html);
     while (m.find()) {
       Map<String, String> cells = new LinkedHashMap<>();
+      Map<String, String> titles = new LinkedHashMap<>();
       Matcher c = CELL.matcher(m.group(2));
       while (c.find()) {
-        cells.put(c.group(2), c.group(3));
+        cells.put(c.group(3), c.group(4));
+        titles.put(c.group(3), attrs(c.group(2)).get("title"));
       }
       List<Svg> svgs = new ArrayList<>();
       Matcher s = SVG.matcher(m.group(2));
       while (s.find()) {
         svgs.add(new Svg(attrs(s.group(1)), s.group(2)));
       }
-      rows.add(new Row(attrs(m.group(1)), cells, svgs));
+      rows.add(new Row(attrs(m.group(1)), cells, titles, svgs));
     }
     Matcher s = SUMMARY.matcher(html);
     while (s.find()) {
