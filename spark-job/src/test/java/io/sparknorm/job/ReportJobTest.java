@@ -213,6 +213,37 @@ class ReportJobTest {
     assertEquals(8, ReportPage.count(opened.dom(), "<rect class=\"mark\""));
   }
 
+  /**
+   * What the job does for (C, H, W) pages: observe the element statistics' column beside its sketches on a pass it
+   * runs anyway, read them back, and give them to the report; for other shapes the column observes nothing.
+   */
+  @Test
+  void elementStatisticsAreObservedOnAPass() throws IOException {
+    org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> digits = spark.read().json(DIGITS.toString());
+    io.sparknorm.core.BatchStatistics fitted = io.sparknorm.spark.TensorNormalization.fitStatistics(digits,
+        new io.sparknorm.spark.NormalizeSpec(io.sparknorm.core.NormMethod.BATCH).shape(io.sparknorm.core.Shape.of(64)));
+    for (io.sparknorm.core.Shape shape : List.of(io.sparknorm.core.Shape.of(1, 8, 8), io.sparknorm.core.Shape.of(64))) {
+      io.sparknorm.spark.NormalizeSpec spec = new io.sparknorm.spark.NormalizeSpec(
+          io.sparknorm.core.NormMethod.INSTANCE).shape(shape);
+      org.apache.spark.sql.Observation observation = new org.apache.spark.sql.Observation("elements-" + shape.rank());
+      assertEquals(1797, digits.observe(observation,
+          io.sparknorm.spark.StatisticsReport.elementStatisticsColumn(digits, spec, shape).as("elements")).count());
+      io.sparknorm.core.BatchStatistics elements;
+      try {
+        elements = io.sparknorm.spark.StatisticsReport.elementStatisticsOf(
+            observation.getAsJava().get("elements"), shape, spec);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+      if (shape.rank() == 3) {
+        assertTrue(java.util.Arrays.equals(fitted.mean(), elements.mean()), "element means");
+        assertTrue(java.util.Arrays.equals(fitted.variance(), elements.variance()), "element variances");
+      } else {
+        assertEquals(null, elements, "no pictures of elements for " + shape);
+      }
+    }
+  }
+
   /** Four significant digits, as the page shows them. */
   private static String shortened(double v) {
     String s = String.format(java.util.Locale.ROOT, "%.4g", v);

@@ -28,14 +28,17 @@ public record Flag(String id, String explanation) {
   public static final String OUT_OF_RANGE = "out-of-range";
 
   private static final Map<String, String[]> KNOWN = Map.of(
-      SHIFTED, new String[] {"shifted", "the distribution moved since the reference: its mean (in reference std), "
-          + "its variance, or its shape (PSI, Kolmogorov-Smirnov) is past the thresholds; the fitted statistics may "
-          + "no longer fit."},
-      MODE_LOST, new String[] {"mode lost", "a group of values the reference had now holds much less of the values "
-          + "(a class or a source that stopped appearing)."},
-      MODE_NEW, new String[] {"new mode", "a group of values now where the reference had little mass (a new class, "
-          + "sensor or population)."},
-      OUT_OF_RANGE, new String[] {"out of range", "a share of the values lies outside the reference's [min, max]."},
+      SHIFTED, new String[] {"shifted", "the distribution moved since the reference, beyond chance and past a "
+          + "bound that matters: the mean by 0.2 reference std or more, the variance by a ratio beyond 1.15 either "
+          + "way, the PSI over the reference's deciles to 0.25 or more (0.1 is the usual moderate bound), or the "
+          + "Kolmogorov-Smirnov distance to 0.1 plus the sketches' error or more; the fitted statistics may no longer "
+          + "fit."},
+      MODE_LOST, new String[] {"mode lost", "a mode of the reference (a group of values) now holds less than 0.25 of "
+          + "the share it had: a class or a source that stopped appearing."},
+      MODE_NEW, new String[] {"new mode", "a mode now where the reference held less than 0.25 of its share: a new "
+          + "class, sensor or population."},
+      OUT_OF_RANGE, new String[] {"out of range", "0.01 or more of the values (plus the sketch's error) lie outside "
+          + "the reference's [min, max]."},
       MULTIMODAL, new String[] {"multi-modal", "the values gather in two or more separate groups; one mean and one "
           + "std describe them poorly, and the normalized values keep the gaps."},
       CONSTANT, new String[] {"constant", "constant or near-constant: the variance is below eps, so the normalized "

@@ -35,8 +35,10 @@ import org.apache.spark.sql.functions;
 
 /**
  * The statistics report ({@link HtmlReport}) as a library call: per channel the histograms of the
- * input and of the normalized output, statistics, quantiles and flags, from {@link ChannelSketches}.
- * The job draws it from sketches observed on its own passes; {@link #of} computes them itself.
+ * input and of the normalized output, statistics, quantiles and flags, from {@link ChannelSketches};
+ * with a reference profile, the comparison ({@link Shift}); for (C, H, W) samples, each element's
+ * mean and std ({@link #elementStatisticsColumn}). The job draws it from sketches observed on its
+ * own passes; {@link #of} computes them itself.
  */
 public final class StatisticsReport {
   /** Histogram bins per channel: enough to see two bumps, few enough for 1,000 channels on a page. */

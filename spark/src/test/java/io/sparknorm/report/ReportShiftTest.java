@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.sparknorm.core.ShiftThresholds;
 import io.sparknorm.testing.Chromium;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -41,6 +42,15 @@ class ReportShiftTest {
     for (String id : Flag.shiftIds()) {
       assertEquals(1, ReportPage.count(html, HtmlReport.escape(Flag.meaning(id))), id + " explained once");
     }
+    // The legend's bounds are the core's.
+    assertTrue(Flag.meaning(Flag.SHIFTED).contains("mean by " + ShiftThresholds.MEAN_SHIFT_SD + " reference std"));
+    assertTrue(Flag.meaning(Flag.SHIFTED).contains("ratio beyond " + ShiftThresholds.VAR_RATIO + " either way"));
+    assertTrue(Flag.meaning(Flag.SHIFTED).contains("PSI over the reference's deciles to " + ShiftThresholds.PSI_MAJOR
+        + " or more (" + ShiftThresholds.PSI_MODERATE + " is the usual moderate"));
+    assertTrue(Flag.meaning(Flag.SHIFTED).contains("distance to " + ShiftThresholds.KS + " plus the sketches' error"));
+    assertTrue(Flag.meaning(Flag.MODE_LOST).contains("less than " + ShiftThresholds.MODE_KEPT + " of the share"));
+    assertTrue(Flag.meaning(Flag.MODE_NEW).contains("less than " + ShiftThresholds.MODE_KEPT + " of its share"));
+    assertTrue(Flag.meaning(Flag.OUT_OF_RANGE).startsWith(ShiftThresholds.OUT_OF_RANGE + " or more of the values"));
     assertEquals("3 flagged", html.replaceFirst("(?s).*channels, (\\d+ flagged)</p>.*", "$1"));
   }
 
