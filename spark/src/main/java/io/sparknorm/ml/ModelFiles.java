@@ -23,8 +23,10 @@ import org.apache.spark.sql.Row;
  *       (none only for given statistics per key without them);
  *   <li>{@code keys}: the statistics per key, when the model has them ({@link KeyedModels});
  *   <li>{@code profile.json}: the profile of the fitted data, when the model has one: the profile file of
- *       {@link StatisticsProfiles#write} (the job's {@code --profile-out} form). A folder saved without it (given
- *       statistics, or saved before models kept profiles) loads without a profile.
+ *       {@link StatisticsProfiles#write} (the job's {@code --profile-out} form). Its size is bounded whatever the
+ *       rows fitted: per channel (and per key) a KLL sketch of at most about 3 k values (k = 200), under about 8 KiB
+ *       in base64. A folder saved without it (given statistics, or saved before models kept profiles) loads
+ *       without a profile.
  * </ul>
  */
 final class ModelFiles {

@@ -1,7 +1,7 @@
 /**
  * The DataFrame library: normalizing a tensor column of a {@code Dataset<Row>} as one logical plan,
  * batch norm's statistics fitted in one pass (per key too) and replayed over mini-batches, the
- * statistics file, and the statistics report. Built on the expressions of {@code io.sparknorm.sql};
+ * statistics file, the statistics report, and covariate shift (profiles and their comparison). Built on the expressions of {@code io.sparknorm.sql};
  * the job ({@code io.sparknorm.job}) and the ML stages ({@code io.sparknorm.ml}) call it.
  *
  * <p>The API:
@@ -20,7 +20,10 @@
  *   <li>{@link io.sparknorm.spark.StatisticsReport}: the HTML report ({@code io.sparknorm.report}) of
  *       a normalization, computed in one pass, or built from sketches that
  *       {@link io.sparknorm.spark.SketchColumns} observed on a caller's own passes;
- *       {@link io.sparknorm.spark.RowCount}: a frame's rows counted by the action that reads it.
+ *       {@link io.sparknorm.spark.RowCount}: a frame's rows counted by the action that reads it;
+ *   <li>{@link io.sparknorm.spark.StatisticsProfiles}: covariate shift, a frame's profile (in the
+ *       statistics' own pass for batch norm), its comparison with a reference profile, and the profile
+ *       and shift files.
  * </ul>
  *
  * <p>Internal, public only for {@code io.sparknorm.ml} (a model's persistence, and the one check that

@@ -44,7 +44,12 @@ final class ProfileFunctions {
                 + "      * current - the profile of the data now, of the same shape.\n",
             "      > SELECT get_json_object(profile_shift(p, p), '$.summary.flagged') FROM (SELECT"
                 + " tensor_profile(t, '1') AS p FROM VALUES (array(1D)), (array(2D)), (array(3D)) AS data(t));\n"
-                + "       0\n",
+                + "       0\n"
+                + "      > SELECT get_json_object(s, '$.summary.flagged'), get_json_object(s, '$.channels[0].flags') FROM"
+                + " (SELECT profile_shift(r.p, c.p) AS s FROM (SELECT tensor_profile(t, '1') AS p FROM VALUES"
+                + " (array(1D)), (array(2D)), (array(3D)), (array(4D)) AS data(t)) r, (SELECT tensor_profile(t, '1') AS p"
+                + " FROM VALUES (array(11D)), (array(12D)), (array(13D)), (array(14D)) AS data(t)) c);\n"
+                + "       1\t[\"SHIFTED\"]\n",
             "misc_funcs", SHIFT_ON_STREAMS), ProfileFunctions::profileShift));
   }
 
