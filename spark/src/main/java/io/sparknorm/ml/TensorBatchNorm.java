@@ -3,9 +3,11 @@ package io.sparknorm.ml;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.spark.BatchInput;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.StatisticsProfiles;
 import io.sparknorm.spark.TensorNormalization;
 import org.apache.spark.ml.Estimator;
+import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.DefaultParamsWritable;
@@ -48,13 +50,35 @@ public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
   private final String uid;
   private final NormParams params;
   private final KeyParams keyParams;
+  private final BooleanParam profile;
 
   public TensorBatchNorm(String uid) {
     this.uid = uid;
     this.params = new NormParams(this);
     this.keyParams = new KeyParams(this);
+    this.profile = new BooleanParam(this, "profile", "whether fit also profiles the data (the sketches that"
+        + " TensorBatchNormModel.shift compares new data with), in the same aggregation as the statistics");
     setNormDefaults();
     setKeyDefaults();
+    setDefault(profile, true);
+  }
+
+  /**
+   * Whether {@code fit} also profiles the data, for {@link TensorBatchNormModel#shift} (default true). The sketches
+   * ride on the statistics' aggregation but cost time of their own; false fits the statistics alone, and the
+   * model's {@code profile()} is null.
+   */
+  public BooleanParam profile() {
+    return profile;
+  }
+
+  public boolean getProfile() {
+    return (Boolean) $(profile);
+  }
+
+  public TensorBatchNorm setProfile(boolean value) {
+    set(profile, value);
+    return this;
   }
 
   public TensorBatchNorm() {
@@ -91,6 +115,16 @@ public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
     BatchInput.require(dataset, "TensorBatchNorm.fit", BatchInput.FIT_MODEL);
     Dataset<Row> frame = dataset.toDF();
     NormalizeSpec spec = spec(frame.schema());
+    if (!getProfile()) {
+      TensorBatchNormModel model;
+      if (spec.by() != null) {
+        KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(frame, spec);
+        model = new TensorBatchNormModel(uid, keyed.global(), keyed);
+      } else {
+        model = new TensorBatchNormModel(uid, TensorNormalization.fitStatistics(frame, spec));
+      }
+      return copyValues(model, ParamMap.empty()).setParent(this);
+    }
     StatisticsProfiles.Fitted fitted = StatisticsProfiles.fit(frame, spec);
     TensorBatchNormModel model = spec.by() != null ? new TensorBatchNormModel(uid, fitted.statistics(), fitted.keyed())
         : new TensorBatchNormModel(uid, fitted.statistics());

@@ -170,8 +170,8 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   public ShiftSet shift(Dataset<?> dataset) {
     if (profile == null) {
       throw new IllegalStateException("TensorBatchNormModel " + uid + " has no profile to compare with: it was built"
-          + " from given statistics or saved before models kept profiles; fit a TensorBatchNorm on the reference"
-          + " data to get one");
+          + " from given statistics, fitted with profile false, or saved before models kept profiles; fit a"
+          + " TensorBatchNorm on the reference data to get one");
     }
     return StatisticsProfiles.compare(profile, dataset.toDF(), withKeys(normalizeSpec(NormMethod.BATCH,
         dataset.schema())));

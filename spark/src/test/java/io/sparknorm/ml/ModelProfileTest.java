@@ -64,6 +64,18 @@ class ModelProfileTest {
   }
 
   @Test
+  void withoutProfileTheFitGivesTheSameStatisticsAndNoProfile() {
+    Dataset<Row> train = ProfileFrames.frame(spark);
+    TensorBatchNormModel profiled = estimator().fit(train);
+    TensorBatchNormModel plain = estimator().setProfile(false).fit(train);
+    assertNull(plain.profile());
+    assertArrayEquals(profiled.mean(), plain.mean());
+    assertArrayEquals(profiled.variance(), plain.variance());
+    IllegalStateException e = assertThrows(IllegalStateException.class, () -> plain.shift(train));
+    assertTrue(e.getMessage().contains("fitted with profile false"), e.getMessage());
+  }
+
+  @Test
   void aModelPerKeyKeepsEachKeysProfile() throws Exception {
     Dataset<Row> train = ProfileFrames.frame(spark);
     TensorBatchNormModel model = estimator().setGroupCols("site").fit(train);
