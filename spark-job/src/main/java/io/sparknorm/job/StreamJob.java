@@ -6,6 +6,7 @@ import io.sparknorm.spark.ColumnException;
 import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.SketchColumns;
 import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
@@ -66,6 +67,8 @@ final class StreamJob {
     StreamProgress listener = null;
     StreamingQuery query = null;
     StopOnSigterm stop = null;
+    StreamShift shift = null;
+    Runnable ungate = () -> { };
     Shape statsInShape = null;
     boolean fresh = false;
     boolean checkpointExisted = true;
@@ -82,6 +85,7 @@ final class StreamJob {
           statsInShape = GivenStatistics.apply(o, spec, statsIn);
         }
       }
+      shift = StreamShift.of(o, conf);
       sink = new StreamSink(o, spark, conf);
       source = StreamSource.locate(o, spark, conf, o.quiet ? null : err);
       Dataset<Row> data = source.stream(spark);
@@ -89,6 +93,10 @@ final class StreamJob {
         Formats.checkCsvColumns(data, spec);
       }
       Shape shape = shape(source);
+      if (shift != null) {
+        shift.checkShape(shape);
+        shift.startsAt(logs.latest("commits") + 1);
+      }
       restoreConf = Formats.boundColumnarBatches(spark, shape.size());
       CheckpointRecord record = CheckpointRecord.of(o, spec, shape);
       boolean recorded = record.matches(checkpoint, conf);
@@ -105,12 +113,15 @@ final class StreamJob {
       String outputCol = null;
       RunningBatches.Handle handle = null;
       if (running) {
-        handle = RunningBatches.start(o, spec, statsIn, spark, conf);
+        handle = RunningBatches.start(o, spec, statsIn, shift, spark, conf);
         writer = data.writeStream().foreachBatch(handle.function());
         RunningBatches.Handle h = handle;
         statsCount = id -> Long.toString(h.rowsAfter().applyAsLong(id));
       } else {
-        NormalizationResult result = TensorNormalization.normalize(data, spec);
+        // The input's sketches, observed as the micro-batch is written; Spark reports them with its progress.
+        Dataset<Row> input = shift == null ? data : data.observe(StreamProgress.SHIFT_OBSERVED,
+            SketchColumns.ofInput(data.schema(), spec, shape).as("sketches"));
+        NormalizationResult result = TensorNormalization.normalize(input, spec);
         outputCol = result.outputCol();
         Dataset<Row> observed = result.frame().observe(StreamProgress.OBSERVED,
             functions.count(functions.lit(1)).as("rows_out"),
@@ -123,7 +134,7 @@ final class StreamJob {
       writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
           .trigger(o.stream.sparkTrigger());
       listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
-          handle == null ? null : handle.counts());
+          handle == null ? null : handle.counts(), shift);
       spark.streams().addListener(listener);
       FileSystem fs = checkpoint.getFileSystem(conf);
       checkpointExisted = fs.exists(checkpoint);
@@ -132,19 +143,31 @@ final class StreamJob {
         record.write(checkpoint, conf);
       }
       stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
+      if (shift != null && shift.failOnShift() && !running) {
+        ungate = StreamShiftGate.gate(spark, o.stream.checkpoint, conf, shift);
+      }
       if (running) {
         query = writer.start();
       } else {
         String inFormat = source.format();
         query = sink.start(writer, outputCol, () -> TensorEncoding.plainValues(spec, false, inFormat, o.input, conf));
       }
-      await(query, stop);
+      await(query, stop, shift);
+      if (shift != null && shift.stop() != null) {
+        throw new StreamShift.StopException(shift.stop());
+      }
+      if (shift != null && shift.failure() != null) {
+        throw shift.failure();
+      }
       long last = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
       StreamProgress.Totals totals = listener.totals(last, 10_000);
       summary(totals);
       return 0;
     } catch (Exception | LinkageError e) {
-      String message = describe(e, source, logs, statsInShape);
+      StreamShift.Stop shifted = shift == null ? null : shift.stop();
+      String message = shifted != null ? shifted.message(shift.profileName(), !running)
+          : shift != null && shift.failure() != null ? shift.failure().getMessage()
+          : describe(e, source, logs, statsInShape);
       if (began && fresh && !committed(logs)) {
         if (query != null) {
           stopQuietly(query);
@@ -156,8 +179,9 @@ final class StreamJob {
       if (o.verbose) {
         e.printStackTrace(err);
       }
-      return 1;
+      return shifted != null ? 3 : 1;
     } finally {
+      ungate.run();
       if (stop != null) {
         stop.close();
       }
@@ -191,9 +215,16 @@ final class StreamJob {
     return spec.shape();
   }
 
-  /** Runs until the query ends (available-now), fails, or SIGTERM asks for a stop after the current micro-batch. */
-  private static void await(StreamingQuery query, StopOnSigterm stop) throws Exception {
+  /**
+   * Runs until the query ends (available-now), fails, SIGTERM asks for a stop after the current micro-batch, or a
+   * micro-batch shifted with --fail-on-shift (the per-row stream waits for new data after it).
+   */
+  private static void await(StreamingQuery query, StopOnSigterm stop, StreamShift shift) throws Exception {
     while (!query.awaitTermination(200)) {
+      if (shift != null && (shift.stop() != null || shift.failure() != null)) {
+        query.stop();
+        return;
+      }
       if (stop != null && stop.requested()) {
         while (query.isActive() && query.status().isTriggerActive()) {
           Thread.sleep(20);
