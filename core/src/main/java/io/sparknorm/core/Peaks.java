@@ -65,9 +65,19 @@ public final class Peaks {
    * The clear modes of channel c, in increasing location: each clear peak of {@link #count}'s
    * search with its basin (bounded by the dips to its neighbours, the min and max at the ends) as a
    * range of values and the fraction of the finite values in it. Empty without finite values.
+   *
+   * <p>For a discrete channel a basin's ends are the values at its dips (a dip's value belongs to
+   * both neighbouring modes); for the histogram, the outer edges of its dip bins. The location is
+   * the peak's value, or its bin's centre. The mass is read off the sketch's ranks over [lo, hi]
+   * ({@link ChannelProfile#rank} minus {@link ChannelProfile#rankBelow}), as {@link CovariateShift}
+   * measures a mode's mass in other data.
    */
-  public static java.util.List<Mode> modes(ChannelSketches sketches, int c) {
-    throw new UnsupportedOperationException("TODO");
+  public static List<Mode> modes(ChannelSketches sketches, int c) {
+    ChannelSummary s = sketches.summary(c);
+    if (s.finite() == 0) {
+      return List.of();
+    }
+    return search(sketches, c, s).modes(sketches.sketch(c), s.min(), s.max());
   }
 
   /**
@@ -77,34 +87,78 @@ public final class Peaks {
    * bins, 8 to {@value #PEAK_BINS}, smoothed.
    */
   static int count(ChannelSketches sketches, int c, ChannelSummary s) {
+    return search(sketches, c, s).basins.size();
+  }
+
+  /** The clear peaks' basins over the sequence the search ran on: its values (discrete) or its bin edges. */
+  private record Search(List<Basin> basins, double[] values, double[] edges) {
+    List<Mode> modes(KllDoublesSketch sketch, double min, double max) {
+      List<Mode> modes = new ArrayList<>();
+      int n = values != null ? values.length : edges == null ? 0 : edges.length - 1;
+      for (Basin b : basins) {
+        double location;
+        double lo;
+        double hi;
+        if (values != null) {
+          location = values[b.peak];
+          lo = b.left < 0 ? min : values[b.left];
+          hi = b.right >= n ? max : values[b.right];
+        } else if (edges != null) {
+          location = edges[b.peak] / 2 + edges[b.peak + 1] / 2;
+          lo = b.left < 0 ? min : edges[b.left];
+          hi = b.right >= n ? max : edges[b.right + 1];
+        } else { // the bulk in one point: one mode over everything
+          location = sketch.getQuantile(0.5);
+          lo = min;
+          hi = max;
+        }
+        double mass = Ranks.inclusive(sketch, min, max, hi) - Ranks.exclusive(sketch, min, max, lo);
+        modes.add(new Mode(location, lo, hi, mass));
+      }
+      return modes;
+    }
+  }
+
+  /** A clear peak at index peak, its basin from the dip at left (-1: none) to the dip at right (length: none). */
+  private record Basin(int peak, int left, int right) {}
+
+  private static Search search(ChannelSketches sketches, int c, ChannelSummary s) {
     KllDoublesSketch sketch = sketches.sketch(c);
+    if (sketch.isEmpty()) {
+      return new Search(List.of(), null, null);
+    }
     double weight = (double) sketch.getN() / sketch.getNumRetained();
     DoublesSortedView view = sketch.getSortedView();
     double[] values = view.getQuantiles();
     long[] cumulative = view.getCumulativeWeights();
     List<Double> counts = new ArrayList<>();
+    List<Double> distinct = new ArrayList<>();
     for (int i = 0; i < values.length && counts.size() <= DISCRETE_VALUES; i++) {
       double count = cumulative[i] - (i == 0 ? 0 : cumulative[i - 1]);
       if (i > 0 && values[i] == values[i - 1]) {
         counts.set(counts.size() - 1, counts.get(counts.size() - 1) + count);
       } else {
         counts.add(count);
+        distinct.add(values[i]);
       }
     }
     if (counts.size() <= DISCRETE_VALUES) {
-      return clearPeaks(counts.stream().mapToDouble(Double::doubleValue).toArray(), weight);
+      return new Search(clearBasins(counts.stream().mapToDouble(Double::doubleValue).toArray(), weight),
+          distinct.stream().mapToDouble(Double::doubleValue).toArray(), null);
     }
     if (!(s.q01() < s.q99())) {
-      return 1;
+      return new Search(List.of(new Basin(0, -1, 1)), null, null);
     }
     int bins = (int) Math.max(8, Math.min(PEAK_BINS, s.finite() / PEAK_VALUES_PER_BIN));
-    long[] histogram = sketches.histogram(c, bins, s.q01(), s.q99()).counts();
-    double[] h = new double[histogram.length];
+    SketchHistogram histogram = sketches.histogram(c, bins, s.q01(), s.q99());
+    long[] counted = histogram.counts();
+    double[] h = new double[counted.length];
     for (int i = 0; i < h.length; i++) {
-      h[i] = histogram[i];
+      h[i] = counted[i];
     }
     // Smoothing with normalized weights w_d divides a count's variance by 1 / sum w_d^2, about 2 sqrt(pi) sigma.
-    return clearPeaks(smooth(h, SMOOTHING_BINS), weight / (2 * Math.sqrt(Math.PI) * SMOOTHING_BINS));
+    return new Search(clearBasins(smooth(h, SMOOTHING_BINS), weight / (2 * Math.sqrt(Math.PI) * SMOOTHING_BINS)),
+        null, histogram.edges());
   }
 
   /** Gaussian smoothing with standard deviation sigma bins, reflected at both ends (no mass lost). */
@@ -140,12 +194,17 @@ public final class Peaks {
    * deviations of the noise, sqrt((h + d) variance). A dropped peak's basin joins its neighbours'.
    */
   public static int clearPeaks(double[] h, double variance) {
+    return clearBasins(h, variance).size();
+  }
+
+  /** {@link #clearPeaks}' peaks with their basins' dips. */
+  private static List<Basin> clearBasins(double[] h, double variance) {
     double total = 0;
     for (double x : h) {
       total += x;
     }
     if (!(total > 0)) {
-      return 0;
+      return List.of();
     }
     List<Integer> peaks = new ArrayList<>();
     for (int i = 0; i < h.length; ) {
@@ -180,7 +239,13 @@ public final class Peaks {
       }
       peaks.remove(weakest);
     }
-    return peaks.size();
+    List<Basin> basins = new ArrayList<>();
+    for (int k = 0; k < peaks.size(); k++) {
+      int p = peaks.get(k);
+      basins.add(new Basin(p, k == 0 ? -1 : lowest(h, peaks.get(k - 1), p),
+          k == peaks.size() - 1 ? h.length : lowest(h, p, peaks.get(k + 1))));
+    }
+    return basins;
   }
 
   private static boolean clearDip(double peak, double dip, double variance) {

@@ -15,7 +15,10 @@ import java.util.List;
  *  "keys": [{"key": ["a"], "moments": .., "channels": [...]}, ...]}   (only with --by)
  * </pre>
  * Doubles are written so that they read back to the same bits (NaN and infinities as the strings
- * "NaN", "Infinity", "-Infinity").
+ * "NaN", "Infinity", "-Infinity"). Each channel also has "kurtosis" (non-excess, from the sketches'
+ * moments; a reader takes a missing one as unknown). A key's integers read back as longs, its
+ * other numbers as doubles; a non-finite double in a key is written as a string and reads back as
+ * one.
  *
  * @param by the key columns, empty without --by
  * @param all the profile of all rows
@@ -40,13 +43,38 @@ public record ProfileSet(List<String> by, StatisticsProfile all, List<Keyed> key
     return new ProfileSet(List.of(), all, List.of());
   }
 
-  /** The profile of this key, or null when the reference had no such key. */
+  /**
+   * The profile of this key, or null when the reference had no such key. Values match by value:
+   * integers of any width as longs (JSON reads them back as Long), floats as doubles.
+   */
   public StatisticsProfile key(List<Object> key) {
-    throw new UnsupportedOperationException("TODO");
+    List<Object> wanted = normalized(key);
+    for (Keyed keyed : keys) {
+      if (normalized(keyed.key()).equals(wanted)) {
+        return keyed.profile();
+      }
+    }
+    return null;
   }
 
+  /** A key with Integer, Short and Byte as Long and Float as Double, so that equal values are equal keys. */
+  static List<Object> normalized(List<Object> key) {
+    List<Object> out = new java.util.ArrayList<>(key.size());
+    for (Object v : key) {
+      if (v instanceof Integer || v instanceof Short || v instanceof Byte) {
+        out.add(((Number) v).longValue());
+      } else if (v instanceof Float f) {
+        out.add(f.doubleValue());
+      } else {
+        out.add(v);
+      }
+    }
+    return out;
+  }
+
+  /** The JSON form above (one line). */
   public String toJson() {
-    throw new UnsupportedOperationException("TODO");
+    return ProfileJson.write(this);
   }
 
   /**
@@ -56,6 +84,6 @@ public record ProfileSet(List<String> by, StatisticsProfile all, List<Keyed> key
    *     missing or malformed field with its channel)
    */
   public static ProfileSet fromJson(String json) {
-    throw new UnsupportedOperationException("TODO");
+    return ProfileJson.read(json);
   }
 }

@@ -1,5 +1,6 @@
 package io.sparknorm.core;
 
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,21 +12,36 @@ public record ShiftResult(List<ChannelShift> channels) {
 
   /** Channels with at least one flag. */
   public int flagged() {
-    throw new UnsupportedOperationException("TODO");
+    return (int) channels.stream().filter(ChannelShift::flagged).count();
   }
 
   /** Per flag, the channels that have it (every flag present, 0 when none). */
   public Map<ShiftFlag, Integer> flagCounts() {
-    throw new UnsupportedOperationException("TODO");
+    Map<ShiftFlag, Integer> counts = new EnumMap<>(ShiftFlag.class);
+    for (ShiftFlag f : ShiftFlag.values()) {
+      counts.put(f, 0);
+    }
+    for (ChannelShift c : channels) {
+      for (ShiftFlag f : c.flags()) {
+        counts.merge(f, 1, Integer::sum);
+      }
+    }
+    return counts;
   }
 
-  /** The flagged channel of the highest severity, or null when none is flagged. */
+  /** The flagged channel of the highest severity (the first of equals), or null when none is flagged. */
   public ChannelShift worst() {
-    throw new UnsupportedOperationException("TODO");
+    ChannelShift worst = null;
+    for (ChannelShift c : channels) {
+      if (c.flagged() && (worst == null || c.severity() > worst.severity())) {
+        worst = c;
+      }
+    }
+    return worst;
   }
 
   /** Whether {@code --fail-on-shift} stops: a channel SHIFTED or MODE_LOST. */
   public boolean failsGate() {
-    throw new UnsupportedOperationException("TODO");
+    return channels.stream().anyMatch(ChannelShift::failsGate);
   }
 }

@@ -13,6 +13,9 @@ import java.util.List;
  *                "explanations": {"SHIFTED": "..."}}, ...],
  *  "by": [...], "keys": [{"key": [...], "unseen": false, "summary": {...}, "channels": [...]}, ...]}
  * </pre>
+ * Each channel also has "severity" and the lists "modes_lost" and "modes_new" ({"location", "lo",
+ * "hi", "mass"} each); an unseen key has "summary": null and no channels. Non-finite numbers are
+ * the strings "NaN", "Infinity", "-Infinity".
  *
  * @param by the key columns, empty without --by
  * @param all all rows against the reference's all rows
@@ -32,12 +35,17 @@ public record ShiftSet(List<String> by, ShiftResult all, List<Keyed> keys) {
     return new ShiftSet(List.of(), all, List.of());
   }
 
-  /** Channels flagged in all rows or in any key (the summary line's shifted=K counts all rows' channels). */
+  /**
+   * Whether {@code --fail-on-shift} stops: a channel SHIFTED or MODE_LOST in all rows or in any key
+   * compared. A key the reference lacks does not fail the gate by itself (it has nothing to be
+   * compared with; it is reported as unseen, and its rows still count in all rows).
+   */
   public boolean failsGate() {
-    throw new UnsupportedOperationException("TODO");
+    return all.failsGate() || keys.stream().anyMatch(k -> !k.unseen() && k.result().failsGate());
   }
 
+  /** The JSON form above (one line). */
   public String toJson() {
-    throw new UnsupportedOperationException("TODO");
+    return ShiftJson.write(this);
   }
 }

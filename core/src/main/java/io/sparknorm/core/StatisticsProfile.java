@@ -1,5 +1,6 @@
 package io.sparknorm.core;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,7 +30,23 @@ public final class StatisticsProfile {
    * same rows), gives each channel's mean and variance instead of the sketches' moments.
    */
   public static StatisticsProfile of(ChannelSketches sketches, BatchStatistics exact) {
-    throw new UnsupportedOperationException("TODO");
+    Shape shape = sketches.shape();
+    if (exact != null && !exact.shape().equals(shape)) {
+      throw new IllegalArgumentException(
+          "profile: the statistics' shape " + exact.shape() + " is not the sketches' " + shape);
+    }
+    double[] exactMean = exact == null ? null : exact.mean();
+    double[] exactVar = exact == null ? null : exact.variance();
+    List<ChannelProfile> channels = new ArrayList<>(shape.channels());
+    for (int c = 0; c < shape.channels(); c++) {
+      ChannelSummary s = sketches.summary(c);
+      boolean any = s.finite() > 0;
+      double mean = !any ? Double.NaN : exact != null ? exactMean[c] : s.mean();
+      double var = !any ? Double.NaN : exact != null ? exactVar[c] : s.variance();
+      channels.add(new ChannelProfile(c, s.count(), s.finite(), s.nans(), s.infinities(), s.zeros(), mean, var,
+          s.min(), s.max(), Peaks.modes(sketches, c), sketches.sketch(c), s.kurtosis()));
+    }
+    return new StatisticsProfile(shape, sketches.k(), exact != null, channels);
   }
 
   public Shape shape() {
