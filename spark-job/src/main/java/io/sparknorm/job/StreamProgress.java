@@ -116,12 +116,13 @@ final class StreamProgress extends StreamingQueryListener {
       rowsOut += out;
       kept += invalidKept;
       bytes += batchBytes;
+      // The line before the totals are handed on: the summary line comes after it.
+      if (err != null) {
+        double rate = progress.processedRowsPerSecond();
+        err.println(String.format(Locale.ROOT, LINE, id, rows, Double.isFinite(rate) ? rate : 0, files,
+            statsCount.apply(id), shift == null ? "" : shift.progress(id)));
+      }
       notifyAll();
-    }
-    if (err != null) {
-      double rate = progress.processedRowsPerSecond();
-      err.println(String.format(Locale.ROOT, LINE, id, rows, Double.isFinite(rate) ? rate : 0, files,
-          statsCount.apply(id), shift == null ? "" : shift.progress(id)));
     }
   }
 

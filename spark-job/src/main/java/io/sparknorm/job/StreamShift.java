@@ -212,10 +212,11 @@ final class StreamShift {
           g(worst.ksError()), g(worst.wassersteinSd()), g(worst.outOfRange()));
       return "--fail-on-shift: micro-batch " + batchId + " shifted from profile " + profile + ": " + flagged
           + " channel" + (flagged == 1 ? "" : "s") + " flagged, the worst: " + figures + "; "
-          + (committed ? "micro-batch " + batchId + " is committed (the per-row stream commits a micro-batch before"
-              + " Spark reports its values) and the stream stopped after it, with the micro-batches before it"
-              : "micro-batch " + batchId + " is not committed (a restart with the same --checkpoint runs it"
-              + " again), the micro-batches before it stay committed");
+          + (committed ? "micro-batch " + batchId + " is committed, as are those before it (a per-row stream"
+              + " commits a micro-batch before Spark reports its values), and the stream stopped after it; a restart"
+              + " with the same --checkpoint goes on with the next"
+              : "micro-batch " + batchId + " is not committed and the micro-batches before it stay committed; a"
+              + " restart with the same --checkpoint runs micro-batch " + batchId + " again");
     }
 
     private static String g(double value) {
