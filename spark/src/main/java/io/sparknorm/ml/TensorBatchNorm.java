@@ -1,10 +1,9 @@
 package io.sparknorm.ml;
 
-import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.spark.BatchInput;
-import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.StatisticsProfiles;
 import io.sparknorm.spark.TensorNormalization;
 import org.apache.spark.ml.Estimator;
 import org.apache.spark.ml.param.ParamMap;
@@ -21,6 +20,9 @@ import org.apache.spark.sql.types.StructType;
  * computes each channel's mean and variance over every valid row of the data (one Spark
  * aggregation, the SQL aggregate {@code batch_norm_stats}) and returns a
  * {@link TensorBatchNormModel} holding them, which normalizes any data with them (evaluation mode).
+ * The same aggregation profiles the data (sketches per channel, {@link TensorBatchNormModel#profile()}),
+ * so that the model can later tell when new data no longer fits its statistics
+ * ({@link TensorBatchNormModel#shift}).
  *
  * <pre>{@code
  * TensorBatchNormModel model = new TensorBatchNorm().setInputCol("raw").setOutputCol("features").fit(train);
@@ -89,15 +91,10 @@ public final class TensorBatchNorm extends Estimator<TensorBatchNormModel>
     BatchInput.require(dataset, "TensorBatchNorm.fit", BatchInput.FIT_MODEL);
     Dataset<Row> frame = dataset.toDF();
     NormalizeSpec spec = spec(frame.schema());
-    TensorBatchNormModel model;
-    if (spec.by() != null) {
-      KeyedStatistics keyed = TensorNormalization.fitKeyedStatistics(frame, spec);
-      model = new TensorBatchNormModel(uid, keyed.global(), keyed);
-    } else {
-      BatchStatistics statistics = TensorNormalization.fitStatistics(frame, spec);
-      model = new TensorBatchNormModel(uid, statistics);
-    }
-    return copyValues(model, ParamMap.empty()).setParent(this);
+    StatisticsProfiles.Fitted fitted = StatisticsProfiles.fit(frame, spec);
+    TensorBatchNormModel model = spec.by() != null ? new TensorBatchNormModel(uid, fitted.statistics(), fitted.keyed())
+        : new TensorBatchNormModel(uid, fitted.statistics());
+    return copyValues(model.withProfile(fitted.profile()), ParamMap.empty()).setParent(this);
   }
 
   @Override

@@ -2,23 +2,23 @@ package io.sparknorm.ml;
 
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
+import io.sparknorm.core.ProfileSet;
+import io.sparknorm.core.ShiftSet;
 import io.sparknorm.spark.BatchInput;
 import io.sparknorm.spark.KeyedStatistics;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.StatisticsProfiles;
 import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.report.Report;
-import io.sparknorm.spark.StatisticsRows;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
-import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.ml.Model;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReadable;
 import org.apache.spark.ml.util.DefaultParamsWritable;
 import org.apache.spark.ml.util.Identifiable;
 import org.apache.spark.ml.util.MLReader;
@@ -41,6 +41,10 @@ import org.apache.spark.sql.types.StructType;
  * <p>With statistics per key ({@code groupCols}, {@link #keyedStatistics()}) each row is normalized
  * with its key's, a key without any as {@code unseenKey} says; {@link #statistics()} are those over
  * all rows. They are saved in {@code PATH/keys} too, one Parquet row per key (see {@link KeyedModels}).
+ *
+ * <p>A fitted model keeps the profile of the data it was fitted on ({@link #profile()}, computed in
+ * the fit's one aggregation; per key with groupCols), saved as {@code PATH/profile.json}; {@link #shift}
+ * compares new data with it, channel by channel, to tell when the statistics no longer fit.
  */
 public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     implements BatchNormParams<TensorBatchNormModel>, DefaultParamsWritable {
@@ -51,6 +55,7 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   private final KeyParams keyParams;
   private BatchStatistics statistics;
   private KeyedStatistics keyed;
+  private ProfileSet profile;
 
   /** For Spark ML's reader; the statistics come with {@link #read()}. */
   public TensorBatchNormModel(String uid) {
@@ -70,6 +75,12 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
     this(uid);
     this.statistics = statistics;
     this.keyed = keyed;
+  }
+
+  /** This model with the profile of the data it was fitted on. */
+  TensorBatchNormModel withProfile(ProfileSet fitted) {
+    this.profile = fitted;
+    return this;
   }
 
   /** A model from given statistics, e.g. a PyTorch model's running statistics; set inputCol and the rest on it. */
@@ -138,6 +149,32 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   /** Writes {@link #report} as a self-contained HTML page to any Hadoop path (an existing file is an error). */
   public void writeReport(Dataset<?> dataset, String path) {
     StatisticsReport.write(report(dataset), new Path(path), dataset.sparkSession().sparkContext().hadoopConfiguration());
+  }
+
+  /**
+   * The profile of the data the model was fitted on (per channel counts, exact mean and variance,
+   * min, max, modes and sketch; per key with groupCols), what {@link #shift} compares with; null for a
+   * model built from given statistics or loaded from a save made before profiles existed.
+   */
+  public ProfileSet profile() {
+    return profile;
+  }
+
+  /**
+   * This data compared with the data the model was fitted on ({@link StatisticsProfiles#compare}: the
+   * data's profile in one Spark job, read as the fit read it, then per channel, and per key with
+   * groupCols, the shift figures and flags). {@code ShiftSet.failsGate()} says whether to refit.
+   *
+   * @throws IllegalStateException when the model has no profile ({@link #profile()} is null)
+   */
+  public ShiftSet shift(Dataset<?> dataset) {
+    if (profile == null) {
+      throw new IllegalStateException("TensorBatchNormModel " + uid + " has no profile to compare with: it was built"
+          + " from given statistics or saved before models kept profiles; fit a TensorBatchNorm on the reference"
+          + " data to get one");
+    }
+    return StatisticsProfiles.compare(profile, dataset.toDF(), withKeys(normalizeSpec(NormMethod.BATCH,
+        dataset.schema())));
   }
 
   @Override
@@ -238,16 +275,17 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
 
   @Override
   public TensorBatchNormModel copy(ParamMap extra) {
-    return copyValues(new TensorBatchNormModel(uid, statistics, keyed), extra).setParent(parent());
+    return copyValues(new TensorBatchNormModel(uid, statistics, keyed).withProfile(profile), extra)
+        .setParent(parent());
   }
 
   @Override
   public MLWriter write() {
-    return new Writer(this);
+    return new ModelFiles.Writer(this);
   }
 
   public static MLReader<TensorBatchNormModel> read() {
-    return new Reader();
+    return new ModelFiles.Reader();
   }
 
   public static TensorBatchNormModel load(String path) {
@@ -255,43 +293,20 @@ public final class TensorBatchNormModel extends Model<TensorBatchNormModel>
   }
 
   /** Spark ML's params metadata, as every default-persisted stage writes it. */
-  private MLWriter paramsWriter() {
+  MLWriter paramsWriter() {
     return DefaultParamsWritable.super.write();
   }
 
-  private static final class Writer extends MLWriter {
-    private final TensorBatchNormModel model;
-
-    Writer(TensorBatchNormModel model) {
-      this.model = model;
-    }
-
-    @Override
-    public void saveImpl(String path) {
-      try {
-        model.paramsWriter().session(sparkSession()).save(path);
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-      // The statistics over all rows, as always; none (an empty table) only for given statistics per key without.
-      List<Row> global = model.statistics == null ? List.of() : List.of(StatisticsRows.toRow(model.statistics));
-      sparkSession().createDataFrame(global, StatisticsRows.schema()).coalesce(1).write()
-          .parquet(new Path(path, "data").toString());
-      if (model.keyed != null) {
-        KeyedModels.save(sparkSession(), model.keyed, path);
-      }
-    }
+  /** The statistics over all rows as held: null for given statistics per key without them. */
+  BatchStatistics globalOrNull() {
+    return statistics;
   }
 
-  private static final class Reader extends MLReader<TensorBatchNormModel> {
-    @Override
-    public TensorBatchNormModel load(String path) {
-      TensorBatchNormModel model = new DefaultParamsReadable<TensorBatchNormModel>() {}.read().session(sparkSession())
-          .load(path);
-      List<Row> global = sparkSession().read().parquet(new Path(path, "data").toString()).collectAsList();
-      model.statistics = global.isEmpty() ? null : StatisticsRows.fromRow(global.get(0));
-      model.keyed = KeyedModels.load(sparkSession(), path, model.statistics, model.getGroupCols());
-      return model;
-    }
+  /** What {@link ModelFiles} read back into a model made by Spark ML's params reader. */
+  TensorBatchNormModel restore(BatchStatistics global, KeyedStatistics perKey, ProfileSet fitted) {
+    this.statistics = global;
+    this.keyed = perKey;
+    this.profile = fitted;
+    return this;
   }
 }

@@ -3,23 +3,26 @@ package io.sparknorm.sql;
 import io.sparknorm.core.ChannelSketches;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.aggregate.V2Aggregator;
+import org.apache.spark.sql.connector.catalog.functions.AggregateFunction;
 import scala.collection.immutable.IndexedSeq;
 import scala.collection.immutable.Seq;
 
 /**
- * Spark's aggregate for {@link ChannelSketchesFunction}, shipping partial states in their own byte
- * form, as {@link BatchNormStatsAggregate} does and for the same reason (class loading).
+ * Spark's aggregate for {@link ChannelSketchesFunction} and {@link TensorProfileFunction} (both over
+ * {@link ChannelSketches}), shipping partial states in their own byte form, as
+ * {@link BatchNormStatsAggregate} does and for the same reason (class loading).
  */
 final class ChannelSketchesAggregate extends V2Aggregator<ChannelSketches, Object> {
   private static final long serialVersionUID = 1L;
 
-  ChannelSketchesAggregate(ChannelSketchesFunction function, Seq<Expression> children, int mutableOffset,
+  ChannelSketchesAggregate(AggregateFunction<ChannelSketches, Object> function, Seq<Expression> children, int mutableOffset,
       int inputOffset) {
     super(function, children, mutableOffset, inputOffset);
   }
 
-  private ChannelSketchesFunction function() {
-    return (ChannelSketchesFunction) aggrFunc();
+  @SuppressWarnings("unchecked")
+  private AggregateFunction<ChannelSketches, Object> function() {
+    return (AggregateFunction<ChannelSketches, Object>) aggrFunc();
   }
 
   @Override

@@ -19,8 +19,8 @@ import scala.runtime.BoxedUnit;
  * </pre>
  *
  * Functions are injected per session: no global registry is touched, nothing runs at class load.
- * With them goes one check of the analyzer: {@code batch_norm_stats} over a whole stream, without an
- * event-time window, is refused with a {@link StreamingInputException} ({@code StreamingAggregates}).
+ * With them goes one check of the analyzer: {@code batch_norm_stats} (or {@code tensor_profile}) over a
+ * whole stream, without an event-time window, is refused with a {@link StreamingInputException} ({@code StreamingAggregates}).
  */
 public final class SparknormExtensions implements Function1<SparkSessionExtensions, BoxedUnit> {
 

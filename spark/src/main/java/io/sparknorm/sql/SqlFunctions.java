@@ -35,9 +35,9 @@ public final class SqlFunctions {
   private static final String SINCE = SparknormVersion.release();
   private static final String GROUP = "math_funcs";
 
-  private static final String TENSOR_ARG = "      * tensor - the sample, stored flat, channels first: an array of float, double, int,"
+  static final String TENSOR_ARG = "      * tensor - the sample, stored flat, channels first: an array of float, double, int,"
       + " long, short, byte or decimal, a Spark ML vector, or JSON array text in a string. NULL gives NULL.\n";
-  private static final String SHAPE_ARG = "      * shape - one sample's shape, channels first: a string such as '3,32,32' or an array"
+  static final String SHAPE_ARG = "      * shape - one sample's shape, channels first: a string such as '3,32,32' or an array"
       + " of ints. Constant.\n";
   private static final String EPS_ARG = "      * eps - added to the variance inside the square root; default "
       + Normalizers.DEFAULT_EPS_TEXT + ". Constant.\n";
@@ -89,16 +89,22 @@ public final class SqlFunctions {
             + "      > SELECT k, _FUNC_(t, '1').var FROM VALUES ('a', array(1D)), ('a', array(3D)), ('b', array(5D)),"
             + " ('b', array(9D)) AS data(k, t) GROUP BY k ORDER BY k;\n       a\t[1.0]\n       b\t[4.0]\n",
         "agg_funcs"), SqlFunctions::batchNormStats));
+    all.addAll(ProfileFunctions.definitions());
     return all;
   }
 
   private static ExpressionInfo info(String name, Class<?> implementation, String usage, String arguments,
       String examples, String group) {
+    return info(name, implementation, usage, arguments, examples, group,
+        implementation == NormalizeFunction.class ? PER_ROW_ON_STREAMS : STATISTICS_ON_STREAMS);
+  }
+
+  static ExpressionInfo info(String name, Class<?> implementation, String usage, String arguments,
+      String examples, String group, String onStreams) {
     // The aggregate has no try_ twin and returns a struct: its usage says what it returns and does with invalid rows.
     String result = implementation != NormalizeFunction.class ? ""
         : RESULT + "    An invalid tensor (wrong length, NULL element, NaN or infinity) " + (name.startsWith("try_")
             ? "gives NULL.\n" : "fails the query; try_" + name + " returns NULL for it instead.\n");
-    String onStreams = implementation == NormalizeFunction.class ? PER_ROW_ON_STREAMS : STATISTICS_ON_STREAMS;
     return new ExpressionInfo(implementation.getName(), null, name, usage, "\n    Arguments:\n" + arguments + "\n"
         + result, "\n    Examples:\n" + examples + "  ", "\n    " + onStreams + "\n  ", group, SINCE, "", "");
   }

@@ -8,7 +8,7 @@ import scala.runtime.BoxedUnit;
 
 /**
  * The check that {@link SparknormExtensions} adds to each session's analyzer: {@code batch_norm_stats}
- * in a streaming aggregation is allowed only per event-time window (or other grouping on a column
+ * (and {@code tensor_profile}, for the same reason) in a streaming aggregation is allowed only per event-time window (or other grouping on a column
  * with a watermark), where each group's statistics are final once the watermark passes it and are
  * those of exactly its rows. Over a whole stream (no grouping, or keys only) the statistics never
  * finish: append mode cannot emit them (Spark refuses such a query when it starts), and complete or
@@ -23,17 +23,29 @@ final class StreamingAggregates {
       + " (withWatermark, GROUP BY window(ts, ...)) for each window's statistics; or use the job's --stream"
       + " --momentum for running statistics";
 
+  static final String WHOLE_STREAM_PROFILE = "aggregated over a stream without an event-time window: the profile of"
+      + " a whole stream never finishes. Profile a batch read of the same data (spark.read); or group by an"
+      + " event-time window over a watermarked column (withWatermark, GROUP BY window(ts, ...)) for each window's"
+      + " profile";
+
   private StreamingAggregates() {}
 
-  /** Throws {@link StreamingInputException} for a streaming aggregation of {@code batch_norm_stats} without a window. */
+  /**
+   * Throws {@link StreamingInputException} for a streaming aggregation of {@code batch_norm_stats} or
+   * {@code tensor_profile} without a window.
+   */
   static BoxedUnit check(LogicalPlan plan) {
     if (!plan.isStreaming()) {
       return BoxedUnit.UNIT;
     }
     plan.foreach(node -> {
-      if (node instanceof Aggregate aggregate && aggregate.isStreaming() && !watermarked(aggregate)
-          && aggregate.aggregateExpressions().exists(e -> ((Expression) e).exists(StreamingAggregates::isStatistics))) {
-        throw new StreamingInputException(BatchNormStatsFunction.NAME, WHOLE_STREAM);
+      if (node instanceof Aggregate aggregate && aggregate.isStreaming() && !watermarked(aggregate)) {
+        if (aggregate.aggregateExpressions().exists(e -> ((Expression) e).exists(StreamingAggregates::isStatistics))) {
+          throw new StreamingInputException(BatchNormStatsFunction.NAME, WHOLE_STREAM);
+        }
+        if (aggregate.aggregateExpressions().exists(e -> ((Expression) e).exists(StreamingAggregates::isProfile))) {
+          throw new StreamingInputException(TensorProfileFunction.NAME, WHOLE_STREAM_PROFILE);
+        }
       }
       return BoxedUnit.UNIT;
     });
@@ -42,6 +54,11 @@ final class StreamingAggregates {
 
   private static boolean isStatistics(Expression expression) {
     return expression instanceof BatchNormStatsAggregate;
+  }
+
+  private static boolean isProfile(Expression expression) {
+    return expression instanceof ChannelSketchesAggregate aggregate
+        && aggregate.aggrFunc() instanceof TensorProfileFunction;
   }
 
   /** A grouping on an event-time column: Spark marks a watermarked column, and a window over one, in its metadata. */

@@ -109,4 +109,17 @@ public final class functions {
   public static Column tryBatchNorm(Column tensor, Column stats) {
     return call("try_batch_norm", tensor, stats);
   }
+
+  /**
+   * The aggregate {@code tensor_profile}: the profile (JSON string) of the valid tensors of this shape,
+   * per channel counts, mean, variance, min, max, modes and KLL sketch; what {@link #profileShift} compares.
+   */
+  public static Column tensorProfile(Column tensor, String shape) {
+    return call("tensor_profile", tensor, lit(shape));
+  }
+
+  /** {@code profile_shift}: two profiles (JSON strings) compared channel by channel, as the shift JSON string. */
+  public static Column profileShift(Column reference, Column current) {
+    return call("profile_shift", reference, current);
+  }
 }

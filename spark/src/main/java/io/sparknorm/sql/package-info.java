@@ -2,7 +2,9 @@
  * sparknorm in Spark SQL: layer, instance, group and batch norm and batch norm's statistics as SQL
  * functions ({@code layer_norm}, {@code instance_norm}, {@code group_norm}, {@code batch_norm},
  * their {@code try_} twins, the aggregate {@code batch_norm_stats}), each a Catalyst expression
- * over the core's normalizers, checked against PyTorch's rules when the query is analyzed.
+ * over the core's normalizers, checked against PyTorch's rules when the query is analyzed; and
+ * covariate shift: the aggregate {@code tensor_profile} (a profile's JSON) and {@code profile_shift}
+ * (two profiles compared).
  *
  * <p>The API:
  * <ul>
@@ -20,7 +22,7 @@
  * same expressions for its DataFrame API, and Spark's generated code calls the scalar functions'
  * {@code invoke}. Not part of the API; they may change in any release: {@code NormalizeFunction}
  * (with {@code NormalizeFunction.NormalizerSource}), {@code TensorCheckFunction},
- * {@code BatchNormStatsFunction}, {@code ChannelSketchesFunction}, {@code SqlFunctions},
+ * {@code BatchNormStatsFunction}, {@code ChannelSketchesFunction}, {@code ProfileShiftFunction}, {@code SqlFunctions},
  * {@code StatisticsStruct} and {@code TensorReader}. Everything else here is package-private.
  *
  * <p>Needs spark-sql only: no class here names a Spark ML class (a Spark ML vector column is
