@@ -9,8 +9,8 @@ import io.sparknorm.core.Shape;
 import io.sparknorm.core.ShiftResult;
 import io.sparknorm.core.ShiftSet;
 import io.sparknorm.core.StatisticsProfile;
+import io.sparknorm.spark.StatisticsProfiles;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -19,7 +19,6 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
@@ -58,24 +57,16 @@ final class StreamShift {
   }
 
   /** The comparison the options ask for, with the profile read; null without {@code --shift-from}. */
-  static StreamShift of(JobOptions o, Configuration conf) throws IOException {
+  static StreamShift of(JobOptions o, Configuration conf) {
     ShiftOptions s = o.shift;
     if (s.shiftFrom == null) {
       return null;
     }
-    Path file = new Path(s.shiftFrom);
-    FileSystem fs = file.getFileSystem(conf);
-    String text;
-    try (InputStream in = fs.open(file)) {
-      text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (java.io.FileNotFoundException e) {
-      throw new IllegalArgumentException("--shift-from " + s.shiftFrom + ": no such file", e);
-    }
     ProfileSet profile;
     try {
-      profile = ProfileSet.fromJson(text);
+      profile = StatisticsProfiles.read(s.shiftFrom, conf);
     } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("--shift-from " + s.shiftFrom + ": " + e.getMessage(), e);
+      throw new IllegalArgumentException("--shift-from: " + e.getMessage(), e);
     }
     return new StreamShift(s.shiftFrom, profile.all(), s.shiftOut == null ? null : new Path(s.shiftOut),
         s.failOnShift, conf);
