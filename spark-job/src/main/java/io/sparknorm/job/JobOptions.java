@@ -91,7 +91,8 @@ final class JobOptions {
   String statsIn;
 
   @Option(names = "--stats-only", description = "Batch: compute the statistics and write them to --stats-out; write"
-      + " no data (no --output).")
+      + " no data (no --output). With --profile-out or --shift-from, --stats-out may be left out: the profile or the"
+      + " comparison alone.")
   boolean statsOnly;
 
   @Option(names = "--scale", paramLabel = "K", description = "With --stats-only: the statistics of the values divided by"
@@ -208,13 +209,14 @@ final class JobOptions {
 
   private void checkCombinations(NormMethod normMethod) {
     checkWhereFromAndTo();
+    shift.check();
     if (stream.stream) {
       stream.check(this, normMethod);
     } else {
       stream.refuseWithoutStream();
     }
     if (statsOnly) {
-      if (statsOut == null) {
+      if (statsOut == null && !shift.profiles()) {
         throw new IllegalArgumentException("--stats-only writes the statistics to --stats-out: give it");
       }
       if (output != null || outputTable != null) {

@@ -8,9 +8,11 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Where a run's results go: the output, the statistics file and the report, each written to a
- * hidden staging location first ({@link StagedOutput}) and moved into place only when the whole
- * run has succeeded, so that a failed run leaves nothing at any of them.
+ * Where a run's results go: the output, the statistics file, the report, the profile and the
+ * comparison with a profile, each written to a hidden staging location first ({@link StagedOutput})
+ * and moved into place only when the whole run has succeeded, so that a failed run leaves nothing
+ * at any of them. The one exception is {@code --fail-on-shift}'s refusal, which commits the
+ * comparison alone ({@link #commitShiftOnly}): it says why nothing else was kept.
  *
  * <p>Staged before any data is read: a location that exists (without {@code --overwrite}) or
  * cannot be written fails the run in seconds. Closing takes away whatever was not committed.
@@ -20,12 +22,17 @@ final class JobResults implements AutoCloseable {
   private final StagedOutput output;
   private final StagedOutput stats;
   private final StagedOutput report;
+  private final StagedOutput profile;
+  private final StagedOutput shift;
 
-  private JobResults(boolean overwrite, StagedOutput output, StagedOutput stats, StagedOutput report) {
+  private JobResults(boolean overwrite, StagedOutput output, StagedOutput stats, StagedOutput report,
+      StagedOutput profile, StagedOutput shift) {
     this.overwrite = overwrite;
     this.output = output;
     this.stats = stats;
     this.report = report;
+    this.profile = profile;
+    this.shift = shift;
   }
 
   /**
@@ -42,7 +49,9 @@ final class JobResults implements AutoCloseable {
       StagedOutput output = stage(delta ? null : options.output, "output", unique, options.overwrite, conf, staged);
       StagedOutput stats = stage(options.statsOut, "stats-out", unique, options.overwrite, conf, staged);
       StagedOutput report = stage(options.report, "report", unique, options.overwrite, conf, staged);
-      return new JobResults(options.overwrite, output, stats, report);
+      StagedOutput profile = stage(options.shift.profileOut, "profile-out", unique, options.overwrite, conf, staged);
+      StagedOutput shift = stage(options.shift.shiftOut, "shift-out", unique, options.overwrite, conf, staged);
+      return new JobResults(options.overwrite, output, stats, report, profile, shift);
     } catch (IOException | RuntimeException e) {
       staged.forEach(StagedOutput::abort);
       throw e;
@@ -54,8 +63,9 @@ final class JobResults implements AutoCloseable {
    * inside another would be replaced by it. Compared as the file system qualifies them ({@code ./o} is {@code o}).
    */
   private static void checkApart(JobOptions options, Configuration conf, boolean deltaOutput) throws IOException {
-    String[] names = {"--output", "--stats-out", "--report"};
-    String[] locations = {options.output, options.statsOut, options.report};
+    String[] names = {"--output", "--stats-out", "--report", "--profile-out", "--shift-out"};
+    String[] locations = {options.output, options.statsOut, options.report, options.shift.profileOut,
+        options.shift.shiftOut};
     Path[] paths = new Path[locations.length];
     for (int i = 0; i < locations.length; i++) {
       if (locations[i] != null) {
@@ -123,14 +133,24 @@ final class JobResults implements AutoCloseable {
     return report == null ? null : report.staging();
   }
 
+  /** Where the profile is written, or null without --profile-out. */
+  Path profile() {
+    return profile == null ? null : profile.staging();
+  }
+
+  /** Where the comparison with --shift-from's profile is written, or null without --shift-out. */
+  Path shift() {
+    return shift == null ? null : shift.staging();
+  }
+
   /**
    * Success: moves each result into place, the output first (of two jobs racing for it, the loser
-   * fails here), then the statistics file and the report; when one cannot be moved, the ones
-   * already moved are taken away again.
+   * fails here), then the statistics file, the report, the profile and the comparison; when one
+   * cannot be moved, the ones already moved are taken away again.
    */
   void commit() throws IOException {
     List<StagedOutput> committed = new ArrayList<>();
-    for (StagedOutput result : new StagedOutput[] {output, stats, report}) {
+    for (StagedOutput result : all()) {
       if (result == null) {
         continue;
       }
@@ -144,10 +164,24 @@ final class JobResults implements AutoCloseable {
     }
   }
 
+  /**
+   * {@code --fail-on-shift} refused the data: moves the comparison alone into place (when
+   * {@code --shift-out} was given), for the user to see why; {@link #close} takes the rest away.
+   */
+  void commitShiftOnly() throws IOException {
+    if (shift != null) {
+      shift.commit(overwrite);
+    }
+  }
+
+  private StagedOutput[] all() {
+    return new StagedOutput[] {output, stats, report, profile, shift};
+  }
+
   /** Takes away every staging location not committed. */
   @Override
   public void close() {
-    for (StagedOutput result : new StagedOutput[] {output, stats, report}) {
+    for (StagedOutput result : all()) {
       if (result != null) {
         result.abort();
       }

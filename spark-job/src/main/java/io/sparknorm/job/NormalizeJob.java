@@ -3,16 +3,19 @@ package io.sparknorm.job;
 import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormalizationException;
 import io.sparknorm.core.NormalizationException.Rule;
+import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.ColumnException;
 import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.MiniBatchReplay;
 import io.sparknorm.spark.ReplayResult;
 import io.sparknorm.spark.StatisticsFiles;
+import io.sparknorm.spark.StatisticsProfiles;
 import io.sparknorm.spark.StatisticsReport;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
 import io.sparknorm.spark.TensorNormalization;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -30,9 +33,11 @@ import picocli.CommandLine.Mixin;
  * norm, and writes the result, exactly as {@code CONTRACT.md} says. Run it with
  * {@code spark-submit sparknorm-job.jar --input ... --output ... --method ...}.
  *
- * <p>Exit status: 0 on success, 1 when the job fails (bad data, I/O), 2 for a wrong command line.
+ * <p>Exit status: 0 on success, 1 when the job fails (bad data, I/O), 2 for a wrong command line,
+ * 3 when {@code --fail-on-shift} finds the input shifted from {@code --shift-from}'s profile.
  * Every failure prints one {@code error:} line on standard error and leaves nothing at the output
- * path nor at the {@code --stats-out} path.
+ * path nor at the {@code --stats-out}, {@code --report} or {@code --profile-out} path (exit 3 keeps
+ * {@code --shift-out}'s comparison).
  */
 @Command(name = "sparknorm", mixinStandardHelpOptions = true, versionProvider = JobVersion.class,
     sortOptions = false, usageHelpWidth = 110,
@@ -47,7 +52,12 @@ import picocli.CommandLine.Mixin;
         "  spark-submit sparknorm-job.jar --input hdfs:///images.parquet --output hdfs:///out --method instance \\",
         "      --shape 3,32,32 --affine affine.json --handle-invalid skip --id-col id",
         "",
-        "Exit status: 0 success, 1 failure (one 'error:' line on stderr, nothing left at the output), 2 usage."})
+        "  spark-submit sparknorm-job.jar --input data/new.jsonl --method batch --stats-only \\",
+        "      --shift-from /tmp/digits-profile.json --shift-out /tmp/shift.json --fail-on-shift",
+        "",
+        "Exit status: 0 success, 1 failure (one 'error:' line on stderr, nothing left at the output), 2 usage,",
+        "  3 --fail-on-shift: the input shifted from --shift-from's profile (one 'error:' line naming the worst",
+        "  channel; nothing written but --shift-out)."})
 public final class NormalizeJob implements Callable<Integer> {
 
   @Mixin
@@ -139,6 +149,7 @@ public final class NormalizeJob implements Callable<Integer> {
         table.check();
       }
       results = JobResults.stage(o, conf);
+      JobShift shift = JobShift.start(o.shift, spec, conf);
       if (o.affine != null) {
         spec.affine(JsonFiles.readAffine(o.affine, conf));
       }
@@ -162,30 +173,42 @@ public final class NormalizeJob implements Callable<Integer> {
         Formats.checkCsvColumns(data, spec);
       }
 
-      if (spec.shape() == null && o.batchSize == null) {
+      if (spec.shape() == null && (o.batchSize == null || o.shift.profiles())) {
         // The first valid row's length, in its own small job (the progress lines' stage "shape").
         progress.stage(Progress.SHAPE);
         spec.shape(TensorNormalization.shapeOf(data, spec));
       }
-      if (spec.method() == io.sparknorm.core.NormMethod.BATCH) {
+      // Batch norm's fit is the first full pass, before the write: the input's sketches are known before writing.
+      boolean fitted = spec.method() == NormMethod.BATCH && o.statsIn == null && o.batchSize == null;
+      if (shift.wanted()) {
+        shift.checkShape(spec.shape());
+        // Per key, and where the write is the commit and comes first, a pass of its own makes the profile.
+        if (spec.by() != null || o.shift.failOnShift && table != null && !fitted) {
+          progress.stage(Progress.PROFILE);
+          shift.profiled(StatisticsProfiles.profile(data, spec));
+          if (shift.failsGate()) {
+            return refuse(shift, results, conf, progress);
+          }
+        }
+      }
+      if (spec.method() == NormMethod.BATCH) {
         progress.stage(Progress.STATISTICS);
       }
-      JobReport report = null;
-      if (o.report != null) {
-        @SuppressWarnings("unchecked")
-        Dataset<Row>[] observed = new Dataset[1];
-        report = JobReport.observe(data, spec, observed);
-        data = observed[0];
+      InputSketches sketches = null;
+      if (o.report != null || shift.wanted() && !shift.profiled()) {
+        sketches = InputSketches.observe(data, spec, o.report != null);
+        data = sketches.frame();
       }
+      JobReport report = o.report == null ? null : JobReport.of(spec, sketches);
       // Batch norm's output histograms are its input's mapped by each channel's affine map; else sketched as written.
       boolean sketchOutput = report != null && (spec.method() != io.sparknorm.core.NormMethod.BATCH || spec.by() != null
           || o.batchSize != null);
       JobStatistics statistics;
       NormalizationResult.Counts counts;
       if (o.statsOnly && o.batchSize == null) {
-        JobStatistics.Fitted fitted = JobStatistics.fit(data, spec);
-        statistics = fitted.statistics();
-        counts = fitted.counts();
+        JobStatistics.Fitted fit = JobStatistics.fit(data, spec);
+        statistics = fit.statistics();
+        counts = fit.counts();
       } else {
         NormalizationResult result;
         if (o.batchSize != null) {
@@ -199,6 +222,12 @@ public final class NormalizeJob implements Callable<Integer> {
         } else {
           result = TensorNormalization.normalize(data, spec);
           statistics = JobStatistics.of(result);
+        }
+        if (fitted && shift.wanted() && !shift.profiled()) {
+          shift.profiled(sketches.sketches(), exact(statistics, o));
+          if (shift.failsGate()) {
+            return refuse(shift, results, conf, progress);
+          }
         }
         progress.stage(o.statsOnly ? Progress.NORMALIZE : Progress.NORMALIZE_AND_WRITE);
         Dataset<Row> frame = result.countedFrame();
@@ -216,22 +245,29 @@ public final class NormalizeJob implements Callable<Integer> {
         }
         counts = result.counts();
       }
+      if (shift.wanted() && !shift.profiled()) {
+        shift.profiled(sketches.sketches(), fitted ? exact(statistics, o) : null);
+        if (shift.failsGate()) {
+          return refuse(shift, results, conf, progress);
+        }
+      }
       if (results.stats() != null) {
         statistics.write(spec.eps(), image, results.stats(), conf);
       }
+      shift.write(results.profile(), results.shift(), conf);
       double seconds = (System.nanoTime() - start) / 1e9;
       if (report != null) {
         report.write(new StatisticsReport.Run(o.inputName(), o.output != null ? o.output : o.outputTable, o.statsOut,
             counts, seconds), spec.inputCols(),
-            o.batchSize != null ? null : statistics.overAllRows(), results.report(), conf);
+            o.batchSize != null ? null : statistics.overAllRows(), shift.forReport(), results.report(), conf);
       }
       results.commit();
       long rowsIn = counts.rowsIn();
       long inputBytes = input.bytes(spark, conf);
       out.printf(Locale.ROOT,
-          "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f rows_per_s=%.0f mb_per_s=%.1f%n",
+          "sparknorm: method=%s rows_in=%d rows_out=%d rows_skipped=%d invalid_kept=%d seconds=%.2f rows_per_s=%.0f mb_per_s=%.1f%s%n",
           spec.method().id(), rowsIn, o.statsOnly ? 0 : counts.rowsOut(), counts.rowsSkipped(), counts.rowsKeptInvalid(), seconds,
-          rowsIn / seconds, inputBytes / 1e6 / seconds);
+          rowsIn / seconds, inputBytes / 1e6 / seconds, shift.summary());
       return 0;
     } catch (Exception | LinkageError e) {
       // A commit that another job's beat has no row to locate.
@@ -267,5 +303,22 @@ public final class NormalizeJob implements Callable<Integer> {
         spark.stop();
       }
     }
+  }
+
+  /** Batch norm's fitted statistics of the rows the input's sketches are of: not those of values divided by --scale. */
+  private static BatchStatistics exact(JobStatistics statistics, JobOptions o) {
+    return o.scale == null ? statistics.overAllRows() : null;
+  }
+
+  /**
+   * {@code --fail-on-shift} stops the run: the comparison alone is committed (with --shift-out), the rest is
+   * taken away as on any failure; one error line names the worst channel; exit 3.
+   */
+  private int refuse(JobShift shift, JobResults results, Configuration conf, Progress progress) throws IOException {
+    shift.writeShift(results.shift(), conf);
+    results.commitShiftOnly();
+    progress.close();  // the error line is the last line
+    err.println("error: " + shift.refusal());
+    return 3;
   }
 }

@@ -30,7 +30,7 @@ import scala.jdk.javaapi.CollectionConverters;
  * sparknorm: progress stage=statistics rows=1234567 rows_per_s=250000 stage_seconds=4.9 seconds=12.3
  * </pre>
  *
- * <p>{@code stage} is what the job is doing ({@link #SCHEMA}, {@link #SHAPE}, {@link #STATISTICS},
+ * <p>{@code stage} is what the job is doing ({@link #SCHEMA}, {@link #SHAPE}, {@link #PROFILE}, {@link #STATISTICS},
  * {@link #NORMALIZE_AND_WRITE}, {@link #NORMALIZE}, {@link #LOCATE}); {@code rows} the rows read
  * from the input in that stage so far (a stage that reads the input more than once, as the
  * mini-batch replay's statistics do, counts every read; the count never goes back, not even when
@@ -57,6 +57,8 @@ final class Progress implements AutoCloseable {
   static final String SCHEMA = "schema";
   /** The first valid row's length, when no shape is given (a small job). */
   static final String SHAPE = "shape";
+  /** The input's profile in a pass of its own (--profile-out or --shift-from with --by, or before a table's write). */
+  static final String PROFILE = "profile";
   /** Batch norm's statistics: the fit, per key with --by, the mini-batch replay's passes. */
   static final String STATISTICS = "statistics";
   /** The per-row normalization, written to the output. */

@@ -6,19 +6,46 @@ import picocli.CommandLine.Option;
 final class ShiftOptions {
 
   @Option(names = "--profile-out", paramLabel = "FILE",
-      description = "Write the input's profile (per channel, and per --by key: counts, mean, variance, min, max,"
-          + " modes and the KLL sketch) for a later --shift-from; only when the job succeeds.")
+      description = "Write the input's profile (per channel: counts, mean, variance, min, max, modes and the KLL"
+          + " sketch; per key too with --by) for a later --shift-from; only when the job succeeds. Taken in the pass"
+          + " the job runs anyway: batch norm's statistics pass (its mean and variance exact, those of --stats-out),"
+          + " else the write. With --by, one more pass over the input for the keys' profiles.")
   String profileOut;
 
   @Option(names = "--shift-from", paramLabel = "PROFILE",
-      description = "Compare the input with this profile, per channel: flags SHIFTED, MODE_LOST, MODE_NEW,"
-          + " OUT_OF_RANGE; the summary line gains shifted=K.")
+      description = "Compare the input with this profile (an earlier --profile-out), per channel: flags SHIFTED,"
+          + " MODE_LOST, MODE_NEW, OUT_OF_RANGE; with --by each key with its own (a key the profile lacks is reported"
+          + " unseen). The summary line gains shifted=K: the channels flagged over all rows.")
   String shiftFrom;
 
-  @Option(names = "--shift-out", paramLabel = "FILE.json", description = "With --shift-from: write the comparison.")
+  @Option(names = "--shift-out", paramLabel = "FILE.json",
+      description = "With --shift-from: write the comparison (figures and flags per channel, and per key). Written"
+          + " also when --fail-on-shift stops the job, to show why.")
   String shiftOut;
 
   @Option(names = "--fail-on-shift",
-      description = "With --shift-from: exit 3, committing nothing, when a channel is SHIFTED or MODE_LOST.")
+      description = "With --shift-from: exit 3 when a channel (of all rows or of a key) is SHIFTED or MODE_LOST,"
+          + " with one error line naming the worst; nothing is written but --shift-out. Batch norm decides before"
+          + " writing; the other methods, with a table output, take one more pass over the input to decide first.")
   boolean failOnShift;
+
+  /** Whether the run needs the input's profile: to write it, or to compare it. */
+  boolean profiles() {
+    return profileOut != null || shiftFrom != null;
+  }
+
+  /**
+   * The rules that need no data.
+   *
+   * @throws IllegalArgumentException naming the option
+   */
+  void check() {
+    if (shiftFrom == null && shiftOut != null) {
+      throw new IllegalArgumentException("--shift-out writes the comparison with a profile: give --shift-from PROFILE");
+    }
+    if (shiftFrom == null && failOnShift) {
+      throw new IllegalArgumentException("--fail-on-shift needs --shift-from PROFILE: the profile to compare the"
+          + " input with");
+    }
+  }
 }

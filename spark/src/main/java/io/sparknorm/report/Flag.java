@@ -1,5 +1,6 @@
 package io.sparknorm.report;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -17,8 +18,24 @@ public record Flag(String id, String explanation) {
   public static final String OUTLIERS = "outliers";
   /** A large share of the values are exactly zero. */
   public static final String ZEROS = "zeros";
+  /** Against the reference profile: the distribution moved (mean, spread or shape). */
+  public static final String SHIFTED = "shifted";
+  /** Against the reference profile: a mode of the reference holds much less of the values now. */
+  public static final String MODE_LOST = "mode-lost";
+  /** Against the reference profile: a mode now where the reference had little mass. */
+  public static final String MODE_NEW = "mode-new";
+  /** Against the reference profile: a share of the values lies outside the reference's [min, max]. */
+  public static final String OUT_OF_RANGE = "out-of-range";
 
   private static final Map<String, String[]> KNOWN = Map.of(
+      SHIFTED, new String[] {"shifted", "the distribution moved since the reference: its mean (in reference std), "
+          + "its variance, or its shape (PSI, Kolmogorov-Smirnov) is past the thresholds; the fitted statistics may "
+          + "no longer fit."},
+      MODE_LOST, new String[] {"mode lost", "a group of values the reference had now holds much less of the values "
+          + "(a class or a source that stopped appearing)."},
+      MODE_NEW, new String[] {"new mode", "a group of values now where the reference had little mass (a new class, "
+          + "sensor or population)."},
+      OUT_OF_RANGE, new String[] {"out of range", "a share of the values lies outside the reference's [min, max]."},
       MULTIMODAL, new String[] {"multi-modal", "the values gather in two or more separate groups; one mean and one "
           + "std describe them poorly, and the normalized values keep the gaps."},
       CONSTANT, new String[] {"constant", "constant or near-constant: the variance is below eps, so the normalized "
@@ -48,8 +65,13 @@ public record Flag(String id, String explanation) {
     return known == null ? null : known[1];
   }
 
-  /** The ids the page explains in its legend, in this order. */
-  static java.util.List<String> knownIds() {
-    return java.util.List.of(MULTIMODAL, CONSTANT, OUTLIERS, ZEROS);
+  /** The ids the page explains in its legend, in this order (the shift flags only when there is a comparison). */
+  static List<String> knownIds() {
+    return List.of(MULTIMODAL, CONSTANT, OUTLIERS, ZEROS);
+  }
+
+  /** The flags of a comparison with a reference profile, in the legend's order. */
+  static List<String> shiftIds() {
+    return List.of(SHIFTED, MODE_LOST, MODE_NEW, OUT_OF_RANGE);
   }
 }
