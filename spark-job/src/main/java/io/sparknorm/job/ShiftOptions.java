@@ -20,13 +20,16 @@ final class ShiftOptions {
 
   @Option(names = "--shift-out", paramLabel = "FILE.json",
       description = "With --shift-from: write the comparison (figures and flags per channel, and per key). Written"
-          + " also when --fail-on-shift stops the job, to show why.")
+          + " also when --fail-on-shift stops the job, to show why. On a --stream: rewritten after each micro-batch,"
+          + " with its batch_id.")
   String shiftOut;
 
   @Option(names = "--fail-on-shift",
       description = "With --shift-from: exit 3 when a channel (of all rows or of a key) is SHIFTED or MODE_LOST,"
           + " with one error line naming the worst; nothing is written but --shift-out. Batch norm decides before"
-          + " writing; the other methods, with a table output, take one more pass over the input to decide first.")
+          + " writing; the other methods, with a table output, take one more pass over the input to decide first."
+          + " On a --stream: stops after the micro-batch that shifted, the micro-batches before it stay committed;"
+          + " with --momentum the shifted one is not committed, per row it is (docs/streaming.md).")
   boolean failOnShift;
 
   /** Whether the run needs the input's profile: to write it, or to compare it. */

@@ -124,7 +124,8 @@ final class StreamOptions {
     }
     refuse(o.shift.profileOut != null, "--profile-out", "a stream never ends, so the profile of all its rows is never"
         + " final; profile the rows with the batch job (--profile-out over the input's files, or the stream's output)");
-    checkShift(o.shift, o.by != null);
+    refuse(o.shift.shiftFrom != null && o.by != null, "--by with --shift-from", "a stream compares each"
+        + " micro-batch's rows as one population with the profile's; compare per key with the batch job");
     if (running && o.by != null) {
       throw new IllegalArgumentException("--by and --momentum do not go together: a stream keeps one set of running"
           + " statistics");
@@ -154,20 +155,6 @@ final class StreamOptions {
             + " BIGINT, features ARRAY<DOUBLE>'): " + reason);
       }
     }
-  }
-
-  /** --shift-from on a stream: the comparison per micro-batch, of all its rows. */
-  private static void checkShift(ShiftOptions shift, boolean by) {
-    if (shift.shiftFrom == null) {
-      String given = shift.shiftOut != null ? "--shift-out" : shift.failOnShift ? "--fail-on-shift" : null;
-      if (given != null) {
-        throw new IllegalArgumentException(given + " needs --shift-from PROFILE: the profile to compare each"
-            + " micro-batch with");
-      }
-      return;
-    }
-    refuse(by, "--by with --shift-from", "a stream compares each micro-batch's rows as one population with the"
-        + " profile's; compare per key with the batch job");
   }
 
   private static void refuse(boolean given, String option, String why) {

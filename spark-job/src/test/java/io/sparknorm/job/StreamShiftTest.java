@@ -39,6 +39,8 @@ class StreamShiftTest extends JobTestSupport {
 
   private Path input;
   private Path profile;
+  /** The profile the stream compares with: null for the one made here from the sketches of all the digits. */
+  private Path profileFrom;
 
   /**
    * Five files, in this order: the digits in three parts (rows 0-598, 599-1197, 1198-1796), then rows 0-598 again with
@@ -89,7 +91,7 @@ class StreamShiftTest extends JobTestSupport {
     List<String> args = new ArrayList<>(List.of("--stream", "--input", input.toString(), "--input-format", "json",
         "--schema", SCHEMA, "--output", results.resolve(output).toString(), "--checkpoint",
         dir.resolve(output + ".checkpoint").toString(), "--max-files-per-trigger", "1", "--shape", "64",
-        "--shift-from", profile.toString()));
+        "--shift-from", (profileFrom != null ? profileFrom : profile).toString()));
     args.addAll(List.of(more));
     return JobRun.of(args.toArray(new String[0]));
   }
@@ -183,6 +185,11 @@ class StreamShiftTest extends JobTestSupport {
   @Test
   void withoutTheGateTheStreamGoesOnPastTheShiftedMicroBatch() throws IOException {
     Path shiftOut = dir.resolve("shift.json");
+    // The profile the batch job writes, with the exact statistics of all the digits.
+    Path fitted = dir.resolve("fitted.profile.json");
+    JobRun.of("--input", DIGITS.toString(), "--input-format", "json", "--method", "batch", "--shape", "64",
+        "--stats-only", "--profile-out", fitted.toString()).assertSucceeded("batch", 3 * ROWS, 0, 0, 0);
+    profileFrom = fitted;
     JobRun run = stream("running", "--method", "batch", "--momentum", "none", "--shift-out", shiftOut.toString());
     run.assertSucceeded("batch", 5 * ROWS, 5 * ROWS, 0, 0);
     assertReported(run, 5);
@@ -191,13 +198,18 @@ class StreamShiftTest extends JobTestSupport {
   }
 
   @Test
-  void aProfileOfAnotherShapeIsRefusedBeforeAnythingIsWritten() throws IOException {
+  void aProfileOfAnotherShapeOrNoneIsRefusedBeforeAnythingIsWritten() throws IOException {
     digitsArriving();
     JobRun run = JobRun.of("--stream", "--input", input.toString(), "--input-format", "json", "--schema", SCHEMA,
         "--output", results.resolve("o").toString(), "--checkpoint", results.resolve("cp").toString(),
         "--method", "layer", "--shape", "4,16", "--shift-from", profile.toString());
     run.assertFailed("error: --shift-from " + profile + " is a profile of shape (64,), but the stream's samples have"
         + " shape (4,16)", results);
+    Path missing = dir.resolve("missing.json");
+    JobRun none = JobRun.of("--stream", "--input", input.toString(), "--input-format", "json", "--schema", SCHEMA,
+        "--output", results.resolve("o").toString(), "--checkpoint", results.resolve("cp").toString(),
+        "--method", "layer", "--shift-from", missing.toString());
+    none.assertFailed("error: --shift-from: profile file " + missing + " does not exist", results);
   }
 
   @Test
@@ -212,7 +224,7 @@ class StreamShiftTest extends JobTestSupport {
         "error: --profile-out is not for --stream: a stream never ends",
         "error: --by with --shift-from is not for --stream: ",
         "error: --fail-on-shift needs --shift-from PROFILE",
-        "error: --shift-out needs --shift-from PROFILE",
+        "error: --shift-out writes the comparison with a profile: give --shift-from PROFILE",
     };
     for (int i = 0; i < cases.length; i++) {
       List<String> args = new ArrayList<>(List.of("--stream", "--input", "in", "--output", "out", "--checkpoint",
