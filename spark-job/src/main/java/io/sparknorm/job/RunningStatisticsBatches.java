@@ -110,9 +110,7 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
     }
     try {
       RunningStateStore store = new RunningStateStore(options.stream.checkpoint, conf);
-      String format = Formats.formatOf(options.outputFormat, "output-format", false);
-      BatchOutput output = BatchOutput.of(options, spark, conf, format.equals("delta") ? store.applicationId() : null);
-      output.removeUnfinished();
+      BatchOutput output = BatchOutput.forStream(options, spark, conf);
       RunningStatisticsBatches batches = new RunningStatisticsBatches(options, spec, conf, store, output, momentum,
           startingPoint(options.statsIn, statsIn, momentum, spec.shape()));
       batches.resume();

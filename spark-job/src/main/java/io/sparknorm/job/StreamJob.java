@@ -1,5 +1,6 @@
 package io.sparknorm.job;
 
+import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.ColumnException;
@@ -32,7 +33,8 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * exactly once (Spark's checkpoint, the sink's commit), until the input has no more (available-now) or SIGTERM
  * (processing-time). Per-row methods and batch norm with fixed statistics run the library's normalization on the
  * streaming Dataset, as the batch job does on its Dataset; running statistics ({@code --momentum}) are a foreachBatch
- * function ({@link RunningBatches}).
+ * function ({@link RunningBatches}), and so is a per-row stream with {@code --fail-on-shift} ({@link ShiftGatedBatches}),
+ * so that a shifted micro-batch is stopped before it is written.
  *
  * <p>A failure in the first micro-batch of a new checkpoint leaves nothing: the output and the checkpoint this run
  * began are taken away. A failure later leaves the micro-batches committed before it; a restart with the same
@@ -68,7 +70,6 @@ final class StreamJob {
     StreamingQuery query = null;
     StopOnSigterm stop = null;
     StreamShift shift = null;
-    Runnable ungate = () -> { };
     Shape statsInShape = null;
     boolean fresh = false;
     boolean checkpointExisted = true;
@@ -95,7 +96,6 @@ final class StreamJob {
       Shape shape = shape(source);
       if (shift != null) {
         shift.checkShape(shape);
-        shift.startsAt(logs.latest("commits") + 1);
       }
       restoreConf = Formats.boundColumnarBatches(spark, shape.size());
       CheckpointRecord record = CheckpointRecord.of(o, spec, shape);
@@ -112,11 +112,21 @@ final class StreamJob {
       LongFunction<String> statsCount;
       String outputCol = null;
       RunningBatches.Handle handle = null;
+      LongFunction<RunningBatches.Counts> counts = null;
+      boolean gated = !running && shift != null && shift.failOnShift();
       if (running) {
         handle = RunningBatches.start(o, spec, statsIn, shift, spark, conf);
         writer = data.writeStream().foreachBatch(handle.function());
         RunningBatches.Handle h = handle;
         statsCount = id -> Long.toString(h.rowsAfter().applyAsLong(id));
+        counts = handle.counts();
+      } else if (gated) {
+        // Compared before it is written, a shifted micro-batch is never committed (Spark's file sink would commit it
+        // before its observed values are reported).
+        ShiftGatedBatches batches = ShiftGatedBatches.start(o, spec, shape, shift, spark, conf);
+        writer = data.writeStream().foreachBatch(batches);
+        statsCount = statsCount(spec.statistics());
+        counts = batches::counts;
       } else {
         // The input's sketches, observed as the micro-batch is written; Spark reports them with its progress.
         Dataset<Row> input = shift == null ? data : data.observe(StreamProgress.SHIFT_OBSERVED,
@@ -127,14 +137,12 @@ final class StreamJob {
             functions.count(functions.lit(1)).as("rows_out"),
             functions.count_if(functions.col("`" + outputCol + "`").isNull()).as("invalid_kept"));
         writer = Formats.prepare(observed, sink.format(), outputCol).writeStream();
-        String count = spec.method() == NormMethod.BATCH && result.statistics() != null
-            ? Long.toString(result.statistics().count()) : "-";
-        statsCount = id -> count;
+        statsCount = statsCount(result.statistics());
       }
       writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
           .trigger(o.stream.sparkTrigger());
       listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
-          handle == null ? null : handle.counts(), shift);
+          counts, shift);
       spark.streams().addListener(listener);
       FileSystem fs = checkpoint.getFileSystem(conf);
       checkpointExisted = fs.exists(checkpoint);
@@ -143,10 +151,7 @@ final class StreamJob {
         record.write(checkpoint, conf);
       }
       stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
-      if (shift != null && shift.failOnShift() && !running) {
-        ungate = StreamShiftGate.gate(spark, o.stream.checkpoint, conf, shift);
-      }
-      if (running) {
+      if (running || gated) {
         query = writer.start();
       } else {
         String inFormat = source.format();
@@ -165,7 +170,7 @@ final class StreamJob {
       return 0;
     } catch (Exception | LinkageError e) {
       StreamShift.Stop shifted = shift == null ? null : shift.stop();
-      String message = shifted != null ? shifted.message(shift.profileName(), !running)
+      String message = shifted != null ? shifted.message(shift.profileName())
           : shift != null && shift.failure() != null ? shift.failure().getMessage()
           : describe(e, source, logs, statsInShape);
       if (began && fresh && !committed(logs)) {
@@ -181,7 +186,6 @@ final class StreamJob {
       }
       return shifted != null ? 3 : 1;
     } finally {
-      ungate.run();
       if (stop != null) {
         stop.close();
       }
@@ -193,6 +197,12 @@ final class StreamJob {
       }
       restoreConf.run();
     }
+  }
+
+  /** The progress lines' stats_count of a per-row stream: the --stats-in statistics' count, else "-". */
+  private LongFunction<String> statsCount(BatchStatistics statistics) {
+    String count = spec.method() == NormMethod.BATCH && statistics != null ? Long.toString(statistics.count()) : "-";
+    return id -> count;
   }
 
   /**
@@ -217,7 +227,7 @@ final class StreamJob {
 
   /**
    * Runs until the query ends (available-now), fails, SIGTERM asks for a stop after the current micro-batch, or a
-   * micro-batch shifted with --fail-on-shift (the per-row stream waits for new data after it).
+   * micro-batch shifted with --fail-on-shift.
    */
   private static void await(StreamingQuery query, StopOnSigterm stop, StreamShift shift) throws Exception {
     while (!query.awaitTermination(200)) {

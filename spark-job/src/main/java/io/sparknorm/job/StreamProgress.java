@@ -128,8 +128,7 @@ final class StreamProgress extends StreamingQueryListener {
 
   /**
    * The per-row stream's comparison of micro-batch {@code id}, from its observed sketches (none when the sink found
-   * the micro-batch committed before and wrote nothing, or no row was valid); decided either way, so that the next
-   * micro-batch may go on.
+   * the micro-batch committed before and wrote nothing, or no row was valid).
    */
   private void compare(long id, Row observed) {
     try {
@@ -138,7 +137,6 @@ final class StreamProgress extends StreamingQueryListener {
       if (sketches != null && sketches.count() > 0) {
         shift.compare(id, sketches, null);
       }
-      shift.decided(id);
     } catch (IOException | RuntimeException e) {
       shift.failed(id, new IllegalStateException("the covariate shift of micro-batch " + id + ": " + e.getMessage(),
           e));

@@ -25,14 +25,12 @@ import org.apache.hadoop.fs.Path;
  * {@code --stream --shift-from PROFILE}: each micro-batch's input rows compared with the profile, channel by channel
  * ({@link CovariateShift}); the result goes to the micro-batch's progress line ({@code shifted=K}) and to
  * {@code --shift-out}, rewritten whole after each micro-batch with its {@code batch_id}. With {@code --fail-on-shift}
- * the first micro-batch with a channel SHIFTED or MODE_LOST stops the stream: the running-statistics path checks
- * before it writes the micro-batch (which is then not committed), the per-row path when Spark reports the micro-batch,
- * after its commit ({@link StreamShiftGate} holds the next micro-batch back until then).
+ * the first micro-batch with a channel SHIFTED or MODE_LOST stops the stream before it is written, so that it is not
+ * committed: both paths then run as foreachBatch functions ({@link RunningStatisticsBatches},
+ * {@link ShiftGatedBatches}); without it, the per-row path compares when Spark reports the micro-batch's observed
+ * sketches ({@link StreamProgress}).
  */
 final class StreamShift {
-  /** How long the next micro-batch waits for the report of the one before; far more than a comparison takes. */
-  private static final long DECISION_TIMEOUT_MS = 120_000;
-
   private final String profileName;
   private final StatisticsProfile reference;
   private final Path shiftOut;
@@ -42,8 +40,6 @@ final class StreamShift {
   private final Map<Long, ShiftResult> results = new ConcurrentHashMap<>();
 
   // Guarded by this.
-  private long firstBatch;
-  private long decided = -1;
   private Stop stop;
   private RuntimeException broken;
 
@@ -89,11 +85,6 @@ final class StreamShift {
     }
   }
 
-  /** The first micro-batch this run processes (the last committed one + 1): the ones before were decided earlier. */
-  synchronized void startsAt(long batchId) {
-    firstBatch = batchId;
-  }
-
   /**
    * Compares micro-batch {@code batchId}'s sketches with the profile, keeps the result for its progress line and
    * rewrites {@code --shift-out}. {@code exact}: the micro-batch's exact statistics when it has them (its mean and
@@ -126,42 +117,10 @@ final class StreamShift {
     return false;
   }
 
-  /** Micro-batch {@code batchId} is decided (compared, or nothing to compare): the next may go on. */
-  synchronized void decided(long batchId) {
-    decided = Math.max(decided, batchId);
-    notifyAll();
-  }
-
-  /** The comparison of micro-batch {@code batchId} failed: the stream stops with this failure. */
+  /** The comparison of micro-batch {@code batchId}, made by the listener, failed: the stream stops with it. */
   synchronized void failed(long batchId, RuntimeException failure) {
     if (broken == null) {
       broken = failure;
-    }
-    decided(batchId);
-  }
-
-  /**
-   * Waits until micro-batch {@code batchId} (one this run processes) is decided; fails when it stopped the stream.
-   *
-   * @throws StopException when it, or one before it, shifted with {@code --fail-on-shift}
-   */
-  synchronized void awaitDecision(long batchId) throws InterruptedException {
-    if (batchId < firstBatch) {
-      return;
-    }
-    long deadline = System.nanoTime() + DECISION_TIMEOUT_MS * 1_000_000;
-    while (decided < batchId && stop == null && broken == null && System.nanoTime() < deadline) {
-      wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-    }
-    if (broken != null) {
-      throw broken;
-    }
-    if (stop != null) {
-      throw new StopException(stop);
-    }
-    if (decided < batchId) {
-      throw new IllegalStateException("the covariate shift of micro-batch " + batchId + " was not reported in "
-          + DECISION_TIMEOUT_MS / 1000 + " s: the stream stops rather than go on unchecked");
     }
   }
 
@@ -192,22 +151,16 @@ final class StreamShift {
 
   /** The micro-batch that shifted, its channels flagged and the worst of them. */
   record Stop(long batchId, int flagged, ChannelShift worst) {
-    /**
-     * The error line's text. {@code committed}: whether the micro-batch was committed before the stop (the per-row
-     * path, whose values Spark reports after the commit).
-     */
-    String message(String profile, boolean committed) {
+    /** The error line's text. */
+    String message(String profile) {
       String figures = worst == null ? "" : String.format(Locale.ROOT, "channel %d is %s (mean_shift_sd=%s,"
           + " var_ratio=%s, psi=%s, ks=%s (error %s), wasserstein_sd=%s, out_of_range=%s)", worst.index(),
           flags(worst), g(worst.meanShiftSd()), g(worst.varRatio()), g(worst.psi()), g(worst.ks()),
           g(worst.ksError()), g(worst.wassersteinSd()), g(worst.outOfRange()));
       return "--fail-on-shift: micro-batch " + batchId + " shifted from profile " + profile + ": " + flagged
           + " channel" + (flagged == 1 ? "" : "s") + " flagged, the worst: " + figures + "; "
-          + (committed ? "micro-batch " + batchId + " is committed, as are those before it (a per-row stream"
-              + " commits a micro-batch before Spark reports its values), and the stream stopped after it; a restart"
-              + " with the same --checkpoint goes on with the next"
-              : "micro-batch " + batchId + " is not committed and the micro-batches before it stay committed; a"
-              + " restart with the same --checkpoint runs micro-batch " + batchId + " again");
+          + "micro-batch " + batchId + " is not committed and the micro-batches before it stay committed; a restart"
+          + " with the same --checkpoint runs micro-batch " + batchId + " again";
     }
 
     private static String g(double value) {

@@ -1,5 +1,6 @@
 package io.sparknorm.job;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,12 +22,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@code --stream --shift-from}: the digits (data/digits.jsonl) arriving as files, one a micro-batch, each compared
  * with the profile of all the digits; a file with one pixel moved (+8 on pixel 21) is the micro-batch that shifted.
- * Both paths: per row (layer norm, Spark's file sink, the sketches observed) and running statistics (foreachBatch).
+ * Both paths: per row (layer norm: with --fail-on-shift a foreachBatch function that compares before it writes, else
+ * Spark's file sink with the sketches observed) and running statistics (foreachBatch).
  */
 class StreamShiftTest extends JobTestSupport {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -144,21 +147,53 @@ class StreamShiftTest extends JobTestSupport {
   }
 
   @Test
-  void aPerRowStreamStopsAfterTheShiftedMicroBatchWhichItCommitted() throws IOException {
+  void aPerRowStreamDoesNotCommitTheShiftedMicroBatch() throws IOException {
     Path shiftOut = dir.resolve("shift.json");
     JobRun run = stream("layer", "--method", "layer", "--shift-out", shiftOut.toString(), "--fail-on-shift");
     assertEquals(3, run.exit(), run.err());
     assertEquals("", run.out(), "no summary line");
-    assertReported(run, 4);
+    assertReported(run, 3);
+    assertShifted(run);
+    assertShiftOut(shiftOut, 3, true);
+    List<String> committed = List.of("batch_id=0", "batch_id=1", "batch_id=2");
+    assertEquals(committed, JobRun.listing(results.resolve("layer")).stream().filter(f -> !f.contains("/")).toList(),
+        "micro-batch 3's folder absent");
+    assertEquals(3 * ROWS, rowsOut("layer"));
+
+    // The values of micro-batches 0 to 2 are those of Spark's file sink (the stream without the gate), bit for bit.
+    JobRun plain = stream("plain", "--method", "layer");
+    plain.assertSucceeded("layer", 5 * ROWS, 5 * ROWS, 0, 0);
+    List<Row> gated = spark.read().parquet(results.resolve("layer").toString()).select("id", "features")
+        .orderBy("id").collectAsList();
+    List<Row> sink = spark.read().parquet(results.resolve("plain").toString()).select("id", "features")
+        .orderBy("id").limit(3 * ROWS).collectAsList();
+    assertEquals(3 * ROWS, gated.size());
+    for (int i = 0; i < gated.size(); i++) {
+      assertEquals(sink.get(i).getLong(0), gated.get(i).getLong(0));
+      assertArrayEquals(values(sink.get(i)), values(gated.get(i)), "id " + gated.get(i).getLong(0));
+    }
+
+    // A restart with the same checkpoint runs micro-batch 3 again: shifted again, still not committed.
+    JobRun again = stream("layer", "--method", "layer", "--fail-on-shift");
+    assertEquals(3, again.exit(), again.err());
+    assertShifted(again);
+    assertEquals(committed, JobRun.listing(results.resolve("layer")).stream().filter(f -> !f.contains("/")).toList());
+    assertFalse(again.err().contains("sparknorm: batch 0 "), again.err());
+  }
+
+  private static void assertShifted(JobRun run) {
     List<String> errors = run.errorLines();
     assertEquals(1, errors.size(), run.err());
     assertTrue(errors.get(0).startsWith("error: --fail-on-shift: micro-batch 3 shifted from profile "), errors.get(0));
     assertTrue(errors.get(0).contains("the worst: channel " + PLANTED + " is "), errors.get(0));
     assertTrue(errors.get(0).contains("mean_shift_sd="), errors.get(0));
-    assertTrue(errors.get(0).contains("micro-batch 3 is committed"), errors.get(0));
-    assertShiftOut(shiftOut, 3, true);
-    assertEquals(4 * ROWS, rowsOut("layer"), "micro-batches 0 to 3 committed, 4 never planned");
-    assertFalse(Files.exists(dir.resolve("layer.checkpoint/offsets/4")));
+    assertTrue(errors.get(0).endsWith("; micro-batch 3 is not committed and the micro-batches before it stay committed;"
+        + " a restart with the same --checkpoint runs micro-batch 3 again"), errors.get(0));
+  }
+
+  /** The normalized sample (the input column replaced), as doubles compared bit for bit by assertArrayEquals. */
+  private static double[] values(Row row) {
+    return row.getList(1).stream().mapToDouble(v -> ((Number) v).doubleValue()).toArray();
   }
 
   @Test
