@@ -28,8 +28,9 @@ final class ShiftOptions {
       description = "With --shift-from: exit 3 when a channel (of all rows or of a key) is SHIFTED or MODE_LOST,"
           + " with one error line naming the worst; nothing is written but --shift-out. Batch norm decides before"
           + " writing; the other methods, with a table output, take one more pass over the input to decide first."
-          + " On a --stream: stops after the micro-batch that shifted, the micro-batches before it stay committed;"
-          + " with --momentum the shifted one is not committed, per row it is (docs/streaming.md).")
+          + " On a --stream: stops at the micro-batch that shifted, those before it stay committed; with --stream,"
+          + " --fail-on-shift writes each micro-batch as its own folder (as running statistics do), so that a shifted"
+          + " micro-batch is never committed.")
   boolean failOnShift;
 
   /** Whether the run needs the input's profile: to write it, or to compare it. */
