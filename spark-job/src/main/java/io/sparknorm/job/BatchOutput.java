@@ -14,7 +14,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 
 /**
- * A stream's output written once per micro-batch, whatever Spark runs again after a crash (the same batch id, the same
+ * A stream's output written once per micro-batch from a {@code foreachBatch} function (running statistics, and a
+ * per-row stream with {@code --fail-on-shift}), whatever Spark runs again after a crash (the same batch id, the same
  * rows):
  * <ul>
  *   <li>files (parquet, json, csv, orc, encoded as the batch job writes them): each batch in its own folder
@@ -48,25 +49,31 @@ final class BatchOutput {
   }
 
   /**
-   * The output the options name; a Delta output is checked to be usable (Delta in the session).
+   * The stream's output the options name, ready for its first micro-batch: a Delta output checked to be usable (Delta
+   * in the session) with its {@code txnAppId} kept in the checkpoint; the hidden folders a killed run left in a file
+   * output taken away.
    *
    * @throws IllegalArgumentException for an output table that is not Delta, or Delta missing from the session
    */
-  static BatchOutput of(JobOptions options, SparkSession spark, Configuration conf, String applicationId) {
+  static BatchOutput forStream(JobOptions options, SparkSession spark, Configuration conf) throws IOException {
     String format = Formats.formatOf(options.outputFormat, "output-format", false);
     if (options.outputTable != null && !format.equals("delta")) {
-      throw new IllegalArgumentException("--output-table with --stream --momentum is written batch by batch: give"
-          + " --output-format delta");
+      throw new IllegalArgumentException("--output-table with --stream --momentum or --fail-on-shift is written batch"
+          + " by batch: give --output-format delta");
     }
+    String applicationId = null;
     if (format.equals("delta")) {
       DeltaLake.require(spark, "--output-format delta", DeltaLake.loader());
+      applicationId = new RunningStateStore(options.stream.checkpoint, conf).applicationId();
     }
     String path = options.outputTable != null ? DeltaLake.location(spark, options.outputTable) : options.output;
-    return new BatchOutput(spark, conf, format, path, options.outputTable, applicationId);
+    BatchOutput output = new BatchOutput(spark, conf, format, path, options.outputTable, applicationId);
+    output.removeUnfinished();
+    return output;
   }
 
   /** Takes away the hidden folders of batches that a killed run began and never renamed into place. */
-  void removeUnfinished() throws IOException {
+  private void removeUnfinished() throws IOException {
     if (format.equals("delta")) {
       return;
     }

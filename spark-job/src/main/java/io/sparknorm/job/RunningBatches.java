@@ -32,9 +32,10 @@ final class RunningBatches {
   record Handle(VoidFunction2<Dataset<Row>, Long> function, LongUnaryOperator rowsAfter,
       LongFunction<Counts> counts) {}
 
-  static Handle start(JobOptions options, NormalizeSpec spec, StatisticsFiles.Contents statsIn, SparkSession spark,
-      Configuration conf) {
-    RunningStatisticsBatches f = RunningStatisticsBatches.start(options, spec, statsIn, spark, conf);
+  /** The function; with {@code shift} (or null) each micro-batch is compared with the profile before it is written. */
+  static Handle start(JobOptions options, NormalizeSpec spec, StatisticsFiles.Contents statsIn, StreamShift shift,
+      SparkSession spark, Configuration conf) {
+    RunningStatisticsBatches f = RunningStatisticsBatches.start(options, spec, statsIn, spark, conf).checking(shift);
     RunningStateStore store = new RunningStateStore(options.stream.checkpoint, conf);
     HandleInvalid handle = spec.handleInvalid();
     Map<Long, Counts> counts = new ConcurrentHashMap<>();

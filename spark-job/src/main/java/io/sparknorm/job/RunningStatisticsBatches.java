@@ -1,12 +1,14 @@
 package io.sparknorm.job;
 
 import io.sparknorm.core.BatchStatistics;
+import io.sparknorm.core.ChannelSketches;
 import io.sparknorm.core.ExactMoments;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.core.StatisticsException;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.SketchColumns;
 import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
@@ -65,6 +67,8 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
   private final Double momentum;
   /** The running state to start from, once the sample shape is known. */
   private final transient Function<Shape, RunningState> start;
+  /** With --shift-from: each micro-batch compared with the profile before it is written; else null. */
+  private transient StreamShift shift;
   private final AtomicLong rowsSeen = new AtomicLong();
   private final AtomicLong batchesCommitted = new AtomicLong();
 
@@ -106,9 +110,7 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
     }
     try {
       RunningStateStore store = new RunningStateStore(options.stream.checkpoint, conf);
-      String format = Formats.formatOf(options.outputFormat, "output-format", false);
-      BatchOutput output = BatchOutput.of(options, spark, conf, format.equals("delta") ? store.applicationId() : null);
-      output.removeUnfinished();
+      BatchOutput output = BatchOutput.forStream(options, spark, conf);
       RunningStatisticsBatches batches = new RunningStatisticsBatches(options, spec, conf, store, output, momentum,
           startingPoint(options.statsIn, statsIn, momentum, spec.shape()));
       batches.resume();
@@ -116,6 +118,12 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Compares each micro-batch with the profile (null: none) before it is written. */
+  RunningStatisticsBatches checking(StreamShift shift) {
+    this.shift = shift;
+    return this;
   }
 
   /** Where the running statistics start, for the sample shape (known at the latest with the first valid row). */
@@ -209,6 +217,9 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
         statistics = statistics(moments, batchId);
         after = after.after(moments, statistics, validRows);
       }
+      if (shift != null && validRows > 0) {
+        compare(batch, shape, statistics, batchId);
+      }
       NormalizationResult result = TensorNormalization.normalize(batch, spec(shape, statistics));
       output.write(result.frame(), result.outputCol(), batchId, RunRecord.json(options, spec, shape));
     }
@@ -220,6 +231,18 @@ final class RunningStatisticsBatches implements VoidFunction2<Dataset<Row>, Long
     }
     rowsSeen.set(after.rows());
     batchesCommitted.set(batchId + 1);
+  }
+
+  /**
+   * The micro-batch's valid rows against the profile, before anything of it is written: a shift that stops the stream
+   * (--fail-on-shift) fails the micro-batch here, so that it is not committed. The sketches take one more pass over
+   * the micro-batch (its statistics' pass reads its columns straight from the files).
+   */
+  private void compare(Dataset<Row> batch, Shape shape, BatchStatistics statistics, long batchId) throws IOException {
+    Row row = batch.agg(SketchColumns.ofInput(batch.schema(), spec(shape, null), shape)).first();
+    if (!row.isNullAt(0) && shift.compare(batchId, ChannelSketches.fromBytes((byte[]) row.get(0)), statistics)) {
+      throw new StreamShift.StopException(shift.stop());
+    }
   }
 
   /** The rows in the running statistics so far (valid rows of the stream; a --stats-in start's are not counted). */

@@ -21,14 +21,17 @@ final class ShiftOptions {
 
   @Option(names = "--shift-out", paramLabel = "FILE.json",
       description = "With --shift-from: write the comparison (figures and flags per channel, and per key). Written"
-          + " also when --fail-on-shift stops the job, to show why.")
+          + " also when --fail-on-shift stops the job, to show why. On a --stream: rewritten after each micro-batch,"
+          + " with its batch_id.")
   String shiftOut;
 
   @Option(names = "--fail-on-shift",
       description = "With --shift-from: exit 3 when a channel (of all rows or of a key) is SHIFTED or MODE_LOST,"
           + " with one error line naming the worst; nothing is written but --shift-out. Batch norm's fit decides"
           + " before writing; else files are written staged and withdrawn, and a table output (whose write is its"
-          + " commit) takes one more pass over the input to decide first.")
+          + " commit) takes one more pass over the input to decide first. With --stream: each micro-batch is"
+          + " written as its own folder (as running statistics do), and the stream stops at the micro-batch that"
+          + " shifted, which is never committed; those before it stay.")
   boolean failOnShift;
 
   /** Whether the run needs the input's profile: to write it, or to compare it. */

@@ -1,11 +1,13 @@
 package io.sparknorm.job;
 
+import io.sparknorm.core.BatchStatistics;
 import io.sparknorm.core.NormMethod;
 import io.sparknorm.core.Shape;
 import io.sparknorm.spark.ColumnException;
 import io.sparknorm.spark.JsonFiles;
 import io.sparknorm.spark.NormalizationResult;
 import io.sparknorm.spark.NormalizeSpec;
+import io.sparknorm.spark.SketchColumns;
 import io.sparknorm.spark.StatisticsFiles;
 import io.sparknorm.spark.TensorNormalization;
 import java.io.IOException;
@@ -31,7 +33,8 @@ import org.apache.spark.sql.streaming.StreamingQueryException;
  * exactly once (Spark's checkpoint, the sink's commit), until the input has no more (available-now) or SIGTERM
  * (processing-time). Per-row methods and batch norm with fixed statistics run the library's normalization on the
  * streaming Dataset, as the batch job does on its Dataset; running statistics ({@code --momentum}) are a foreachBatch
- * function ({@link RunningBatches}).
+ * function ({@link RunningBatches}), and so is a per-row stream with {@code --fail-on-shift} ({@link ShiftGatedBatches}),
+ * so that a shifted micro-batch is stopped before it is written.
  *
  * <p>A failure in the first micro-batch of a new checkpoint leaves nothing: the output and the checkpoint this run
  * began are taken away. A failure later leaves the micro-batches committed before it; a restart with the same
@@ -66,6 +69,7 @@ final class StreamJob {
     StreamProgress listener = null;
     StreamingQuery query = null;
     StopOnSigterm stop = null;
+    StreamShift shift = null;
     Shape statsInShape = null;
     boolean fresh = false;
     boolean checkpointExisted = true;
@@ -82,6 +86,7 @@ final class StreamJob {
           statsInShape = GivenStatistics.apply(o, spec, statsIn);
         }
       }
+      shift = StreamShift.of(o, conf);
       sink = new StreamSink(o, spark, conf);
       source = StreamSource.locate(o, spark, conf, o.quiet ? null : err);
       Dataset<Row> data = source.stream(spark);
@@ -89,6 +94,9 @@ final class StreamJob {
         Formats.checkCsvColumns(data, spec);
       }
       Shape shape = shape(source);
+      if (shift != null) {
+        shift.checkShape(shape);
+      }
       restoreConf = Formats.boundColumnarBatches(spark, shape.size());
       CheckpointRecord record = CheckpointRecord.of(o, spec, shape);
       boolean recorded = record.matches(checkpoint, conf);
@@ -104,26 +112,37 @@ final class StreamJob {
       LongFunction<String> statsCount;
       String outputCol = null;
       RunningBatches.Handle handle = null;
+      LongFunction<RunningBatches.Counts> counts = null;
+      boolean gated = !running && shift != null && shift.failOnShift();
       if (running) {
-        handle = RunningBatches.start(o, spec, statsIn, spark, conf);
+        handle = RunningBatches.start(o, spec, statsIn, shift, spark, conf);
         writer = data.writeStream().foreachBatch(handle.function());
         RunningBatches.Handle h = handle;
         statsCount = id -> Long.toString(h.rowsAfter().applyAsLong(id));
+        counts = handle.counts();
+      } else if (gated) {
+        // Compared before it is written, a shifted micro-batch is never committed (Spark's file sink would commit it
+        // before its observed values are reported).
+        ShiftGatedBatches batches = ShiftGatedBatches.start(o, spec, shape, shift, spark, conf);
+        writer = data.writeStream().foreachBatch(batches);
+        statsCount = statsCount(spec.statistics());
+        counts = batches::counts;
       } else {
-        NormalizationResult result = TensorNormalization.normalize(data, spec);
+        // The input's sketches, observed as the micro-batch is written; Spark reports them with its progress.
+        Dataset<Row> input = shift == null ? data : data.observe(StreamProgress.SHIFT_OBSERVED,
+            SketchColumns.ofInput(data.schema(), spec, shape).as("sketches"));
+        NormalizationResult result = TensorNormalization.normalize(input, spec);
         outputCol = result.outputCol();
         Dataset<Row> observed = result.frame().observe(StreamProgress.OBSERVED,
             functions.count(functions.lit(1)).as("rows_out"),
             functions.count_if(functions.col("`" + outputCol + "`").isNull()).as("invalid_kept"));
         writer = Formats.prepare(observed, sink.format(), outputCol).writeStream();
-        String count = spec.method() == NormMethod.BATCH && result.statistics() != null
-            ? Long.toString(result.statistics().count()) : "-";
-        statsCount = id -> count;
+        statsCount = statsCount(result.statistics());
       }
       writer = writer.queryName(name).option("checkpointLocation", o.stream.checkpoint)
           .trigger(o.stream.sparkTrigger());
       listener = new StreamProgress(name, o.quiet ? null : err, source.files() ? logs : null, statsCount,
-          handle == null ? null : handle.counts());
+          counts, shift);
       spark.streams().addListener(listener);
       FileSystem fs = checkpoint.getFileSystem(conf);
       checkpointExisted = fs.exists(checkpoint);
@@ -132,19 +151,28 @@ final class StreamJob {
         record.write(checkpoint, conf);
       }
       stop = o.stream.runsUntilStopped() ? StopOnSigterm.install() : null;
-      if (running) {
+      if (running || gated) {
         query = writer.start();
       } else {
         String inFormat = source.format();
         query = sink.start(writer, outputCol, () -> TensorEncoding.plainValues(spec, false, inFormat, o.input, conf));
       }
-      await(query, stop);
+      await(query, stop, shift);
+      if (shift != null && shift.stop() != null) {
+        throw new StreamShift.StopException(shift.stop());
+      }
+      if (shift != null && shift.failure() != null) {
+        throw shift.failure();
+      }
       long last = query.lastProgress() == null ? -1 : query.lastProgress().batchId();
       StreamProgress.Totals totals = listener.totals(last, 10_000);
       summary(totals);
       return 0;
     } catch (Exception | LinkageError e) {
-      String message = describe(e, source, logs, statsInShape);
+      StreamShift.Stop shifted = shift == null ? null : shift.stop();
+      String message = shifted != null ? shifted.message(shift.profileName())
+          : shift != null && shift.failure() != null ? shift.failure().getMessage()
+          : describe(e, source, logs, statsInShape);
       if (began && fresh && !committed(logs)) {
         if (query != null) {
           stopQuietly(query);
@@ -156,7 +184,7 @@ final class StreamJob {
       if (o.verbose) {
         e.printStackTrace(err);
       }
-      return 1;
+      return shifted != null ? 3 : 1;
     } finally {
       if (stop != null) {
         stop.close();
@@ -169,6 +197,12 @@ final class StreamJob {
       }
       restoreConf.run();
     }
+  }
+
+  /** The progress lines' stats_count of a per-row stream: the --stats-in statistics' count, else "-". */
+  private LongFunction<String> statsCount(BatchStatistics statistics) {
+    String count = spec.method() == NormMethod.BATCH && statistics != null ? Long.toString(statistics.count()) : "-";
+    return id -> count;
   }
 
   /**
@@ -191,9 +225,16 @@ final class StreamJob {
     return spec.shape();
   }
 
-  /** Runs until the query ends (available-now), fails, or SIGTERM asks for a stop after the current micro-batch. */
-  private static void await(StreamingQuery query, StopOnSigterm stop) throws Exception {
+  /**
+   * Runs until the query ends (available-now), fails, SIGTERM asks for a stop after the current micro-batch, or a
+   * micro-batch shifted with --fail-on-shift.
+   */
+  private static void await(StreamingQuery query, StopOnSigterm stop, StreamShift shift) throws Exception {
     while (!query.awaitTermination(200)) {
+      if (shift != null && (shift.stop() != null || shift.failure() != null)) {
+        query.stop();
+        return;
+      }
       if (stop != null && stop.requested()) {
         while (query.isActive() && query.status().isTriggerActive()) {
           Thread.sleep(20);

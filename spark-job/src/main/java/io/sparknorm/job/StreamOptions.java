@@ -122,6 +122,10 @@ final class StreamOptions {
           + " statistics, PyTorch's evaluation mode) or --momentum M|none (each micro-batch with its own statistics,"
           + " running statistics kept, PyTorch's training mode)");
     }
+    refuse(o.shift.profileOut != null, "--profile-out", "a stream never ends, so the profile of all its rows is never"
+        + " final; profile the rows with the batch job (--profile-out over the input's files, or the stream's output)");
+    refuse(o.shift.shiftFrom != null && o.by != null, "--by with --shift-from", "a stream compares each"
+        + " micro-batch's rows as one population with the profile's; compare per key with the batch job");
     if (running && o.by != null) {
       throw new IllegalArgumentException("--by and --momentum do not go together: a stream keeps one set of running"
           + " statistics");

@@ -72,6 +72,25 @@ class DocsExamplesTest {
   }
 
   @Test
+  void theCovariateShiftPagesAdaBnExampleCompilesAndRuns() throws Exception {
+    List<String> blocks = blocks(DocsFiles.docs().resolve("covariate-shift.md"), "java");
+    assertEquals(1, blocks.size(), "the covariate shift page's Java example: AdaBN per domain");
+    java.io.PrintStream stdout = System.out;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    System.setOut(new java.io.PrintStream(printed, true, StandardCharsets.UTF_8));
+    try {
+      run("CovariateShiftExample", blocks.get(0));
+    } finally {
+      System.setOut(stdout);
+    }
+    // What the page says the example prints.
+    String text = printed.toString(StandardCharsets.UTF_8);
+    assertTrue(text.contains("channels shifted in domain b: 55\n"), text);
+    assertTrue(text.contains("domain [a] against its own profile: 0 shifted\n"), text);
+    assertTrue(text.contains("domain [b] against its own profile: 0 shifted\n"), text);
+  }
+
+  @Test
   void everySqlStatementOfTheSqlPageRunsOverTheDigits() throws Exception {
     spark.read().schema("id BIGINT, label INT, features ARRAY<DOUBLE>")
         .json(DocsFiles.root().resolve("data/digits.jsonl").toString()).createOrReplaceTempView("digits");

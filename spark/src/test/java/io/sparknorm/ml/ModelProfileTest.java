@@ -110,7 +110,8 @@ class ModelProfileTest {
     assertEquals(fitted.transform(train).collectAsList(), old.transform(train).collectAsList());
     IllegalStateException e = assertThrows(IllegalStateException.class, () -> old.shift(train));
     assertEquals("TensorBatchNormModel " + old.uid() + " has no profile to compare with: it was built from given"
-        + " statistics or saved before models kept profiles; fit a TensorBatchNorm on the reference data to get one",
+        + " statistics, fitted with profile false, or saved before models kept profiles; fit a TensorBatchNorm on the"
+        + " reference data to get one",
         e.getMessage());
 
     TensorBatchNormModel given = TensorBatchNormModel.of(fitted.mean(), fitted.variance()).setInputCol("x");
